@@ -1,0 +1,226 @@
+"""Locate theorem-like items and their proofs in a Coq file.
+
+Every proof terminator (``Qed``, ``Defined``, ``Admitted``, ``Abort``,
+``Save``) closes the proof opened by the nearest preceding *opener*: a
+``Theorem``/``Lemma``/… statement, a ``Definition``/``Fixpoint``/``Instance``
+without a body, ``Goal``, ``Next Obligation``, ``Add Morphism`` and friends.
+Walking back from terminators makes the locator robust to queries and other
+commands issued inside a proof.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .sentences import Sentence, SentenceKind, code_tokens, split_sentences, strip_comments
+
+THEOREM_KEYWORDS = {
+    "Theorem", "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property",
+    "Example", "Goal",
+}
+DEFINITION_KEYWORDS = {
+    "Definition", "Fixpoint", "CoFixpoint", "Instance", "Let", "Function",
+}
+PREFIX_WORDS = {
+    "Local", "Global", "Polymorphic", "Monomorphic", "Program", "Private",
+    "Cumulative", "NonCumulative", "Export",
+}
+TERMINATORS = {"Qed", "Defined", "Admitted", "Abort", "Save"}
+
+
+class Terminator(str, Enum):
+    QED = "Qed"
+    DEFINED = "Defined"
+    ADMITTED = "Admitted"
+    ABORT = "Abort"
+    SAVE = "Save"
+
+
+@dataclass(frozen=True)
+class ProofItem:
+    """A theorem-like item with an interactive proof."""
+
+    name: str  # short name ('' for Goal)
+    qualname: str  # with enclosing module names, for Print Assumptions
+    keyword: str  # Lemma, Definition, Next Obligation, ...
+    statement: Sentence
+    body: tuple[Sentence, ...]  # sentences between statement and terminator
+    terminator: Sentence
+    index: int  # index of the statement sentence in the file's sentence list
+
+    @property
+    def terminator_kind(self) -> Terminator:
+        return Terminator(self.terminator.first_word)
+
+    @property
+    def body_start(self) -> int:
+        """Offset just after the statement sentence."""
+        return self.statement.end
+
+    @property
+    def body_end(self) -> int:
+        """Offset just after the terminator sentence."""
+        return self.terminator.end
+
+    @property
+    def uses_admit(self) -> bool:
+        toks = set()
+        for s in self.body:
+            toks.update(code_tokens(s.text))
+        return bool(toks & {"admit", "give_up"})
+
+    @property
+    def is_hole(self) -> bool:
+        return self.terminator_kind is Terminator.ADMITTED or self.uses_admit
+
+    @property
+    def hole_kind(self) -> str | None:
+        if self.terminator_kind is Terminator.ADMITTED:
+            return "admitted"
+        if self.uses_admit:
+            return "admit"
+        return None
+
+
+@dataclass(frozen=True)
+class CoqDocument:
+    text: str
+    sentences: tuple[Sentence, ...]
+    proofs: tuple[ProofItem, ...]
+    orphans: tuple[Sentence, ...] = field(default=())  # terminators with no opener
+
+    def proof_named(self, name: str) -> ProofItem | None:
+        for p in self.proofs:
+            if p.name == name or p.qualname == name:
+                return p
+        return None
+
+    def line_of(self, offset: int) -> int:
+        return self.text.count("\n", 0, offset) + 1
+
+
+def _head_words(s: Sentence) -> list[str]:
+    text = strip_comments(s.text).lstrip()
+    text = re.sub(r"^(#\[[^\]]*\]\s*)+", "", text)
+    return [w.rstrip(".") for w in re.findall(r"[A-Za-z_][\w'.]*", text)[:6]]
+
+
+def opener_keyword(s: Sentence) -> tuple[str, str] | None:
+    """If ``s`` can open a proof, return (keyword, name)."""
+    if s.kind is not SentenceKind.COMMAND:
+        return None
+    words = _head_words(s)
+    while words and words[0] in PREFIX_WORDS:
+        words = words[1:]
+    if not words:
+        return None
+    kw = words[0]
+    if kw in THEOREM_KEYWORDS:
+        if kw == "Goal":
+            return "Goal", ""
+        return kw, words[1] if len(words) > 1 else ""
+    if kw in DEFINITION_KEYWORDS:
+        return kw, words[1] if len(words) > 1 else ""
+    if kw == "Next" and words[1:2] == ["Obligation"]:
+        return "Next Obligation", ""
+    if kw in ("Obligation", "Solve"):
+        return kw, ""
+    if kw == "Add" and ("Morphism" in words or "Parametric" in words):
+        m = re.search(r"\bas\s+([A-Za-z_][\w']*)\s*\.\s*$", strip_comments(s.text))
+        return "Add Morphism", m.group(1) if m else ""
+    if kw in ("Derive", "Declare") and "Instance" in words:
+        return kw, ""
+    return None
+
+
+def _has_body(s: Sentence) -> bool:
+    """Does a Definition-like sentence give its body with ':='?"""
+    text = re.sub(r'"(?:[^"]|"")*"', " ", strip_comments(s.text))
+    depth = 0
+    i = 0
+    let_depth = 0
+    while i < len(text):
+        c = text[i]
+        if c in "([{":
+            depth += 1
+        elif c in ")]}":
+            depth -= 1
+        elif text.startswith(":=", i) and depth == 0:
+            if let_depth > 0:
+                let_depth -= 1
+            else:
+                return True
+            i += 2
+            continue
+        elif re.match(r"\blet\b", text[i:i + 4]) and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            let_depth += 1
+        i += 1
+    return False
+
+
+def parse_document(text: str) -> CoqDocument:
+    sentences = split_sentences(text)
+    return locate(text, sentences)
+
+
+def locate(text: str, sentences: list[Sentence]) -> CoqDocument:
+    proofs: list[ProofItem] = []
+    orphans: list[Sentence] = []
+    modules: list[tuple[str, bool]] = []  # (name, is_module) for Module/Section nesting
+    module_at: list[tuple[str, ...]] = []
+    open_idx: int | None = None  # index of the current candidate opener
+
+    for idx, s in enumerate(sentences):
+        words = _head_words(s) if s.kind is SentenceKind.COMMAND else []
+        w0 = words[0] if words else ""
+        module_at.append(tuple(n for n, is_mod in modules if is_mod))
+        if w0 in ("Module", "Section") and s.kind is SentenceKind.COMMAND:
+            rest = [w for w in words[1:] if w not in ("Type", "Import", "Export")]
+            name = rest[0] if rest else ""
+            # 'Module M := N.' and 'Module M : T := N.' do not open a scope.
+            if not _has_body(s):
+                modules.append((name, w0 == "Module"))
+            continue
+        if w0 == "End" and len(words) > 1 and s.kind is SentenceKind.COMMAND:
+            if modules and modules[-1][0] == words[1]:
+                modules.pop()
+            continue
+        op = opener_keyword(s)
+        if op is not None:
+            kw, _ = op
+            next_is_proof = idx + 1 < len(sentences) and sentences[idx + 1].first_word == "Proof"
+            if kw in DEFINITION_KEYWORDS and _has_body(s) and not next_is_proof:
+                # A definition with a body has no proof of its own, except a
+                # well-founded Function/Program whose obligations follow 'Proof.'.
+                open_idx = None
+            else:
+                open_idx = idx
+            continue
+        if w0 in TERMINATORS and s.kind is SentenceKind.COMMAND:
+            if w0 == "Abort" and len(words) > 1 and words[1] == "All":
+                open_idx = None
+                continue
+            if open_idx is None:
+                orphans.append(s)
+                continue
+            st = sentences[open_idx]
+            kw, name = opener_keyword(st)  # type: ignore[misc]
+            if w0 == "Save" and len(words) > 1:
+                name = words[1]
+            mods = module_at[open_idx]
+            qual = ".".join((*mods, name)) if name else ""
+            proofs.append(
+                ProofItem(
+                    name=name,
+                    qualname=qual,
+                    keyword=kw,
+                    statement=st,
+                    body=tuple(sentences[open_idx + 1 : idx]),
+                    terminator=s,
+                    index=open_idx,
+                )
+            )
+            open_idx = None
+    return CoqDocument(text, tuple(sentences), tuple(proofs), tuple(orphans))
