@@ -197,7 +197,8 @@ def compile_text(
 
 def read_source(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        # Bytes, then decode: text mode would translate line endings.
+        return path.read_bytes().decode("utf-8")
     except FileNotFoundError:
         raise InputError(f"no such file: {path}") from None
     except IsADirectoryError:

@@ -1,0 +1,293 @@
+"""The acceptance audit: when a changed Coq file counts as honestly proven.
+
+Rules (each failure has its own reason code):
+
+1. the statements and everything outside proof bodies are byte-identical;
+2. changed bodies are tactic sentences only (no vernacular, no ``admit``,
+   ``give_up``, ``Admitted``, ``Abort``) and end in ``Qed.`` (``Defined.``
+   only where the original used it);
+3. a fresh batch compile of the whole file succeeds (time and memory limits);
+4. ``Print Assumptions`` of each changed theorem shows no admitted lemma of
+   the project and no axiom outside the allowed set, and no unsafe flag.
+
+The static rules 1 and 2 run first: a file that would write files or load code
+when compiled is rejected without ever being run.
+"""
+
+from __future__ import annotations
+
+import re
+import tempfile
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+
+from ..limits import Limits
+from .batch import compile_text, parse_diagnostics
+from .locator import CoqDocument, ProofItem, Terminator, parse_document
+from .project import CoqProject
+from .sentences import SentenceKind, SplitError, code_tokens, strip_comments
+
+
+class Reason(str, Enum):
+    PARSE_ERROR = "parse_error"
+    OUTSIDE_CHANGED = "outside_changed"
+    STATEMENT_CHANGED = "statement_changed"
+    PROOFS_CHANGED = "proofs_added_or_removed"
+    VERNACULAR_IN_BODY = "vernacular_in_body"
+    ADMIT_IN_BODY = "admit_in_body"
+    BAD_TERMINATOR = "bad_terminator"
+    COMPILE_FAILED = "compile_failed"
+    COMPILE_TIMEOUT = "compile_timeout"
+    ADMITTED_DEPENDENCY = "admitted_dependency"
+    AXIOM_NOT_ALLOWED = "axiom_not_allowed"
+    UNSAFE_ASSUMPTION = "unsafe_assumption"
+
+
+@dataclass(frozen=True)
+class Finding:
+    reason: Reason
+    message: str
+    theorem: str = ""
+    line: int = 0
+
+    def __str__(self) -> str:
+        where = f" [{self.theorem}]" if self.theorem else ""
+        at = f" line {self.line}:" if self.line else ""
+        return f"{self.reason.value}{where}:{at} {self.message}"
+
+
+@dataclass(frozen=True)
+class AxiomPolicy:
+    """Which assumptions a changed theorem may rest on.
+
+    With ``allowed`` unset, any axiom the environment already declared is
+    accepted, but never a lemma that is ``Admitted`` in the project.  With
+    ``allowed`` set, only those names (matched by full or trailing name).
+    """
+
+    allowed: frozenset[str] | None = None
+    admitted: frozenset[str] = frozenset()  # admitted lemmas known in the project
+
+    def violation(self, axiom: str) -> Reason | None:
+        def matches(name: str, pool: frozenset[str]) -> bool:
+            return any(name == p or name.endswith("." + p) or p.endswith("." + name) for p in pool)
+
+        if matches(axiom, self.admitted):
+            return Reason.ADMITTED_DEPENDENCY
+        if self.allowed is not None and not matches(axiom, self.allowed):
+            return Reason.AXIOM_NOT_ALLOWED
+        return None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    accepted: bool
+    findings: tuple[Finding, ...] = ()
+    changed: tuple[str, ...] = ()  # theorems whose proofs changed
+    assumptions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    compile_seconds: float = 0.0
+
+    @property
+    def reasons(self) -> list[str]:
+        return [f.reason.value for f in self.findings]
+
+    def to_json(self) -> dict:
+        return {
+            "accepted": self.accepted,
+            "reasons": [
+                {"code": f.reason.value, "message": f.message, "theorem": f.theorem, "line": f.line}
+                for f in self.findings
+            ],
+            "changed": list(self.changed),
+            "assumptions": {k: list(v) for k, v in self.assumptions.items()},
+        }
+
+
+PROOF_OPENERS = {"Proof"}
+UNSAFE_HEADERS = ("guard checking", "type-in-type", "positivity", "universe checking", "non-positive")
+
+
+def _skeleton(doc: CoqDocument) -> list[tuple[str, ProofItem | None]]:
+    """The file cut into (outside-text, following proof) pieces."""
+    pieces = []
+    pos = 0
+    for p in doc.proofs:
+        pieces.append((doc.text[pos : p.body_start], p))
+        pos = p.body_end
+    pieces.append((doc.text[pos:], None))
+    return pieces
+
+
+def _body_text(doc: CoqDocument, p: ProofItem) -> str:
+    return doc.text[p.body_start : p.body_end]
+
+
+def _first_difference(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
+    """Rule 2 on one changed proof."""
+    out: list[Finding] = []
+    name = p.qualname or p.name or p.keyword
+    for i, s in enumerate(p.body):
+        if s.kind is not SentenceKind.COMMAND:
+            continue
+        text = strip_comments(s.text).strip()
+        if text.startswith("#["):
+            out.append(Finding(Reason.VERNACULAR_IN_BODY, f"attribute in the proof body: {text[:60]!r}", name, line_of(s.start)))
+            continue
+        m = re.match(r"[A-Za-z_][\w'.]*", text)
+        word = m.group(0).rstrip(".") if m else ""
+        if word and word[0].isupper():
+            last = word.split(".")[-1]
+            if word in PROOF_OPENERS and i == 0:
+                continue
+            if "." in word and last and last[0].islower():
+                continue  # a qualified tactic name such as Zify.zify
+            out.append(Finding(Reason.VERNACULAR_IN_BODY, f"command in the proof body: {text[:60]!r}", name, line_of(s.start)))
+    toks: set[str] = set()
+    for s in p.body:
+        toks.update(code_tokens(s.text))
+    bad = sorted(toks & {"admit", "give_up", "Admitted", "Abort"})
+    if bad:
+        out.append(Finding(Reason.ADMIT_IN_BODY, f"uses {', '.join(bad)}", name, line_of(p.statement.start)))
+    term = p.terminator_kind
+    allowed_terms = {Terminator.QED}
+    if original.terminator_kind is Terminator.DEFINED:
+        allowed_terms.add(Terminator.DEFINED)
+    if term not in allowed_terms or len(p.terminator.words) != 1:
+        out.append(Finding(Reason.BAD_TERMINATOR, f"proof ends in {p.terminator.text!r}, expected "
+                           + " or ".join(f"'{t.value}.'" for t in sorted(allowed_terms, key=lambda t: t.value)),
+                           name, line_of(p.terminator.start)))
+    return out
+
+
+def static_audit(candidate: str, original: str) -> tuple[list[Finding], list[ProofItem], CoqDocument | None]:
+    """Rules 1 and 2.  Returns findings, the changed proofs and the parsed candidate."""
+    try:
+        orig = parse_document(original)
+    except SplitError as e:
+        return [Finding(Reason.PARSE_ERROR, f"original does not parse: {e}")], [], None
+    try:
+        cand = parse_document(candidate)
+    except SplitError as e:
+        line = candidate.count("\n", 0, e.offset) + 1
+        return [Finding(Reason.PARSE_ERROR, f"candidate does not parse: {e}", line=line)], [], None
+    line_of = cand.line_of
+    sk_o, sk_c = _skeleton(orig), _skeleton(cand)
+    findings: list[Finding] = []
+    if len(sk_o) != len(sk_c):
+        findings.append(Finding(Reason.PROOFS_CHANGED, f"the original has {len(orig.proofs)} proofs, the candidate {len(cand.proofs)}"))
+    changed: list[ProofItem] = []
+    offset_c = 0
+    for (out_o, p_o), (out_c, p_c) in zip(sk_o, sk_c):
+        if out_o != out_c:
+            d = _first_difference(out_o, out_c)
+            abs_off = offset_c + d
+            stmt = p_c.statement if p_c is not None else None
+            if stmt is not None and stmt.start <= abs_off < stmt.end + 1:
+                findings.append(Finding(Reason.STATEMENT_CHANGED, "the statement differs from the original",
+                                        p_c.qualname or p_c.name, line_of(abs_off)))
+            else:
+                findings.append(Finding(Reason.OUTSIDE_CHANGED, "text outside proof bodies differs from the original",
+                                        line=line_of(abs_off)))
+            break
+        if p_o is None or p_c is None:
+            break
+        offset_c = p_c.body_end
+        if _body_text(orig, p_o) != _body_text(cand, p_c):
+            changed.append(p_c)
+            findings.extend(check_body(p_c, p_o, line_of))
+    return findings, changed, cand
+
+
+_ASSUMPTION_LINE = re.compile(r"^([^\s:][^\s]*)\s+:")
+
+
+def parse_assumptions(output: str) -> tuple[list[str], list[str]]:
+    """(axiom names, unsafe headers) from ``Print Assumptions`` output."""
+    axioms: list[str] = []
+    unsafe: list[str] = []
+    section = ""
+    for line in output.splitlines():
+        if not line.strip():
+            continue
+        if not line.startswith(" ") and line.rstrip().endswith(":") and " : " not in line:
+            section = line.strip().rstrip(":").lower()
+            if any(h in section for h in UNSAFE_HEADERS):
+                unsafe.append(line.strip())
+            continue
+        if section == "axioms":
+            m = _ASSUMPTION_LINE.match(line)
+            if m:
+                axioms.append(m.group(1))
+        elif any(h in section for h in UNSAFE_HEADERS):
+            m = _ASSUMPTION_LINE.match(line)
+            if m:
+                unsafe.append(f"{section}: {m.group(1)}")
+    return axioms, unsafe
+
+
+def audit(
+    candidate: str,
+    original: str,
+    project: CoqProject,
+    file_name: str,
+    limits: Limits = Limits(),
+    policy: AxiomPolicy = AxiomPolicy(),
+) -> Verdict:
+    """Run the four rules on ``candidate`` (the whole new text of ``file_name``)."""
+    findings, changed, cand = static_audit(candidate, original)
+    names = tuple(p.qualname or p.name or p.keyword for p in changed)
+    if findings or cand is None:
+        return Verdict(False, tuple(findings), names)
+    admitted = set(policy.admitted)
+    for p in cand.proofs:
+        if p.is_hole and p.name:
+            admitted.add(p.name)
+    policy = AxiomPolicy(policy.allowed, frozenset(admitted))
+
+    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp:
+        # Rule 3 + 4 in one compile: Print Assumptions right after each changed
+        # proof (where its name resolves), redirected to files we own.
+        text = candidate
+        inserts = []
+        for i, p in enumerate(changed):
+            if p.name and p.keyword not in ("Goal",):
+                out = Path(tmp) / f"assumptions_{i}"
+                inserts.append((p.body_end, f'\nRedirect "{out}" Print Assumptions {p.name}.', p, out))
+        for pos, cmd, _, _ in sorted(inserts, key=lambda t: -t[0]):
+            text = text[:pos] + cmd + text[pos:]
+        rc, out, secs, src = compile_text(project, text, Path(file_name).name, limits, workdir=Path(tmp))
+        if rc is None:
+            return Verdict(False, (Finding(Reason.COMPILE_TIMEOUT, f"coqc took longer than {limits.timeout_s:g} s"),), names, compile_seconds=secs)
+        if rc != 0:
+            diags = [d for d in parse_diagnostics(out, text, str(src)) if d.severity == "error"]
+            msg = diags[0].message if diags else (out.strip().splitlines() or [f"coqc exited with {rc}"])[-1]
+            line = diags[0].line if diags else 0
+            return Verdict(False, (Finding(Reason.COMPILE_FAILED, msg.splitlines()[0][:300], line=line),), names, compile_seconds=secs)
+        assumptions: dict[str, tuple[str, ...]] = {}
+        for _, _, p, outfile in inserts:
+            name = p.qualname or p.name
+            try:
+                report = Path(str(outfile) + ".out").read_text(encoding="utf-8")
+            except OSError:
+                findings.append(Finding(Reason.COMPILE_FAILED, "Print Assumptions produced no output", name))
+                continue
+            axioms, unsafe = parse_assumptions(report)
+            assumptions[name] = tuple(axioms)
+            for u in unsafe:
+                findings.append(Finding(Reason.UNSAFE_ASSUMPTION, u, name))
+            for ax in axioms:
+                why = policy.violation(ax)
+                if why is Reason.ADMITTED_DEPENDENCY:
+                    findings.append(Finding(why, f"relies on the admitted lemma {ax}", name))
+                elif why is not None:
+                    findings.append(Finding(why, f"relies on the axiom {ax}, which is not allowed", name))
+    return Verdict(not findings, tuple(findings), names, assumptions, secs)
