@@ -20,7 +20,7 @@ from ..results import Checkpoint, Goals, TacticError, TacticOk, TacticResult
 from . import xmlproto as wire
 from .idetop import IdeTopProcess
 from .project import CoqProject
-from .sentences import SentenceKind, SplitError, split_sentences
+from .sentences import SplitError, split_sentences
 
 
 class PrefixError(ProverError):
@@ -56,8 +56,10 @@ class ProofSession:
         self._proc: IdeTopProcess | None = None
         self._adapter: wire.ProtocolAdapter = wire.ProtocolAdapter()
         self._tip = 0
-        self._base_state = 0
-        self._known: dict[tuple[str, ...], int] = {}  # script -> state id, this generation
+        # The live document beyond the prefix: (script so far, state id) pairs,
+        # each one sentence longer than the one before.  Going back to an
+        # earlier state expires the later ones in coqidetop.
+        self._chain: list[tuple[tuple[str, ...], int]] = []
         self.base: Checkpoint = self._start()
 
     # ------------------------------------------------------------ lifecycle
@@ -80,7 +82,6 @@ class ProofSession:
         proc = IdeTopProcess(self.project, self.limits)
         self._proc = proc
         self.generation += 1
-        self._known = {}
         try:
             about = proc.call(self._adapter.about(), 30)
             if about.ok:
@@ -100,12 +101,15 @@ class ProofSession:
             st = proc.call(self._adapter.status(True), max(1.0, deadline - time.monotonic()))
             if not st.ok:
                 f: wire.Failure = st.value  # type: ignore[assignment]
-                raise PrefixError(f.message, line_of.get(f.state_id))
+                # The failure names the last good state: the culprit is the next one.
+                states = sorted(line_of)
+                after = [x for x in states if x > f.state_id]
+                raise PrefixError(f.message, line_of[after[0]] if after else None)
         except BaseException:
             self.close()
             raise
-        self._tip = self._base_state = tip
-        self._known[()] = tip
+        self._tip = tip
+        self._chain = [((), tip)]
         return Checkpoint(tip, self.generation, ())
 
     def _ensure_alive(self) -> None:
@@ -120,7 +124,7 @@ class ProofSession:
         self._ensure_alive()
 
     # ------------------------------------------------------------ helpers
-    def _call(self, xml: str, timeout: float) -> "wire.Failure | object":
+    def _call(self, xml: str, timeout: float):
         assert self._proc is not None
         try:
             return self._proc.call(xml, timeout)
@@ -128,107 +132,111 @@ class ProofSession:
             self.close()
             raise
 
-    def _goto(self, state: int) -> None:
+    def _goto(self, depth: int) -> None:
+        """Make ``self._chain[depth]`` the tip (states after it expire in coqidetop)."""
+        state = self._chain[depth][1]
+        del self._chain[depth + 1 :]
         if state == self._tip:
             return
         r = self._call(self._adapter.edit_at(state), 30)
-        if not r.ok:  # type: ignore[attr-defined]
-            raise ProverCrashError(f"cannot return to state {state}: {r.value.message}")  # type: ignore[attr-defined]
+        if not r.ok:
+            raise ProverCrashError(f"cannot return to state {state}: {r.value.message}")
         self._tip = state
 
-    def _resolve(self, at: Checkpoint | None) -> Checkpoint:
-        """A checkpoint valid in the current process (replaying its script if needed)."""
+    def _step(self, sentence: str, deadline: float) -> "Goals | wire.Failure":
+        """Add one sentence at the tip and execute it.  On failure the tip is unchanged."""
+        depth = len(self._chain) - 1
+        state = self._chain[-1][1]
+        r = self._call(self._adapter.add(sentence, state), max(0.05, deadline - time.monotonic()))
+        if not r.ok:
+            self._tip = -1  # coqidetop may have moved: force an Edit_at
+            self._goto(depth)
+            return r.value
+        new_state = wire.decode_add(r.value)
+        self._tip = new_state
+        g = self._call(self._adapter.goal(), max(0.05, deadline - time.monotonic()))
+        if not g.ok:
+            self._goto(depth)
+            return g.value
+        goals = wire.decode_goals(g.value)
+        if goals is None:
+            # The sentence closed proof mode (Qed, Abort, ...): it is no tactic.
+            self._goto(depth)
+            return wire.Failure(state, "Not a tactic: the sentence leaves proof mode.")
+        self._chain.append((self._chain[-1][0] + (sentence,), new_state))
+        return goals
+
+    def _reach(self, at: Checkpoint | None) -> tuple[Checkpoint, "Goals | None"]:
+        """Put the tip at ``at`` (default: base), replaying its script where needed."""
         self._ensure_alive()
-        if at is None or at.script == ():
-            return self.base
-        if at.generation == self.generation:
-            return at
-        state = self._known.get(at.script)
-        if state is not None:
-            return Checkpoint(state, self.generation, at.script)
-        r = self.run(" ".join(at.script), self.base)
-        if isinstance(r, TacticError):
-            raise ProverCrashError(f"could not rebuild a checkpoint after a restart: {r.message}")
-        return r.checkpoint
+        script = at.script if at is not None else ()
+        k = 0
+        while k < len(script) and k + 1 < len(self._chain) and self._chain[k + 1][0][-1] == script[k]:
+            k += 1
+        self._goto(k)
+        goals = None
+        deadline = time.monotonic() + max(self.tactic_timeout, 30.0)
+        for sentence in script[k:]:
+            res = self._step(sentence, deadline)
+            if isinstance(res, wire.Failure):
+                raise ProverCrashError(f"could not rebuild a checkpoint: {res.message}")
+            goals = res
+        return Checkpoint(self._chain[-1][1], self.generation, script), goals
 
     # ------------------------------------------------------------ public API
     def goals(self, at: Checkpoint | None = None) -> Goals:
-        cp = self._resolve(at)
-        self._goto(cp.state)
+        self._reach(at)
         r = self._call(self._adapter.goal(), self.tactic_timeout)
-        if not r.ok:  # type: ignore[attr-defined]
-            raise ProverCrashError(f"Goal failed at a checked state: {r.value.message}")  # type: ignore[attr-defined]
-        return wire.decode_goals(r.value) or Goals(())  # type: ignore[attr-defined]
+        if not r.ok:
+            raise ProverCrashError(f"Goal failed at a checked state: {r.value.message}")
+        return wire.decode_goals(r.value) or Goals(())
 
     def run(self, tactics: str, at: Checkpoint | None = None, timeout: float | None = None) -> TacticResult:
         """Run ``tactics`` (one or more sentences) from ``at`` (default: the base).
 
-        All or nothing: on failure the session stays at ``at`` and the error
-        carries the location of the failing sentence inside ``tactics``.
+        All or nothing: a failure keeps nothing of ``tactics`` except as the
+        error's ``checked_checkpoint``, and carries the location of the failing
+        part inside ``tactics``.
         """
         timeout = timeout or self.tactic_timeout
-        start_cp = self._resolve(at)
         try:
             sentences = split_sentences(tactics)
         except SplitError as e:
-            return TacticError(f"Syntax error: {e}", tactics[e.offset:].strip()[:80], e.offset, len(tactics), tactics[: e.offset])
+            start_cp, _ = self._reach(at)
+            return TacticError(f"Syntax error: {e}", tactics[e.offset:].strip()[:80], e.offset, len(tactics),
+                               tactics[: e.offset].rstrip(), start_cp, None)
+        start_cp, _ = self._reach(at)
         if not sentences:
             return TacticOk(start_cp, self.goals(start_cp))
-        self._goto(start_cp.state)
-        script = list(start_cp.script)
-        state = start_cp.state
         last_goals: Goals | None = None
         deadline = time.monotonic() + timeout
         for s in sentences:
-            left = max(0.05, deadline - time.monotonic())
-            r = self._call(self._adapter.add(s.text, state), left)
-            if r.ok:  # type: ignore[attr-defined]
-                new_state = wire.decode_add(r.value)  # type: ignore[attr-defined]
-                self._tip = new_state
-                g = self._call(self._adapter.goal(), max(0.05, deadline - time.monotonic()))
-                if g.ok:  # type: ignore[attr-defined]
-                    goals = wire.decode_goals(g.value)  # type: ignore[attr-defined]
-                    if goals is None:
-                        # The sentence closed the proof mode (Qed, Abort...): not a tactic.
-                        self._goto(state)
-                        return self._error(tactics, s, "Not a tactic: the sentence left proof mode.", None, None, start_cp, script, state, last_goals)
-                    script.append(s.text)
-                    state = new_state
-                    self._known[tuple(script)] = state
-                    last_goals = goals
-                    continue
-                failure: wire.Failure = g.value  # type: ignore[attr-defined]
-                self._goto(state)
-            else:
-                failure = r.value  # type: ignore[attr-defined]
-                self._tip = failure.state_id or state
-                self._goto(state)
-            return self._error(tactics, s, failure.message, failure.loc_start, failure.loc_end, start_cp, script, state, last_goals)
-        cp = Checkpoint(state, self.generation, tuple(script))
+            res = self._step(s.text, deadline)
+            if isinstance(res, wire.Failure):
+                return self._error(tactics, s, res, start_cp, last_goals)
+            last_goals = res
+        cp = Checkpoint(self._chain[-1][1], self.generation, self._chain[-1][0])
         return TacticOk(cp, last_goals or Goals(()))
 
-    def _error(self, tactics, s, message, ls, le, start_cp, script, state, last_goals) -> TacticError:
-        if ls is not None and le is not None and le >= ls:
+    def _error(self, tactics: str, s, failure: "wire.Failure", start_cp: Checkpoint, last_goals: Goals | None) -> TacticError:
+        ls, le = failure.loc_start, failure.loc_end
+        if ls is not None and le is not None and le > ls:
             a = s.start + _byte_to_char(s.text, ls)
             b = s.start + _byte_to_char(s.text, le)
         else:
             a, b = s.start, s.end
-        checked = tactics[: s.start].rstrip()
-        cp = Checkpoint(state, self.generation, tuple(script)) if state != start_cp.state else start_cp
-        goals_before = last_goals if last_goals is not None else None
-        if goals_before is None:
+        checked_cp = Checkpoint(self._chain[-1][1], self.generation, self._chain[-1][0])
+        goals = last_goals
+        if goals is None:
             try:
-                goals_before = self.goals(start_cp)
+                goals = self.goals(start_cp)
             except ProverError:
-                goals_before = None
-        self._goto(start_cp.state)
-        kind = s.kind
-        sentence = s.text if kind is SentenceKind.COMMAND else s.text
-        return TacticError(message or "error", sentence, a, b, checked, cp, goals_before)
+                goals = None
+        return TacticError(failure.message or "error", s.text, a, b, tactics[: s.start].rstrip(), checked_cp, goals)
 
     def query(self, command: str, at: Checkpoint | None = None, timeout: float | None = None) -> str:
         """Run a query (Search, Check, About, Print, Locate) and return its output."""
-        cp = self._resolve(at)
+        cp, _ = self._reach(at)
         r = self._call(self._adapter.query(command, cp.state), timeout or self.tactic_timeout)
         texts = [m.text for m in r.messages if m.level in ("notice", "info", "warning")]  # type: ignore[attr-defined]
         if not r.ok:  # type: ignore[attr-defined]
