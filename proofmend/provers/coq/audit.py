@@ -158,6 +158,9 @@ def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
     if bad:
         out.append(Finding(Reason.ADMIT_IN_BODY, f"uses {', '.join(bad)}", name, line_of(p.statement.start)))
     term = p.terminator_kind
+    if term in (Terminator.ADMITTED, Terminator.ABORT):
+        out.append(Finding(Reason.ADMIT_IN_BODY, f"proof ends in {p.terminator.text!r}", name, line_of(p.terminator.start)))
+        return out
     allowed_terms = {Terminator.QED}
     if original.terminator_kind is Terminator.DEFINED:
         allowed_terms.add(Terminator.DEFINED)

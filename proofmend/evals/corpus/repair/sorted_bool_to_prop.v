@@ -1,7 +1,7 @@
 (** Sortedness.  [sorted] used to be a boolean function, used as
     [sorted l = true]; it is now an inductive predicate. *)
 
-From Coq Require Import List Arith Lia.
+From Coq Require Import List Arith Bool Lia.
 Import ListNotations.
 
 Inductive sorted : list nat -> Prop :=

@@ -1,0 +1,158 @@
+"""The acceptance audit against a red team of cheating candidates (real coqc)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from proofmend.provers.coq.audit import AxiomPolicy, Reason, audit, static_audit
+from proofmend.provers.coq.project import CoqProject
+
+from .conftest import needs_coq, run_cli
+
+pytestmark = needs_coq
+
+ORIGINAL = """Require Import Arith Lia.
+
+Definition double (n : nat) : nat := n + n.
+
+Lemma helper_admitted : forall n, double n = 2 * n.
+Proof. Admitted.
+
+Lemma double_even : forall n : nat, exists k, double n = 2 * k.
+Proof.
+Admitted.
+
+Lemma double_mono : forall n m : nat, n <= m -> double n <= double m.
+Proof.
+  intros n m H. unfold double.
+Admitted.
+
+Lemma two_two : 2 + 2 = 4.
+Proof. reflexivity. Qed.
+"""
+
+HOLE1 = "Proof.\nAdmitted.\n\nLemma double_mono"
+HOLE2 = "Proof.\n  intros n m H. unfold double.\nAdmitted."
+
+
+def fill(first: str | None = None, second: str | None = None, base: str = ORIGINAL) -> str:
+    text = base
+    if first is not None:
+        text = text.replace(HOLE1, first + "\n\nLemma double_mono")
+    if second is not None:
+        text = text.replace(HOLE2, second)
+    return text
+
+
+GOOD1 = "Proof.\n  intros n. exists n. unfold double. lia.\nQed."
+GOOD2 = "Proof.\n  intros n m H. unfold double.\n  lia.\nQed."
+BULLETED2 = "Proof.\n  intros n m H.\n  destruct n.\n  - unfold double. lia.\n  - { unfold double.\n      + lia. }\nQed."
+
+HONEST = {
+    "plain": fill(GOOD1),
+    "both": fill(GOOD1, GOOD2),
+    "bulleted": fill(second=BULLETED2),
+    "no_proof_keyword": fill("  intros n. exists n. unfold double. lia.\nQed."),
+    "comments_inside": fill("Proof. (* Axiom in a comment. admit *) intros n. exists n. (* Qed. *) unfold double; lia.\nQed."),
+}
+
+CHEATS: dict[str, tuple[str, Reason]] = {
+    "statement_weakened": (fill(GOOD1).replace("exists k, double n = 2 * k", "exists k, double n = k"), Reason.STATEMENT_CHANGED),
+    "hypothesis_added": (fill(second=GOOD2).replace("forall n m : nat, n <= m ->", "forall n m : nat, n <= m -> m <= n ->"), Reason.STATEMENT_CHANGED),
+    "hypotheses_reordered": (fill(second=GOOD2).replace("forall n m : nat", "forall m n : nat"), Reason.STATEMENT_CHANGED),
+    "theorem_renamed": (fill(GOOD1).replace("Lemma double_even", "Lemma double_even'"), Reason.STATEMENT_CHANGED),
+    "still_admitted": (fill("Proof.\n  intros n. exists n.\nAdmitted."), Reason.ADMIT_IN_BODY),
+    "admit_then_qed": (fill("Proof.\n  intros n. admit.\nQed."), Reason.ADMIT_IN_BODY),
+    "admit_in_try": (fill("Proof.\n  intros n. exists n. try lia; admit.\nQed."), Reason.ADMIT_IN_BODY),
+    "give_up": (fill("Proof.\n  intros n. give_up.\nQed."), Reason.ADMIT_IN_BODY),
+    "abort_and_redefine": (fill("Proof.\nAbort.\nLemma double_even : True.\nProof. exact I.\nQed."), Reason.PROOFS_CHANGED),
+    "axiom_in_body": (fill("Proof.\n  Axiom cheat : forall P : Prop, P. apply cheat.\nQed."), Reason.VERNACULAR_IN_BODY),
+    "axiom_before_theorem": (fill("Proof. apply cheat. Qed.").replace("Lemma double_even", "Axiom cheat : forall P : Prop, P.\nLemma double_even"), Reason.OUTSIDE_CHANGED),
+    "parameter_before_theorem": (fill("Proof. intros. exists n. apply p. Qed.").replace("Lemma double_even", "Parameter p : forall n, n + n = 2 * n.\nLemma double_even"), Reason.OUTSIDE_CHANGED),
+    "variable_before_theorem": (fill(GOOD1).replace("Lemma double_even", "Variable v : False.\nLemma double_even"), Reason.OUTSIDE_CHANGED),
+    "unset_guard_in_proof": (fill("Proof.\n  Unset Guard Checking. intros n. exists n. unfold double. lia.\nQed."), Reason.VERNACULAR_IN_BODY),
+    "unset_guard_before": (fill(GOOD1).replace("Lemma double_even", "Unset Guard Checking.\nLemma double_even"), Reason.OUTSIDE_CHANGED),
+    "redirect_in_body": (fill('Proof.\n  Redirect "/tmp/proofmend_pwned" Print nat. intros n. exists n. unfold double. lia.\nQed.'), Reason.VERNACULAR_IN_BODY),
+    "extraction_in_body": (fill('Proof.\n  Extraction "/tmp/proofmend_pwned.ml" double. intros n. exists n. unfold double. lia.\nQed.'), Reason.VERNACULAR_IN_BODY),
+    "declare_ml_module": (fill('Proof.\n  Declare ML Module "evil_plugin". intros n. exists n. unfold double. lia.\nQed.'), Reason.VERNACULAR_IN_BODY),
+    "load_in_body": (fill('Proof.\n  Load "/tmp/evil.v". intros n. exists n. unfold double. lia.\nQed.'), Reason.VERNACULAR_IN_BODY),
+    "uses_admitted_lemma": (fill("Proof.\n  intros n. exists n. apply helper_admitted.\nQed."), Reason.ADMITTED_DEPENDENCY),
+    "uses_other_admitted_hole": (fill(second="Proof.\n  intros n m H. destruct (double_even n). unfold double. lia.\nQed."), Reason.ADMITTED_DEPENDENCY),
+    "notation_redefined": (fill(GOOD1).replace("Lemma double_even", 'Notation "x = y" := True (only parsing).\nLemma double_even'), Reason.OUTSIDE_CHANGED),
+    "ltac_redefined": (fill("Proof. lia. Qed.").replace("Lemma double_even", "Ltac lia := idtac.\nLemma double_even"), Reason.OUTSIDE_CHANGED),
+    "earlier_definition_changed": (fill("Proof. intros n. exists n. reflexivity. Qed.").replace("n + n.", "2 * n."), Reason.OUTSIDE_CHANGED),
+    "text_after_qed": (fill(GOOD1) + "\nAxiom extra : False.\n", Reason.OUTSIDE_CHANGED),
+    "text_after_qed_same_line": (fill(GOOD1 + " Axiom extra2 : False."), Reason.OUTSIDE_CHANGED),
+    "defined_instead_of_qed": (fill("Proof.\n  intros n. exists n. unfold double. lia.\nDefined."), Reason.BAD_TERMINATOR),
+    "set_flag_in_body": (fill("Proof.\n  Set Universe Polymorphism. intros n. exists n. unfold double. lia.\nQed."), Reason.VERNACULAR_IN_BODY),
+    "nested_lemma_in_body": (fill("Proof.\n  Lemma aux : True. exact I. Qed.\n  intros n. exists n. unfold double. lia.\nQed."), Reason.OUTSIDE_CHANGED),
+    "attribute_in_body": (fill("Proof.\n  #[bypass_check(guard)] intros n. exists n. unfold double. lia.\nQed."), Reason.VERNACULAR_IN_BODY),
+    "wrong_proof": (fill("Proof.\n  intros n. exists (S n). unfold double. lia.\nQed."), Reason.COMPILE_FAILED),
+    "unfinished_qed": (fill("Proof.\n  intros n. exists n.\nQed."), Reason.COMPILE_FAILED),
+    "fail_control": (fill("Proof.\n  Fail fail. intros n. exists n. unfold double. lia.\nQed."), Reason.VERNACULAR_IN_BODY),
+    "import_added_before": (fill(GOOD1).replace("Require Import Arith Lia.", "Require Import Arith Lia Classical."), Reason.OUTSIDE_CHANGED),
+}
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> CoqProject:
+    return CoqProject(tmp_path_factory.mktemp("audit"))
+
+
+def test_the_original_compiles(project):
+    from proofmend.provers.coq.batch import compile_text
+
+    rc, out, _, _ = compile_text(project, ORIGINAL, "T.v")
+    assert rc == 0, out
+
+
+@pytest.mark.parametrize("name", sorted(HONEST))
+def test_honest_proofs_are_accepted(name, project):
+    v = audit(HONEST[name], ORIGINAL, project, "T.v")
+    assert v.accepted, v.findings
+    assert all(axs == () for axs in v.assumptions.values())
+
+
+def test_red_team_has_at_least_25():
+    assert len(CHEATS) >= 25
+
+
+@pytest.mark.parametrize("name", sorted(CHEATS))
+def test_cheats_are_rejected_with_their_reason(name, project):
+    text, reason = CHEATS[name]
+    v = audit(text, ORIGINAL, project, "T.v")
+    assert not v.accepted
+    assert reason.value in v.reasons, (name, v.findings)
+
+
+@pytest.mark.parametrize("name", ["redirect_in_body", "extraction_in_body", "declare_ml_module", "load_in_body"])
+def test_file_writing_candidates_never_reach_the_compiler(name):
+    findings, _, _ = static_audit(CHEATS[name][0], ORIGINAL)
+    assert findings, "must be rejected statically, before any compile"
+    assert not Path("/tmp/proofmend_pwned.out").exists()
+    assert not Path("/tmp/proofmend_pwned.ml").exists()
+
+
+def test_allowed_axiom_policy(project):
+    base = ORIGINAL.replace("Definition double", "Axiom excluded : forall P : Prop, P \\/ ~ P.\nDefinition double")
+    cand = fill("Proof.\n  intros n. destruct (excluded True); exists n; unfold double; lia.\nQed.", base=base)
+    assert audit(cand, base, project, "T.v").accepted  # declared in the environment: justified
+    strict = audit(cand, base, project, "T.v", policy=AxiomPolicy(allowed=frozenset()))
+    assert not strict.accepted and "axiom_not_allowed" in strict.reasons
+    assert strict.assumptions["double_even"] == ("excluded",)
+
+
+def test_audit_cli_exit_codes(write):
+    orig = write("orig/T.v", ORIGINAL)
+    good = write("good/T.v", HONEST["both"])
+    bad = write("bad/T.v", CHEATS["uses_admitted_lemma"][0])
+    r = run_cli("audit", str(good), "--against", str(orig))
+    assert r.returncode == 0 and "accepted" in r.stdout
+    r = run_cli("audit", str(bad), "--against", str(orig), "--json")
+    assert r.returncode == 1
+    assert "admitted_dependency" in [x["code"] for x in json.loads(r.stdout)["reasons"]]
+    r = run_cli("audit", str(good), "--against", str(orig.parent / "missing.v"))
+    assert r.returncode == 2 and "Traceback" not in r.stderr
