@@ -27,6 +27,21 @@ app = typer.Typer(
 )
 
 
+def _version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        typer.echo(f"proofmend {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Print the version and exit.")] = False,
+) -> None:
+    """Mend broken and missing proofs in Coq projects."""
+
+
 def fail(message: str, code: int = 2) -> "typer.Exit":
     typer.echo(f"proofmend: error: {message}", err=True)
     return typer.Exit(code)
