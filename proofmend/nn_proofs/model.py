@@ -72,6 +72,16 @@ class MaxOfK(nn.Module):
         head = attn @ (x @ self.W_V) @ self.W_O
         return (x + head) @ self.W_U
 
+    def last_logits(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Logits at the last position only, shape (batch, vocab); equal to ``forward(tokens)[:, -1]``."""
+        n = tokens.shape[1]
+        x = self.W_E[tokens] + self.W_pos[:n]
+        q = x[:, -1] @ self.W_Q
+        scores = torch.einsum("bh,bnh->bn", q, x @ self.W_K) / math.sqrt(self.config.d_head)
+        attn = scores.softmax(dim=-1)
+        head = torch.einsum("bn,bnd->bd", attn, x) @ (self.W_V @ self.W_O)
+        return (x[:, -1] + head) @ self.W_U
+
     def weights(self) -> "ModelWeights":
         """The weights as float64 numpy arrays (float32 values are exact in float64)."""
         arrays = {n: getattr(self, n).detach().to(torch.float64).numpy().copy() for n in WEIGHT_NAMES}

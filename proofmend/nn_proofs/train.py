@@ -41,12 +41,12 @@ def train(
     loss_value = float("nan")
     for step in range(train_config.steps):
         tokens = torch.randint(0, config.vocab, (train_config.batch, config.k), generator=gen)
-        logits = model(tokens)[:, -1, :]
+        logits = model.last_logits(tokens)
         loss = torch.nn.functional.cross_entropy(logits, tokens.max(dim=1).values)
         opt.zero_grad()
         loss.backward()
         opt.step()
-        loss_value = float(loss)
+        loss_value = float(loss.detach())
         if on_step is not None:
             on_step(step, loss_value)
     return TrainResult(model=model, final_loss=loss_value)
