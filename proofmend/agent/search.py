@@ -1,0 +1,271 @@
+"""Offline best-first tactic search in a live session.
+
+Nodes are proof states (checkpoints); a node's priority is the size of what is
+left to prove (goal count first, then the text of the goals, then depth).
+States seen before are not expanded again.  Each node first tries *closers*
+(automation that may finish a goal), then *steps* (intros, induction,
+destruct, rewrite/apply with hypotheses and retrieved lemmas, ...).
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import re
+import time
+from dataclasses import dataclass, field
+
+from ..protocols import Session
+from ..provers.results import Checkpoint, Goal, Goals, TacticOk
+from .config import SearchConfig
+
+CLOSERS = (
+    "assumption", "reflexivity", "discriminate", "congruence", "lia", "easy", "auto",
+    "tauto", "trivial", "now simpl", "simpl; lia", "simpl; auto", "eauto", "intuition",
+    "auto with arith", "intuition lia", "firstorder", "nia", "f_equal; auto", "simpl; congruence",
+)
+HAMMER_CLOSERS = ("sauto", "hauto", "qauto")
+WHOLE_PROOFS = (
+    "intros; lia", "auto", "intros; auto", "intros; simpl; auto", "intros; congruence",
+    "intuition", "firstorder", "intros; simpl; lia", "tauto",
+)
+
+_HYP = re.compile(r"^([A-Za-z_][\w',\s]*?)\s*:\s*(.*)$", re.S)
+_IDENT = re.compile(r"[A-Za-z_][\w']*")
+
+
+def hypotheses(goal: Goal) -> list[tuple[str, str]]:
+    """(name, type) for each hypothesis of ``goal`` (``n, m : nat`` gives two)."""
+    out = []
+    for h in goal.hypotheses:
+        m = _HYP.match(h)
+        if not m:
+            continue
+        names, typ = m.group(1), m.group(2)
+        if ":=" in typ:  # a local definition: name := body : type
+            continue
+        for n in names.split(","):
+            n = n.strip()
+            if n:
+                out.append((n, typ.strip()))
+    return out
+
+
+def forall_binders(conclusion: str) -> list[str]:
+    """Names bound by a leading ``forall`` of the conclusion."""
+    m = re.match(r"\s*forall\s+(.*?),", conclusion, re.S)
+    if not m:
+        return []
+    return [b for b in _IDENT.findall(re.sub(r":[^()]*", " ", m.group(1))) if b not in ("forall",)]
+
+
+def steps_for(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]:
+    """Non-closing tactic steps worth trying on ``goal``."""
+    concl = goal.conclusion
+    hyps = hypotheses(goal)
+    out: list[str] = []
+    if concl.lstrip().startswith(("forall", "~")) or "->" in concl:
+        out.append("intros")
+    for n, typ in hyps:
+        if re.search(r"\b(nat|list|bool|option|positive|N|Z|tree|prod)\b", typ) or typ[:1].islower():
+            out.append(f"induction {n}")
+            out.append(f"destruct {n}")
+    for b in forall_binders(concl)[:3]:
+        out.append(f"intros until {b}; induction {b}")
+    if "/\\" in concl or "<->" in concl:
+        out.append("split")
+    if "\\/" in concl:
+        out += ["left", "right"]
+    if concl.lstrip().startswith("exists"):
+        out.append("eexists")
+    out.append("simpl")
+    for n, typ in hyps:
+        if "=" in typ and "<>" not in typ:
+            out += [f"rewrite {n}", f"rewrite <- {n}"]
+        if "/\\" in typ or "\\/" in typ or typ.lstrip().startswith("exists"):
+            out.append(f"destruct {n}")
+        if typ.lstrip().startswith("forall") or "->" in typ or typ == concl:
+            out += [f"apply {n}", f"eapply {n}"]
+        if n.startswith("H") and not typ.lstrip().startswith("forall"):
+            out.append(f"inversion {n}; subst")
+    for lem in lemmas:
+        out += [f"rewrite {lem}", f"apply {lem}", f"rewrite <- {lem}"]
+    for d in unfoldable:
+        if re.search(rf"\b{re.escape(d)}\b", concl):
+            out.append(f"unfold {d}")
+    out += ["subst", "f_equal", "constructor", "simpl in *", "intros; subst"]
+    seen: set[str] = set()
+    return [t for t in out if not (t in seen or seen.add(t))]
+
+
+@dataclass(order=True)
+class _Node:
+    priority: tuple
+    serial: int
+    checkpoint: Checkpoint = field(compare=False)
+    goals: Goals = field(compare=False)
+    depth: int = field(compare=False)
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    script: tuple[str, ...] | None  # tactic sentences from the start checkpoint
+    nodes: int
+    tries: int
+    seconds: float
+    exit: str  # "proved" | "nodes" | "time" | "exhausted"
+
+    @property
+    def proof(self) -> str | None:
+        return "\n".join(self.script) if self.script is not None else None
+
+
+def _size(goals: Goals) -> tuple:
+    n = len(goals.foreground) + goals.background
+    text = sum(len(g.conclusion) + sum(len(h) for h in g.hypotheses) for g in goals.foreground)
+    return (n, text)
+
+
+class TacticSearch:
+    """Best-first search for a proof script in ``session``."""
+
+    def __init__(self, session: Session, config: SearchConfig = SearchConfig(), lemmas: list[str] | None = None,
+                 unfoldable: list[str] | None = None, hammer: bool = False):
+        self.session = session
+        self.config = config
+        self.lemmas = list(lemmas or [])[: config.lemmas]
+        self.unfoldable = list(unfoldable or [])
+        self.closers = CLOSERS + (HAMMER_CLOSERS if hammer else ())
+        self.tries = 0
+
+    def _try(self, tactic: str, at: Checkpoint):
+        self.tries += 1
+        return self.session.run(tactic + ".", at=at, timeout=self.config.tactic_timeout_s)
+
+    def search(self, at: Checkpoint | None = None, time_s: float | None = None, close_first_only: bool = False) -> SearchResult:
+        """Search from ``at``.  With ``close_first_only``, success is closing the first goal."""
+        t0 = time.monotonic()
+        deadline = t0 + (time_s if time_s is not None else self.config.time_s)
+        start = at or self.session.base
+        goals0 = self.session.goals(start)
+        target = len(goals0.foreground) + goals0.background - 1 if close_first_only else 0
+        start_len = len(start.script)
+
+        def solved(g: Goals) -> bool:
+            if close_first_only:
+                return len(g.foreground) + g.background <= target and g.shelved == 0
+            return g.done
+
+        def result(cp: Checkpoint | None, exit: str) -> SearchResult:
+            script = cp.script[start_len:] if cp is not None else None
+            return SearchResult(script, nodes, self.tries, time.monotonic() - t0, exit)
+
+        nodes = 0
+        if not close_first_only:
+            for whole in WHOLE_PROOFS:
+                if time.monotonic() > deadline:
+                    return result(None, "time")
+                r = self._try(whole, start)
+                if isinstance(r, TacticOk) and solved(r.goals):
+                    return result(r.checkpoint, "proved")
+        counter = itertools.count()
+        frontier: list[_Node] = [_Node((*_size(goals0), 0), next(counter), start, goals0, 0)]
+        seen = {goals0.key()}
+        while frontier:
+            if time.monotonic() > deadline:
+                return result(None, "time")
+            if nodes >= self.config.max_nodes:
+                return result(None, "nodes")
+            node = heapq.heappop(frontier)
+            nodes += 1
+            goal = node.goals.foreground[0] if node.goals.foreground else None
+            if goal is None:
+                # Unfocused goals remain (inside bullets): try to move on.
+                for t in ("-", "+", "*", "}"):
+                    r = self.session.run(t, at=node.checkpoint)
+                    if isinstance(r, TacticOk):
+                        self._push(frontier, seen, counter, r, node.depth, solved)
+                        break
+                continue
+            before = len(node.goals.foreground) + node.goals.background
+            for closer in self.closers:
+                if time.monotonic() > deadline:
+                    return result(None, "time")
+                r = self._try(closer, node.checkpoint)
+                if isinstance(r, TacticOk) and len(r.goals.foreground) + r.goals.background < before:
+                    if solved(r.goals):
+                        return result(r.checkpoint, "proved")
+                    self._push(frontier, seen, counter, r, node.depth, solved)
+                    break  # the first goal is closed: continue from there
+            else:
+                if node.depth >= self.config.max_depth:
+                    continue
+                for step in steps_for(goal, self.lemmas, self.unfoldable):
+                    if time.monotonic() > deadline:
+                        return result(None, "time")
+                    r = self._try(step, node.checkpoint)
+                    if isinstance(r, TacticOk):
+                        if solved(r.goals):
+                            return result(r.checkpoint, "proved")
+                        self._push(frontier, seen, counter, r, node.depth + 1, solved)
+        return result(None, "exhausted")
+
+    def _push(self, frontier, seen, counter, r: TacticOk, depth: int, solved) -> None:
+        key = r.goals.key()
+        if key in seen:
+            return
+        seen.add(key)
+        heapq.heappush(frontier, _Node((*_size(r.goals), depth), next(counter), r.checkpoint, r.goals, depth))
+
+
+_SEARCH_HIT = re.compile(r"^([A-Za-z_][\w'.]*)\s*:", re.M)
+_NOT_CONSTANTS = {
+    "forall", "exists", "fun", "match", "with", "end", "let", "in", "if", "then", "else", "as",
+    "return", "Type", "Prop", "Set", "True", "False", "nat", "S", "O", "bool", "true", "false",
+}
+
+
+def parse_search(output: str) -> list[tuple[str, str]]:
+    """(name, statement) entries of ``Search`` output."""
+    entries: list[tuple[str, str]] = []
+    for line in output.splitlines():
+        m = _SEARCH_HIT.match(line)
+        if m and not line.startswith(" "):
+            entries.append((m.group(1), line[m.end():].strip()))
+        elif entries and line.startswith(" "):
+            name, typ = entries[-1]
+            entries[-1] = (name, typ + " " + line.strip())
+    return entries
+
+
+def discover_lemmas(session: Session, goal: Goal, limit: int = 12, local_names: set[str] | None = None) -> list[str]:
+    """Lemmas from ``Search`` on the constants of ``goal``, most related first.
+
+    Related = mentions more of the goal's constants, then has a shorter statement.
+    """
+    bound = {n for n, _ in hypotheses(goal)} | set(forall_binders(goal.conclusion))
+    consts: list[str] = []
+    for tok in _IDENT.findall(goal.conclusion):
+        if tok in _NOT_CONSTANTS or tok in bound or tok in consts or len(tok) < 2:
+            continue
+        consts.append(tok)
+    consts = consts[:5]
+    queries = [f"Search {a} {b}." for a, b in itertools.combinations(consts, 2)][:6]
+    queries += [f"Search {a}." for a in consts[:3]]
+    scored: dict[str, tuple] = {}
+    for q in queries:
+        try:
+            out = session.query(q, timeout=5)
+        except Exception:  # a query is best effort; the prover layer restarts on crashes
+            continue
+        if out.startswith("Error"):
+            continue
+        for name, typ in parse_search(out):
+            if name in (local_names or set()):
+                continue
+            words = set(_IDENT.findall(typ))
+            hits = sum(1 for c in consts if c in words)
+            score = (-hits, len(typ), name)
+            if name not in scored or score < scored[name]:
+                scored[name] = score
+    return [n for n, _ in sorted(scored.items(), key=lambda kv: kv[1])][:limit]
