@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from proofmend.agent.models import (
     make_model,
 )
 
+SLOW = -1  # a script entry (SLOW, {"sleep": seconds}) delays the reply
 MESSAGES = [{"role": "system", "content": "You prove lemmas."}, {"role": "user", "content": "Prove 1 + 1 = 2."}]
 
 
@@ -79,11 +81,14 @@ class ScriptedServer:
                     return
                 server.requests.append(body)
                 status, reply = server.script.pop(0) if server.script else server.default
+                if status == SLOW:  # answer late, after the client has given up
+                    time.sleep(reply["sleep"])
+                    status, reply = server.default
                 self._send(status, reply)
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
 
     def close(self) -> None:
@@ -140,6 +145,14 @@ def test_server_errors_are_retried(server, settings):
     c = make_model("openai/test", settings).complete(MESSAGES)
     assert c.tokens_out == 5
     assert len(server.requests) == 3
+
+
+def test_timeouts_are_retried(server, settings):
+    server.script = [(SLOW, {"sleep": 1.0})]
+    quick = settings.model_copy(update={"request_timeout_s": 0.3})
+    c = make_model("openai/test", quick).complete(MESSAGES)
+    assert c.content.startswith("```coq")
+    assert len(server.requests) == 2
 
 
 def test_retries_run_out(server, settings):
