@@ -1,0 +1,98 @@
+"""Solvers: what produces a new task file for the scorer to judge.
+
+``agent`` runs the repair agent (``mend_file``) on the task's theorem; ``reference``
+puts the task's known reference proof in place.  The reference solver is a
+pipeline check (corpus, harness, audit, metrics, report), not an agent: it sees
+the answer.  Both are chosen by name from :data:`SOLVERS`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from ..agent.config import AgentConfig
+from .proofs import task_project, with_proof
+from .schema import Task
+
+REFERENCE = "reference"
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a solver did on one task sample (before the scorer judges it)."""
+
+    new_text: str | None  # the whole file with the solver's proof, None when it has none
+    proof: str | None = None
+    attempts: int = 0
+    exit: str = ""  # the solver's named exit ("proved", "budget_exhausted", ...)
+    error: str | None = None
+    tokens_in: int = 0
+    tokens_out: int = 0
+    cost_usd: float | None = 0.0
+
+
+class Solver(Protocol):
+    name: str
+
+    def solve(self, task: Task, path: Path, config: AgentConfig, trace_path: Path | None) -> Attempt:
+        """Work on ``task`` whose file is at ``path`` (a private copy; may be rewritten)."""
+
+
+class ReferenceSolver:
+    """Pipeline check, not an agent: answers with the task's reference proof."""
+
+    name = REFERENCE
+
+    def solve(self, task: Task, path: Path, config: AgentConfig, trace_path: Path | None) -> Attempt:
+        if not task.reference_proof:
+            return Attempt(None, exit="no_reference_proof", error="the task has no reference proof")
+        text = path.read_bytes().decode("utf-8")
+        new_text = with_proof(text, task.theorem, task.reference_proof, task.file)
+        return Attempt(new_text, proof=task.reference_proof, attempts=1, exit="reference")
+
+
+def _same_theorem(hole_name: str, theorem: str) -> bool:
+    return hole_name == theorem or hole_name.endswith("." + theorem)
+
+
+class AgentSolver:
+    """The repair agent (``proofmend.agent.repair.mend_file``) on the task's theorem."""
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def solve(self, task: Task, path: Path, config: AgentConfig, trace_path: Path | None) -> Attempt:
+        from ..agent.repair import mend_file
+        from ..agent.trajectory import Trace
+
+        with Trace(trace_path) as trace:
+            report = mend_file(path, config, theorem=task.theorem, trace=trace, project=task_project(task, path))
+        holes = [h for h in report.holes if _same_theorem(h.theorem, task.theorem)]
+        tokens_in = sum(h.tokens_in for h in report.holes)
+        tokens_out = sum(h.tokens_out for h in report.holes)
+        costs = [h.cost_usd for h in report.holes]
+        cost = None if any(c is None for c in costs) else float(sum(costs))
+        if not holes:
+            return Attempt(None, exit="not_attempted", error=f"the agent reported no hole named {task.theorem}",
+                           tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
+        hole = holes[0]
+        fixed = hole.status == "fixed"
+        return Attempt(
+            new_text=report.new_text if fixed else None,
+            proof=hole.proof,
+            attempts=hole.attempts,
+            exit=hole.exit or hole.status,
+            error=hole.error,
+            tokens_in=tokens_in,
+            tokens_out=tokens_out,
+            cost_usd=cost,
+        )
+
+
+def solver_for(model: str) -> Solver:
+    """The solver behind ``--model``: ``reference``, or the agent with that model."""
+    if model == REFERENCE:
+        return ReferenceSolver()
+    return AgentSolver(model)
