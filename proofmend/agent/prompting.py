@@ -1,0 +1,75 @@
+"""Chat messages for a draft or a repair, and error text cleaned for a model.
+
+The wording lives in ``proofmend/prompts/*.j2``; this module only chooses the
+template and cleans what goes into it.
+
+Draft context keys: ``prover``, ``file``, ``theorem``, ``statement``,
+``local_context``, ``definitions``, ``lemmas``, ``stale_proof``, ``hints``.
+Repair adds ``attempt``, ``error``, ``error_location``, ``goals``,
+``checked_prefix``, ``continue_from_prefix``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..prompts import render
+
+__all__ = ["DRAFT_KEYS", "REPAIR_KEYS", "clean_error", "messages_for_draft", "messages_for_repair"]
+
+DRAFT_KEYS = (
+    "prover", "file", "theorem", "statement", "local_context",
+    "definitions", "lemmas", "stale_proof", "hints",
+)
+REPAIR_KEYS = DRAFT_KEYS + (
+    "attempt", "error", "error_location", "goals", "checked_prefix", "continue_from_prefix",
+)
+
+
+def messages_for_draft(ctx: dict) -> list[dict]:
+    """System and user messages asking for a first proof."""
+    return [
+        {"role": "system", "content": render("system.j2", **ctx)},
+        {"role": "user", "content": render("draft.j2", **ctx)},
+    ]
+
+
+def messages_for_repair(ctx: dict) -> list[dict]:
+    """System and user messages asking to mend a failed attempt."""
+    return [
+        {"role": "system", "content": render("system.j2", **ctx)},
+        {"role": "user", "content": render("repair.j2", **ctx)},
+    ]
+
+
+# "/home/u/proj/theories/Foo.v" -> "Foo.v"; also C:\x\y\Foo.v.  A path needs
+# two separators, so division ("n / 2", "a/b") is left alone.
+_POSIX_PATH = re.compile(r"(?<![\w.~/])(?:~)?/(?:[^\s/\"'`:,;()\[\]<>]+/)+([^\s/\"'`:,;()\[\]<>]+)")
+_WINDOWS_PATH = re.compile(r"\b[A-Za-z]:\\(?:[^\s\\\"'`:,;()]+\\)+([^\s\\\"'`:,;()]+)")
+_TIMINGS = [
+    re.compile(r"^[^\n]*Finished transaction in [^\n]*\n?", re.MULTILINE),
+    re.compile(r"\s*\(\d+(?:\.\d*)?\s*(?:secs?|seconds?|s|ms)\)"),  # (0.123 secs)
+    re.compile(r"\s*\(\d*\.?\d*u,\s*\d*\.?\d*s\)"),  # (0.01u,0.s)
+    re.compile(r"\s+(?:in|after|ran for|took)\s+\d+(?:\.\d+)?\s*(?:secs?|seconds?|s|ms)\b"),  # in 1.2s
+]
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def clean_error(text: str, max_chars: int = 1500) -> str:
+    """Error text without absolute paths or timings, cut to head and tail.
+
+    What goes back to a model must not change between runs of the same mistake
+    (paths, timings) and must not flood its context.
+    """
+    text = _ANSI.sub("", text)
+    text = _WINDOWS_PATH.sub(r"\1", _POSIX_PATH.sub(r"\1", text))
+    for pattern in _TIMINGS:
+        text = pattern.sub("", text)
+    text = re.sub(r"[ \t]+\n", "\n", text)
+    text = re.sub(r"\n{3,}", "\n\n", text).strip()
+    if len(text) <= max_chars:
+        return text
+    head_len = max_chars * 2 // 3
+    tail_len = max_chars - head_len
+    cut = len(text) - head_len - tail_len
+    return f"{text[:head_len]}\n[… {cut} characters cut …]\n{text[-tail_len:] if tail_len else ''}"
