@@ -26,7 +26,7 @@ from ..limits import Limits
 from .batch import compile_text, parse_diagnostics
 from .locator import CoqDocument, ProofItem, Terminator, parse_document
 from .project import CoqProject
-from .sentences import SentenceKind, SplitError, code_tokens, strip_comments
+from .sentences import SentenceKind, SplitError, code_tokens, split_sentences, strip_comments
 
 
 class Reason(str, Enum):
@@ -131,16 +131,15 @@ def _first_difference(a: str, b: str) -> int:
     return n
 
 
-def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
-    """Rule 2 on one changed proof."""
-    out: list[Finding] = []
-    name = p.qualname or p.name or p.keyword
-    for i, s in enumerate(p.body):
+def command_problems(sentences, line_of=lambda off: 0) -> list[tuple[str, int]]:
+    """Sentences of a proof body that are not tactics: (description, line)."""
+    out: list[tuple[str, int]] = []
+    for i, s in enumerate(sentences):
         if s.kind is not SentenceKind.COMMAND:
             continue
         text = strip_comments(s.text).strip()
-        if text.startswith("#["):
-            out.append(Finding(Reason.VERNACULAR_IN_BODY, f"attribute in the proof body: {text[:60]!r}", name, line_of(s.start)))
+        if text.startswith("#"):
+            out.append((f"attribute in the proof body: {text[:60]!r}", line_of(s.start)))
             continue
         m = re.match(r"[A-Za-z_][\w'.]*", text)
         word = m.group(0).rstrip(".") if m else ""
@@ -150,11 +149,36 @@ def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
                 continue
             if "." in word and last and last[0].islower():
                 continue  # a qualified tactic name such as Zify.zify
-            out.append(Finding(Reason.VERNACULAR_IN_BODY, f"command in the proof body: {text[:60]!r}", name, line_of(s.start)))
+            out.append((f"command in the proof body: {text[:60]!r}", line_of(s.start)))
+    return out
+
+
+FORBIDDEN_TOKENS = {"admit", "give_up", "Admitted", "Abort"}
+
+
+def static_body_problems(body: str) -> list[str]:
+    """Why a proof body (tactics, with or without Proof./Qed.) may not even be run."""
+    try:
+        sentences = split_sentences(body)
+    except SplitError as e:
+        return [f"does not parse: {e}"]
+    if sentences and sentences[-1].first_word in ("Qed", "Defined") and len(sentences[-1].words) == 1:
+        sentences = sentences[:-1]
+    problems = [d for d, _ in command_problems(sentences)]
+    bad = sorted(set(code_tokens(body)) & FORBIDDEN_TOKENS)
+    if bad:
+        problems.append(f"uses {', '.join(bad)}")
+    return problems
+
+
+def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
+    """Rule 2 on one changed proof."""
+    name = p.qualname or p.name or p.keyword
+    out = [Finding(Reason.VERNACULAR_IN_BODY, d, name, ln) for d, ln in command_problems(p.body, line_of)]
     toks: set[str] = set()
     for s in p.body:
         toks.update(code_tokens(s.text))
-    bad = sorted(toks & {"admit", "give_up", "Admitted", "Abort"})
+    bad = sorted(toks & FORBIDDEN_TOKENS)
     if bad:
         out.append(Finding(Reason.ADMIT_IN_BODY, f"uses {', '.join(bad)}", name, line_of(p.statement.start)))
     term = p.terminator_kind
