@@ -80,24 +80,26 @@ def _fmt_delta(metric: str, d) -> str:
     return f"{d:+.2f}"
 
 
+LABELS = {"tasks": "tasks", "solved_tasks": "solved", "success_rate": "success rate", "pass@1": "pass@1",
+          "pass@k": "pass@k", "median_seconds": "median seconds", "mean_attempts_to_success": "mean attempts",
+          "tokens_per_solved": "tokens / solved", "usd_per_solved": "$ / solved"}
+
+
 def rich_table(result: dict, name_a: str, name_b: str):
-    """The comparison as a rich Table (one row per kind and metric group)."""
+    """The comparison as a rich Table: one row per kind and metric."""
     from rich.table import Table
 
-    table = Table(title=f"A = {name_a} ({result['a']['model']}), B = {name_b} ({result['b']['model']})")
-    table.add_column("kind")
-    shown = ("tasks", "success_rate", "pass@1", "pass@k", "median_seconds", "mean_attempts_to_success")
-    for m in shown:
-        label = m.replace("_to_success", "").replace("_", " ")
-        table.add_column(f"{label}\nA", justify="right")
-        table.add_column("B", justify="right")
-        if m != "tasks":
-            table.add_column("Δ", justify="right")
+    ka, kb = result["a"]["k"], result["b"]["k"]
+    table = Table(title="eval compare")
+    table.add_column("kind", no_wrap=True)
+    table.add_column("metric", no_wrap=True)
+    table.add_column(f"A: {name_a} ({result['a']['model']})", justify="right")
+    table.add_column(f"B: {name_b} ({result['b']['model']})", justify="right")
+    table.add_column("Δ (B − A)", justify="right", no_wrap=True)
     for row in result["rows"]:
-        cells = [row["kind"]]
-        for m in shown:
-            cells += [_fmt(m, row["a"][m]), _fmt(m, row["b"][m])]
-            if m != "tasks":
-                cells.append(_fmt_delta(m, row["delta"][m]))
-        table.add_row(*cells, end_section=row["kind"] == result["rows"][-2]["kind"] if len(result["rows"]) > 1 else False)
+        shown = [m for m in METRICS if m != "pass@k" or max(ka, kb) > 1]
+        for j, m in enumerate(shown):
+            label = LABELS[m] if m != "pass@k" else (f"pass@{ka}" if ka == kb else f"pass@{ka} / pass@{kb}")
+            table.add_row(row["kind"] if j == 0 else "", label, _fmt(m, row["a"][m]), _fmt(m, row["b"][m]),
+                          _fmt_delta(m, row["delta"][m]), end_section=j == len(shown) - 1)
     return table

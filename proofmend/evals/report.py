@@ -24,13 +24,15 @@ def _num(x, fmt: str = "{:.2f}") -> str:
 
 def kind_table(summary: dict) -> str:
     k = summary.get("k", 1)
-    head = f"| kind | tasks | solved | rate | pass@1 | pass@{k} | median s | mean attempts |"
-    rows = [head, "|" + "---|" * 8]
+    pk = f" pass@{k} |" if k > 1 else ""
+    head = f"| kind | tasks | solved | rate | pass@1 |{pk} median s | mean attempts |"
+    rows = [head, "|" + "---|" * (8 if k > 1 else 7)]
     groups = list(summary["by_kind"].items()) + [("**all**", summary["overall"])]
     for kind, g in groups:
         rows.append(
             f"| {kind} | {g['tasks']} | {g['solved_tasks']} | {_pct(g['success_rate'])} | {_pct(g['pass@1'])} "
-            f"| {_pct(g[f'pass@{k}'])} | {_num(g['median_seconds'], '{:.1f}')} "
+            + (f"| {_pct(g[f'pass@{k}'])} " if k > 1 else "")
+            + f"| {_num(g['median_seconds'], '{:.1f}')} "
             f"| {_num(g['mean_attempts_to_success'], '{:.1f}')} |"
         )
     return "\n".join(rows)
