@@ -303,7 +303,10 @@ class LiteLLMModel:
         """Raise ModelConfigError if a key is unset or the server does not answer."""
         litellm = _litellm()
         _, provider, _, _ = litellm.get_llm_provider(self.name, api_base=self.settings.api_base)
-        env = litellm.validate_environment(self.name, api_base=self.settings.api_base)
+        try:
+            env = litellm.validate_environment(self.name, api_base=self.settings.api_base)
+        except Exception:
+            env = {}  # litellm cannot tell for this provider; the first call will
         missing = env.get("missing_keys") or []
         keys = [k for k in missing if not k.endswith(("_API_BASE", "_BASE_URL", "_API_URL"))]
         if keys:
