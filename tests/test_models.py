@@ -363,3 +363,19 @@ def test_completion_is_a_frozen_value():
 def test_settings_fields_are_documented():
     for name, field in ModelSettings.model_fields.items():
         assert field.description, f"ModelSettings.{name} has no docstring"
+
+
+def test_models_meet_the_protocol(tmp_path):
+    from proofmend.protocols import Model
+
+    assert isinstance(make_model(f"replay:{_replay(tmp_path, {'content': 'x'})}"), Model)
+    assert isinstance(make_model("openai/test", ModelSettings(cache_dir=tmp_path)), Model)
+
+
+def test_importing_models_does_not_import_litellm():
+    import subprocess
+    import sys
+
+    code = "import sys, proofmend.agent.models; print('litellm' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"  # litellm takes seconds to import: only when a call needs it
