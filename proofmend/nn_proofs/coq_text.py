@@ -174,7 +174,7 @@ ALL_SEQS_COMPLETE_PROOF = """Proof.
   induction k as [|k IH]; intros x Hlen Hall.
   - destruct x; [left; reflexivity | discriminate].
   - destruct x as [|t x]; [discriminate|]. simpl in Hlen. inversion Hall as [|? ? Ht Hx]; subst.
-    simpl. apply in_flat_map. exists t. split.
+    cbn [all_seqs]. apply in_flat_map. exists t. split.
     + apply in_seq. lia.
     + apply in_map. apply IH; [lia | exact Hx].
 Qed."""
