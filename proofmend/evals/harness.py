@@ -14,6 +14,7 @@ import json
 import multiprocessing
 import os
 import re
+import shlex
 import shutil
 import signal
 import tempfile
@@ -194,6 +195,9 @@ def run_one(task_json: str, task_file: str, sample: int, config_json: str, trace
             src = Path(task_file)
             work = Path(tmp) / src.name
             shutil.copyfile(src, work)
+            if task.coq_flags:  # so that every tool run on the copy compiles it with the task's flags
+                flags = "".join(f"-arg {shlex.quote(f)}\n" for f in task.coq_flags)
+                (Path(tmp) / "_CoqProject").write_text(flags + src.name + "\n", encoding="utf-8")
             original = src.read_bytes().decode("utf-8")
             trace = Path(trace_dir) / trace_name(task.id, sample) if trace_dir else None
             with deadline(hard_limit_s(config)):

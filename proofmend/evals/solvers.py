@@ -75,7 +75,8 @@ class AgentSolver:
         costs = [h.cost_usd for h in report.holes]
         cost = None if any(c is None for c in costs) else float(sum(costs))
         if not holes:
-            return Attempt(None, exit="not_attempted", error=f"the agent reported no hole named {task.theorem}",
+            why = getattr(report, "error", None) or f"the agent reported no hole named {task.theorem}"
+            return Attempt(None, exit="not_attempted", error=why,
                            tokens_in=tokens_in, tokens_out=tokens_out, cost_usd=cost)
         hole = holes[0]
         fixed = hole.status == "fixed"
