@@ -13,7 +13,9 @@ Worst case inside a case (used by every compact strategy):
   positions puts the max tokens at the positions with the smallest ``p``.
 * values: with ``X`` a lower bound on the margin contributed by a max position
   and ``Y`` one for a non-max position, the margin is at least
-  ``w X + (1 - w) Y >= min(X, w_min X + (1 - w_min) Y)``.
+  ``w X + (1 - w) Y >= min(X, w_min X + (1 - w_min) Y)`` (the subcubic proofs).
+  The cubic proof pairs each non-max token's attention with its own damage
+  instead (see :func:`proofmend.nn_proofs.strategies.cubic`).
 """
 
 from __future__ import annotations
