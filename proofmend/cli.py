@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-import sys
+import os
 from pathlib import Path
 from typing import Annotated, Optional
 
@@ -137,6 +137,144 @@ def audit(
             typer.echo(f"assumptions of {thm}: {', '.join(axs) if axs else 'none'}")
         typer.echo("accepted" if verdict.accepted else "rejected")
     raise typer.Exit(0 if verdict.accepted else 1)
+
+
+# ------------------------------------------------------------------ repair
+
+class RichProgress:
+    """Draws the agent's progress on stderr (one bar over all holes)."""
+
+    def __init__(self, enabled: bool):
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True)
+        self.enabled = enabled and self.console.is_terminal
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                            TimeElapsedColumn(), console=self.console, transient=True, disable=not self.enabled)
+        self.task = self.bar.add_task("mending", total=0)
+
+    def __enter__(self):
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self.bar.__exit__(*exc)
+
+    def file_started(self, file: str, holes: int) -> None:
+        self.bar.update(self.task, total=(self.bar.tasks[0].total or 0) + holes)
+
+    def hole_started(self, file: str, theorem: str) -> None:
+        self.bar.update(self.task, description=f"{file}: {theorem}")
+
+    def hole_done(self, result) -> None:
+        self.bar.advance(self.task)
+        mark = {"fixed": "[green]fixed[/]", "unsolved": "[red]unsolved[/]", "skipped": "[yellow]skipped[/]"}[result.status]
+        if self.enabled:
+            self.bar.console.print(f"{mark} {result.file}:{result.line} {result.theorem} ({result.elapsed_s:.1f} s)")
+
+
+def make_agent_model(model: str, api_base: str | None, temperature: float, max_tokens: int):
+    """The model object for --model (None for the built-in search); exits 2 on a bad model."""
+    if model == "search":
+        return None
+    from .agent.models import ModelConfigError, ModelSettings, check_model, make_model
+
+    try:
+        m = make_model(model, ModelSettings(temperature=temperature, max_tokens=max_tokens, api_base=api_base))
+        check_model(m)
+    except ModelConfigError as e:
+        raise InputError(str(e)) from None
+    return m
+
+
+def repair_command(
+    path: Annotated[Path, typer.Argument(help="A .v file (its _CoqProject is looked for in its folder, then its parents) or a directory with a _CoqProject.")],
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="'search' (built-in tactic search, offline; the default), 'replay:FILE.jsonl' (recorded replies), or a litellm model string such as openai/gpt-4o-mini.")] = None,
+    attempts: Annotated[int, typer.Option(help="Candidate proofs asked of the model per hole.")] = 8,
+    timeout: Annotated[float, typer.Option(help="Seconds of work on one hole.")] = 60.0,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files mended in parallel (independent files only).")] = 1,
+    write: Annotated[bool, typer.Option("--write", help="Write the mended proof bodies into the files (atomically, only after the audit). Without it, print a diff and touch nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {holes, summary} as JSON instead of a diff and a table.")] = False,
+    theorem: Annotated[Optional[str], typer.Option("--theorem", "-t", help="Work only on the proof of this theorem.")] = None,
+    trace: Annotated[Optional[Path], typer.Option("--trace", help="Append every model call and every check to this JSONL file.")] = None,
+    samples: Annotated[int, typer.Option(help="Model replies asked per round.")] = 1,
+    api_base: Annotated[Optional[str], typer.Option("--api-base", help="Base URL of an OpenAI-compatible server (vLLM, llama.cpp, ...).")] = None,
+    temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.2,
+    max_tokens: Annotated[int, typer.Option(help="Most tokens per model reply.")] = 1024,
+    max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="Most dollars spent on one hole.")] = None,
+    search_time: Annotated[float, typer.Option(help="Seconds one tactic search may take.")] = 20.0,
+) -> None:
+    """Find every failing proof and every Admitted/admit hole under PATH and mend what can be mended.
+
+    Exit 0 when every hole was fixed, 1 when some are left, 2 on bad input.
+    """
+    import difflib
+    import os
+
+    from .agent.config import AgentConfig, SearchConfig
+    from .agent.repair import mend_path, write_back
+    from .agent.trajectory import Trace
+
+    if not path.exists():
+        raise InputError(f"no such file or directory: {path}")
+    chosen = model or os.environ.get("PROOFMEND_MODEL") or "search"
+    config = AgentConfig(model=chosen, api_base=api_base, attempts=attempts, samples=samples, timeout_s=timeout,
+                         temperature=temperature, max_tokens=max_tokens, max_cost_usd=max_cost,
+                         search=SearchConfig(time_s=search_time))
+    agent_model = make_agent_model(chosen, api_base, temperature, max_tokens)
+    if agent_model is None and not as_json:
+        typer.echo("proofmend: no model configured: using the built-in tactic search (offline)" if model is None
+                   else "proofmend: using the built-in tactic search (offline)", err=True)
+    with Trace(trace) as tr, RichProgress(not as_json) as progress:
+        report = mend_path(path, config, model=agent_model, theorem=theorem, jobs=jobs, trace=tr, progress=progress)
+    written = []
+    if write:
+        for f in report.files:
+            if f.fixes and write_back(f):
+                written.append(f.path)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        _print_repair(report, write, written)
+    holes = report.holes
+    raise typer.Exit(0 if all(h.status == "fixed" for h in holes) else 1)
+
+
+def _print_repair(report, write: bool, written: list) -> None:
+    import difflib
+
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    if not write:
+        for f in report.files:
+            if f.changed:
+                name = os.path.relpath(f.path) if str(f.path).startswith(os.getcwd()) else str(f.path)
+                diff = difflib.unified_diff(f.original_text.splitlines(True), f.new_text.splitlines(True),
+                                            fromfile=f"a/{name}", tofile=f"b/{name}")
+                typer.echo("".join(diff), nl=False)
+    holes = report.holes
+    if not holes:
+        typer.echo("no failing proofs and no holes found")
+        return
+    table = Table(title="proofmend repair")
+    for col in ("file", "line", "theorem", "status", "attempts", "seconds", "note"):
+        table.add_column(col)
+    for h in holes:
+        style = {"fixed": "green", "unsolved": "red", "skipped": "yellow"}[h.status]
+        note = "" if h.status == "fixed" else (h.error or h.exit)[:80]
+        table.add_row(h.file, str(h.line), h.theorem, f"[{style}]{h.status}[/]", str(h.attempts), f"{h.elapsed_s:.1f}", note)
+    console.print(table)
+    fixed = sum(h.status == "fixed" for h in holes)
+    tail = f"; wrote {len(written)} file(s)" if write else ("; run again with --write to apply" if fixed else "")
+    typer.echo(f"{fixed}/{len(holes)} fixed in {report.seconds:.1f} s{tail}")
+
+
+app.command("repair")(guarded(repair_command))
+repair_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+repair_app.command()(guarded(repair_command))
 
 
 def admitted_in_project(project, exclude: Path | None = None) -> frozenset[str]:

@@ -30,6 +30,10 @@ WHOLE_PROOFS = (
     "intuition", "firstorder", "intros; simpl; lia", "tauto",
 )
 
+_NOT_CONSTANTS = {
+    "forall", "exists", "fun", "match", "with", "end", "let", "in", "if", "then", "else", "as",
+    "return", "Type", "Prop", "Set", "True", "False", "nat", "S", "O", "bool", "true", "false",
+}
 _HYP = re.compile(r"^([A-Za-z_][\w',\s]*?)\s*:\s*(.*)$", re.S)
 _IDENT = re.compile(r"[A-Za-z_][\w']*")
 
@@ -57,6 +61,31 @@ def forall_binders(conclusion: str) -> list[str]:
     if not m:
         return []
     return [b for b in _IDENT.findall(re.sub(r":[^()]*", " ", m.group(1))) if b not in ("forall",)]
+
+
+def goal_constants(goal: Goal) -> list[str]:
+    """Global names the conclusion mentions (not bound variables or keywords)."""
+    bound = {n for n, _ in hypotheses(goal)} | set(forall_binders(goal.conclusion))
+    out: list[str] = []
+    for tok in _IDENT.findall(goal.conclusion):
+        if tok in _NOT_CONSTANTS or tok in bound or tok in out or len(tok) < 2:
+            continue
+        out.append(tok)
+    return out
+
+
+def combos_for(goal: Goal) -> list[str]:
+    """Whole-goal attempts: a case split or induction followed by automation."""
+    out: list[str] = []
+    for n, typ in hypotheses(goal)[:4]:
+        if ":" in n or typ.startswith(("forall", "Prop", "Type", "Set")) or "=" in typ or "<" in typ:
+            continue
+        for t in (f"destruct {n}; simpl; lia", f"destruct {n}; simpl; auto", f"induction {n}; simpl; auto",
+                  f"induction {n}; simpl; lia", f"induction {n}; simpl; congruence"):
+            out.append(t)
+    for c in goal_constants(goal)[:2]:
+        out += [f"unfold {c}; lia", f"unfold {c}; auto"]
+    return out
 
 
 def steps_for(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]:
@@ -88,11 +117,13 @@ def steps_for(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]
             out += [f"apply {n}", f"eapply {n}"]
         if n.startswith("H") and not typ.lstrip().startswith("forall"):
             out.append(f"inversion {n}; subst")
-    for lem in lemmas:
-        out += [f"rewrite {lem}", f"apply {lem}", f"rewrite <- {lem}"]
+    for lem in lemmas[:16]:
+        out += [f"apply {lem}", f"rewrite {lem}"]
     for d in unfoldable:
         if re.search(rf"\b{re.escape(d)}\b", concl):
             out.append(f"unfold {d}")
+    for c in goal_constants(goal)[:4]:
+        out.append(f"unfold {c}")
     out += ["subst", "f_equal", "constructor", "simpl in *", "intros; subst"]
     seen: set[str] = set()
     return [t for t in out if not (t in seen or seen.add(t))]
@@ -137,6 +168,19 @@ class TacticSearch:
         self.unfoldable = list(unfoldable or [])
         self.closers = CLOSERS + (HAMMER_CLOSERS if hammer else ())
         self.tries = 0
+        self._seen_constants: frozenset[str] = frozenset()
+        self._discoveries = 0
+
+    def _node_lemmas(self, goal: Goal) -> list[str]:
+        """Lemmas about constants that appear only deeper in the search (after unfolding)."""
+        new = frozenset(goal_constants(goal)[:4]) - self._seen_constants
+        if not new or self._discoveries >= 6:
+            return []
+        self._seen_constants |= new
+        self._discoveries += 1
+        found = discover_lemmas(self.session, goal, limit=3, only=new, max_queries=2)
+        self.lemmas += [n for n in found if n not in self.lemmas]
+        return []
 
     def _try(self, tactic: str, at: Checkpoint):
         self.tries += 1
@@ -148,6 +192,8 @@ class TacticSearch:
         deadline = t0 + (time_s if time_s is not None else self.config.time_s)
         start = at or self.session.base
         goals0 = self.session.goals(start)
+        if goals0.foreground:
+            self._seen_constants |= frozenset(goal_constants(goals0.foreground[0])[:4])
         target = len(goals0.foreground) + goals0.background - 1 if close_first_only else 0
         start_len = len(start.script)
 
@@ -188,7 +234,7 @@ class TacticSearch:
                         break
                 continue
             before = len(node.goals.foreground) + node.goals.background
-            for closer in self.closers:
+            for closer in (*self.closers, *combos_for(goal)):
                 if time.monotonic() > deadline:
                     return result(None, "time")
                 r = self._try(closer, node.checkpoint)
@@ -200,6 +246,7 @@ class TacticSearch:
             else:
                 if node.depth >= self.config.max_depth:
                     continue
+                self._node_lemmas(goal)
                 for step in steps_for(goal, self.lemmas, self.unfoldable):
                     if time.monotonic() > deadline:
                         return result(None, "time")
@@ -219,10 +266,6 @@ class TacticSearch:
 
 
 _SEARCH_HIT = re.compile(r"^([A-Za-z_][\w'.]*)\s*:", re.M)
-_NOT_CONSTANTS = {
-    "forall", "exists", "fun", "match", "with", "end", "let", "in", "if", "then", "else", "as",
-    "return", "Type", "Prop", "Set", "True", "False", "nat", "S", "O", "bool", "true", "false",
-}
 
 
 def parse_search(output: str) -> list[tuple[str, str]]:
@@ -238,20 +281,17 @@ def parse_search(output: str) -> list[tuple[str, str]]:
     return entries
 
 
-def discover_lemmas(session: Session, goal: Goal, limit: int = 12, local_names: set[str] | None = None) -> list[str]:
+def discover_lemmas(session: Session, goal: Goal, limit: int = 12, local_names: set[str] | None = None,
+                    only: frozenset[str] | None = None, max_queries: int = 9) -> list[str]:
     """Lemmas from ``Search`` on the constants of ``goal``, most related first.
 
     Related = mentions more of the goal's constants, then has a shorter statement.
     """
-    bound = {n for n, _ in hypotheses(goal)} | set(forall_binders(goal.conclusion))
-    consts: list[str] = []
-    for tok in _IDENT.findall(goal.conclusion):
-        if tok in _NOT_CONSTANTS or tok in bound or tok in consts or len(tok) < 2:
-            continue
-        consts.append(tok)
-    consts = consts[:5]
-    queries = [f"Search {a} {b}." for a, b in itertools.combinations(consts, 2)][:6]
-    queries += [f"Search {a}." for a in consts[:3]]
+    consts = goal_constants(goal)[:5]
+    pairs = [f"Search {a} {b}." for a, b in itertools.combinations(consts, 2)
+             if only is None or a in only or b in only][:6]
+    singles = [f"Search {a}." for a in consts[:3] if only is None or a in only]
+    queries = (pairs + singles if only is None else singles + pairs)[:max_queries]
     scored: dict[str, tuple] = {}
     for q in queries:
         try:
@@ -261,7 +301,7 @@ def discover_lemmas(session: Session, goal: Goal, limit: int = 12, local_names: 
         if out.startswith("Error"):
             continue
         for name, typ in parse_search(out):
-            if name in (local_names or set()):
+            if name in (local_names or set()) or name in consts or "forall" not in typ and "=" not in typ:
                 continue
             words = set(_IDENT.findall(typ))
             hits = sum(1 for c in consts if c in words)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from ..protocols import Session
 from ..provers.results import Checkpoint, Goals, TacticError, TacticOk
-from .search import CLOSERS, TacticSearch, hypotheses, parse_search
+from .search import TacticSearch, hypotheses, parse_search
 
 _MISSING = re.compile(
     r"(?:reference|variable|constructor|hypothesis|identifier)\s+([A-Za-z_][\w'.]*)\s+(?:was\s+)?not\s+found"
@@ -103,18 +103,16 @@ class StaleProofRepairer:
         goal = error.goals.foreground[0] if error.goals and error.goals.foreground else None
         if goal is not None:
             hyp_names = [n for n, _ in hypotheses(goal)]
+            if name and "." not in name and (len(name) <= 3 or re.fullmatch(r"H\w*|IH\w*", name)):
+                # a re-bound hypothesis or variable: try every name in the context
+                out += [replace_ident(sentence, name, h) for h in hyp_names if h != name]
             for tok in _IDENT.findall(sentence):
                 if re.fullmatch(r"H\w*|IH\w*", tok) and tok not in hyp_names:
                     for h in hyp_names:
                         if h.startswith(tok[:1]):
                             out.append(replace_ident(sentence, tok, h))
-        if "disjunctive pattern" in msg or "conjunctive pattern" in msg or "pattern" in msg:
-            m = re.search(r"\bas\s*(\[.*\])", sentence)
-            if m:
-                pat = m.group(1)
-                out.append(sentence.replace(" as " + pat, "").replace("as " + pat, ""))
-                out.append(sentence.replace(pat, pat[:-1] + " | ]"))
-                out.append(sentence.replace(pat, pat[:-1] + " | | ]"))
+        if "pattern" in msg:
+            out += pattern_variants(sentence, msg)
         m = re.match(r"\s*(rewrite|apply|eapply|exact)\s+(<-\s*)?(.*?)\.\s*$", sentence, re.S)
         if m and not name:
             tac, arrow, rest = m.group(1), m.group(2) or "", m.group(3)
@@ -125,7 +123,6 @@ class StaleProofRepairer:
                 out.append(f"symmetry; apply {rest}.")
         if sentence.strip().startswith("intros"):
             out.append("intros.")
-        out += [f"{c}." for c in ("simpl in *; " + "auto", "lia", "congruence", "auto")]
         seen: set[str] = set()
         return [c for c in out if c.strip() != sentence.strip() and not (c in seen or seen.add(c))]
 
@@ -173,7 +170,7 @@ class StaleProofRepairer:
                 if time.monotonic() > deadline:
                     break
                 r2 = run(cand, cp)
-                if isinstance(r2, TacticOk):
+                if isinstance(r2, TacticOk) and r2.goals.key() != last_goals.key():
                     fixed = (cand, r2)
                     break
             if fixed is not None:
@@ -237,4 +234,31 @@ def _is_focus(sentence: str) -> bool:
     return bool(s) and (s[0] in "-+*{}" or bool(re.match(r"\d+\s*:\s*\{", s)))
 
 
-CLOSER_NAMES = CLOSERS
+
+def pattern_variants(sentence: str, message: str) -> list[str]:
+    """An intro pattern adjusted to a changed number of cases or components."""
+    out: list[str] = []
+    want = re.search(r"with\s+(\d+)\s+branch", message)
+    for m in re.finditer(r"\[[^\[\]]*\]", sentence):
+        pat = m.group(0)
+        inner = pat[1:-1]
+        branches = inner.split("|")
+        variants = []
+        used = set(_IDENT.findall(sentence))
+        fresh = [f"x{k}" for k in range(1, 20) if f"x{k}" not in used]
+        if want:
+            n = int(want.group(1))
+            if n > len(branches):
+                extra = n - len(branches)
+                variants.append("[" + "|".join(branches + [f" {fresh[k]} " for k in range(extra)]) + "]")
+                variants.append("[" + "|".join(branches + [" ? "] * extra) + "]")
+                variants.append("[" + "|".join(branches + [" "] * extra) + "]")
+            elif n < len(branches):
+                variants.append("[" + "|".join(branches[:n]) + "]")
+        variants += ["[" + inner + f" | {fresh[0]} ]", "[" + inner + " | ]", "[" + "|".join(branches[:-1]) + "]"]
+        for v in variants:
+            out.append(sentence[: m.start()] + v + sentence[m.end():])
+    m = re.search(r"\s+as\s+\[.*\]", sentence)
+    if m:
+        out.append(sentence[: m.start()] + sentence[m.end():])
+    return out

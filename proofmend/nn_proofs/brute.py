@@ -12,7 +12,10 @@ Two exact stages:
    ``a_i`` sum to one). So ``min_o (L[m] - L[o]) >= sum_i a_i * T[q, i, t_i, m]`` with
    ``T[q, i, t, m] = val[m] - max_{o != m} val[o]``: a per-token table, and a lower
    bound needing K lookups per sequence instead of K * v. A sequence whose bound is
-   positive (beyond float slack) is correct.
+   positive (beyond float slack) is correct. Symmetrically, for one chosen rival
+   ``r(q, m)`` (the best rival of the query position's own value),
+   ``min_o (L[m] - L[o]) <= sum_i a_i * (val_i[m] - val_i[r])``; a sequence whose
+   upper bound is negative is wrong.
 2. The remaining sequences are run through the full logits.
 
 The result is the exact count; only the work is saved.
@@ -93,6 +96,9 @@ def count_correct(
         for q in range(v):
             val = evou[None, :, :] + pvou[:, None, :] + eu[q]  # (k, t, o)
             table = _best_other(val)  # (k, t, m)
+            top = val[k - 1, q].topk(min(2, v)).indices
+            rival = torch.where(torch.arange(v) == top[0], top[-1], top[0])  # (m,), never m itself
+            upper = val - val[:, :, rival]  # (k, t, m): val[i, t, m] - val[i, t, rival[m]]
             scores = eqke[q][None, :] + eqkp[q][:, None]  # (k, t)
             e = (scores - scores.max()).exp()
             ops += k * v * v * 3
@@ -102,15 +108,17 @@ def count_correct(
                 m = keys.max(dim=1).values.clamp(min=q) if k > 1 else torch.full((stop - start,), q)
                 z = torch.full((stop - start,), float(e[k - 1, q]), dtype=torch.float64)
                 s = e[k - 1, q] * table[k - 1, q][m]
+                u = e[k - 1, q] * upper[k - 1, q][m]
                 for i in range(k - 1):
                     ei = e[i][keys[:, i]]
                     z = z + ei
                     s = s + ei * table[i][keys[:, i], m]
-                decided = s / z > SLACK
-                n_dec = int(decided.sum())
-                correct += n_dec
-                rest = keys[~decided]
-                ops += (stop - start) * 4 * k
+                    u = u + ei * upper[i][keys[:, i], m]
+                right = s / z > SLACK
+                wrong = u / z < -SLACK
+                correct += int(right.sum())
+                rest = keys[~(right | wrong)]
+                ops += (stop - start) * 6 * k
                 if rest.shape[0]:
                     tokens = torch.cat([rest, torch.full((rest.shape[0], 1), q, dtype=torch.int64)], dim=1)
                     correct += int((margins(tables, tokens) > 0).sum())
@@ -136,3 +144,11 @@ def naive_count_correct(tables: PathTables, chunk: int = 1 << 15) -> int:
             tokens = decode(torch.arange(start, min(total, start + chunk), dtype=torch.int64), v, k)
             correct += int((margins(tables, tokens) > 0).sum())
     return correct
+
+
+def sample_accuracy(tables: PathTables, n: int, seed: int = 0) -> float:
+    """Accuracy on ``n`` uniformly sampled inputs (for spaces too large to enumerate)."""
+    rng = np.random.default_rng(seed)
+    tokens = torch.from_numpy(rng.integers(0, tables.vocab, size=(n, tables.k)))
+    with torch.no_grad():
+        return float((margins(tables, tokens) > 0).double().mean())
