@@ -85,9 +85,14 @@ def plot(rows: list[ParetoRow], path: Path) -> None:
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for name in dict.fromkeys(r.strategy for r in rows):
+    markers = "osD^vP*X"
+    for n, name in enumerate(dict.fromkeys(r.strategy for r in rows)):
         pts = [r for r in rows if r.strategy == name]
-        ax.scatter([r.ops for r in pts], [r.bound for r in pts], label=name, alpha=0.8)
+        ax.scatter([r.ops for r in pts], [r.bound for r in pts], label=name, alpha=0.75, marker=markers[n % len(markers)])
+    best = frontier(rows)
+    for seed in sorted({r.seed for r in best}):
+        line = sorted((r for r in best if r.seed == seed), key=lambda r: r.ops)
+        ax.plot([r.ops for r in line], [r.bound for r in line], color="grey", lw=0.8, alpha=0.5)
     ax.set_xscale("log")
     ax.set_xlabel("proof cost (counted operations, log scale)")
     ax.set_ylabel("certified accuracy lower bound")
