@@ -59,10 +59,10 @@ class LLMProposer:
     def context(self) -> dict:
         from .retrieval import retrieve, scope_items
 
-        items = scope_items(self.job.local_context or self.job.prefix)
-        defs, lemmas = retrieve(self.job.statement, self.job.local_context or self.job.prefix,
-                                [(name, text) for _, name, text in items])
-        local = (self.job.local_context or self.job.prefix)[-6000:]
+        before = self.job.local_context or self.job.prefix
+        local = before[-self.config.context_chars:]
+        items = scope_items(before)
+        defs, lemmas = retrieve(self.job.statement, local, [(name, text) for _, name, text in items])
         return {
             "prover": "coq",
             "file": self.job.file,
@@ -99,7 +99,10 @@ class LLMProposer:
         tactics, opener = strip_opener(body)
         problems = static_body_problems(tactics)
         if problems:
-            return None, Attempt(tactics, "Rejected before running: " + "; ".join(problems), "", "", "")
+            why = "Rejected before running: " + "; ".join(problems)
+            self.solver.trace.emit("check", theorem=self.job.theorem, proof=tactics, ok=False, error=why,
+                                   goals="", seconds=0.0)
+            return None, Attempt(tactics, why, "", "", "")
         t0 = time.monotonic()
         r = self.session.run(tactics, at=self.start)
         self.solver._check_event(self.job, tactics, r, time.monotonic() - t0)

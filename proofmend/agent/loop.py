@@ -211,15 +211,21 @@ class HoleSolver:
                         model=self.config.model)
         proof: str | None = None
         error: str | None = None
-        try:
-            proof = self._solve(job, verify, budget)
-            exit = Exit.PROVED
-        except Stop as stop:
-            exit, error = stop.exit, stop.message
-        except PrefixError as e:
-            exit, error = Exit.PREFIX_ERROR, f"the text before the proof does not check: {e}"
-        except ProverError as e:
-            exit, error = Exit.PROVER_ERROR, str(e)
+        for round_ in range(1 + self.config.prover_retries):
+            try:
+                proof = self._solve(job, verify, budget)
+                exit = Exit.PROVED
+            except Stop as stop:
+                exit, error = stop.exit, stop.message
+            except PrefixError as e:
+                exit, error = Exit.PREFIX_ERROR, f"the text before the proof does not check: {e}"
+            except ProverError as e:
+                # The prover crashed, hung or ran out of memory: start afresh if time is left.
+                exit, error = Exit.PROVER_ERROR, str(e)
+                self.trace.emit("prover_error", theorem=job.theorem, error=str(e), retry=round_ < self.config.prover_retries)
+                if budget.left() > 1:
+                    continue
+            break
         elapsed = time.monotonic() - budget.started
         status = "fixed" if proof is not None else ("skipped" if exit is Exit.PREFIX_ERROR else "unsolved")
         result = HoleResult(job.file, job.theorem, job.line, status, exit.value, budget.attempts, proof,
