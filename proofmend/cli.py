@@ -222,6 +222,12 @@ def repair_command(
     config = AgentConfig(model=chosen, api_base=api_base, attempts=attempts, samples=samples, timeout_s=timeout,
                          temperature=temperature, max_tokens=max_tokens, max_cost_usd=max_cost,
                          search=SearchConfig(time_s=search_time))
+    from .provers.coq.batch import parse_source, read_source
+    from .provers.coq.project import project_for
+
+    project_for(path)  # a broken _CoqProject is an input error, before any work
+    if path.is_file():
+        parse_source(path, read_source(path))
     agent_model = make_agent_model(chosen, api_base, temperature, max_tokens)
     if agent_model is None and not as_json:
         typer.echo("proofmend: no model configured: using the built-in tactic search (offline)" if model is None
@@ -275,6 +281,11 @@ def _print_repair(report, write: bool, written: list) -> None:
 app.command("repair")(guarded(repair_command))
 repair_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 repair_app.command()(guarded(repair_command))
+
+
+from .evals.cli import app as eval_app  # noqa: E402  (subcommands are defined beside their code)
+
+app.add_typer(eval_app, name="eval")
 
 
 def admitted_in_project(project, exclude: Path | None = None) -> frozenset[str]:
