@@ -49,6 +49,7 @@ class ProofItem:
     body: tuple[Sentence, ...]  # sentences between statement and terminator
     terminator: Sentence
     index: int  # index of the statement sentence in the file's sentence list
+    in_section: bool = False  # inside a Section (its statement may be generalised at End)
 
     @property
     def terminator_kind(self) -> Terminator:
@@ -170,12 +171,14 @@ def locate(text: str, sentences: list[Sentence]) -> CoqDocument:
     orphans: list[Sentence] = []
     modules: list[tuple[str, bool]] = []  # (name, is_module) for Module/Section nesting
     module_at: list[tuple[str, ...]] = []
+    section_at: list[bool] = []
     open_idx: int | None = None  # index of the current candidate opener
 
     for idx, s in enumerate(sentences):
         words = _head_words(s) if s.kind is SentenceKind.COMMAND else []
         w0 = words[0] if words else ""
         module_at.append(tuple(n for n, is_mod in modules if is_mod))
+        section_at.append(any(not is_mod for _, is_mod in modules))
         if w0 in ("Module", "Section") and s.kind is SentenceKind.COMMAND:
             rest = [w for w in words[1:] if w not in ("Type", "Import", "Export")]
             name = rest[0] if rest else ""
@@ -220,6 +223,7 @@ def locate(text: str, sentences: list[Sentence]) -> CoqDocument:
                     body=tuple(sentences[open_idx + 1 : idx]),
                     terminator=s,
                     index=open_idx,
+                    in_section=section_at[open_idx],
                 )
             )
             open_idx = None

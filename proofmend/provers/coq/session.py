@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import time
 
-from ..errors import ProverCrashError, ProverError, ProverTimeoutError
+from ..errors import ProtocolError, ProverCrashError, ProverError, ProverTimeoutError
 from ..limits import Limits
 from ..results import Checkpoint, Goals, TacticError, TacticOk, TacticResult
 from . import xmlproto as wire
@@ -35,6 +35,31 @@ def _byte_to_char(text: str, b: int) -> int:
     return len(text.encode("utf-8")[:b].decode("utf-8", "ignore"))
 
 
+def fast_prefix(prefix: str) -> str:
+    """``prefix`` with earlier opaque lemma proofs replaced by ``Admitted.``
+
+    Later proofs cannot see inside a ``Qed`` proof, so for checking candidates
+    the admitted lemma is as good as the proven one, and loading the prefix
+    costs statements only.  Proofs inside sections (whose statements depend on
+    the section variables their proofs use) and ``Defined`` ones are kept.
+    The session is only for speed: the verdict is always a fresh coqc.
+    """
+    from .locator import THEOREM_KEYWORDS, Terminator, parse_document
+
+    try:
+        doc = parse_document(prefix)
+    except SplitError:
+        return prefix
+    out, pos = [], 0
+    for p in doc.proofs:
+        if p.terminator_kind is Terminator.QED and not p.in_section and p.keyword in THEOREM_KEYWORDS:
+            out.append(prefix[pos : p.body_start])
+            out.append(" Admitted.")
+            pos = p.body_end
+    out.append(prefix[pos:])
+    return "".join(out)
+
+
 class ProofSession:
     """One coqidetop process, one proof.  Implements ``protocols.Session``."""
 
@@ -45,9 +70,10 @@ class ProofSession:
         limits: Limits = Limits(),
         tactic_timeout: float = 10.0,
         load_timeout: float | None = None,
+        admit_earlier_proofs: bool = True,
     ):
         self.project = project
-        self.prefix = prefix
+        self.prefix = fast_prefix(prefix) if admit_earlier_proofs else prefix
         self.limits = limits
         self.tactic_timeout = tactic_timeout
         self.load_timeout = load_timeout or limits.timeout_s
@@ -92,12 +118,26 @@ class ProofSession:
             tip = int(init.value.find("state_id").get("val"))  # type: ignore[union-attr]
             deadline = time.monotonic() + self.load_timeout
             line_of = {}
-            for s in sentences:
-                r = proc.call(self._adapter.add(s.text, tip), max(1.0, deadline - time.monotonic()))
-                if not r.ok:
-                    raise PrefixError(r.value.message, self.prefix.count("\n", 0, s.start) + 1)  # type: ignore[union-attr]
-                tip = wire.decode_add(r.value)  # type: ignore[arg-type]
-                line_of[tip] = self.prefix.count("\n", 0, s.start) + 1
+            # Adds are pipelined in chunks: coqidetop numbers new states one
+            # after the other, so each Add can name the state the previous one
+            # will create.  Any surprise raises, with the offending line.
+            chunk = 32
+            for k in range(0, len(sentences), chunk):
+                part = sentences[k : k + chunk]
+                for j, s in enumerate(part):
+                    proc.send(self._adapter.add(s.text, tip + j))
+                for j, s in enumerate(part):
+                    r = proc.read_reply(max(1.0, deadline - time.monotonic()))
+                    line = self.prefix.count("\n", 0, s.start) + 1
+                    if r is None:
+                        raise ProverTimeoutError(f"loading the text before the proof took over {self.load_timeout:g} s")
+                    if not r.ok:
+                        raise PrefixError(r.value.message, line)  # type: ignore[union-attr]
+                    new = wire.decode_add(r.value)  # type: ignore[arg-type]
+                    if new != tip + j + 1:
+                        raise ProtocolError(f"coqidetop numbered a new state {new}, expected {tip + j + 1}")
+                    line_of[new] = line
+                tip += len(part)
             st = proc.call(self._adapter.status(True), max(1.0, deadline - time.monotonic()))
             if not st.ok:
                 f: wire.Failure = st.value  # type: ignore[assignment]
