@@ -100,6 +100,24 @@ def test_mend_broken_proof_from_unsaved_buffer(tmp_path, write):
 
 
 @needs_coq
+def test_unsaved_buffer_in_a_project_is_mended_in_a_private_copy(tmp_path):
+    proj = tmp_path / "proj"
+    (proj / "theories").mkdir(parents=True)
+    (proj / "_CoqProject").write_text("-R theories P\ntheories/A.v\ntheories/B.v\n")
+    (proj / "theories" / "A.v").write_text("Definition double (n : nat) := n + n.\n")
+    saved = "From P Require Import A.\n"
+    b = proj / "theories" / "B.v"
+    b.write_text(saved)
+    buffer = saved + "\nLemma double_2 : double 2 = 4.\nProof.\nAdmitted.\n"
+    before = sorted(p.relative_to(proj) for p in proj.rglob("*"))
+    res = mend_proof_at(b, 2, 7, text=buffer)
+    assert res is not None and res.theorem == "double_2" and res.status == "fixed", res
+    assert res.apply(buffer).endswith(res.new_text_for_range + "\n")
+    assert sorted(p.relative_to(proj) for p in proj.rglob("*")) == before  # no build products, no copies
+    assert b.read_text() == saved
+
+
+@needs_coq
 def test_nothing_to_mend_and_no_proof_here(write):
     f = write("Fine.v", SOURCE)
     res = mend_proof_at(f, SOURCE.splitlines().index("Lemma fine : 1 + 1 = 2."), 3)
@@ -294,6 +312,20 @@ def test_language_server_mends_a_hole_end_to_end(tmp_path, lsp_client):
     assert errors and errors[0]["range"]["start"]["line"] == SOURCE.splitlines().index("  intros a b. reflexivity.")
     assert any(d["message"] == "Admitted: add_0_r'" for d in diags)
     assert f.read_text(encoding="utf-8") == SOURCE
+
+
+def test_language_server_reports_an_unusable_model(tmp_path, lsp_client):
+    client = lsp_client
+    client.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+                                  "initializationOptions": {"model": f"replay:{tmp_path / 'missing.jsonl'}"}})
+    client.notify("initialized", {})
+    shown = client.wait_notification("window/showMessage", timeout=30)["params"]
+    assert shown["type"] == 1 and "missing.jsonl" in shown["message"]
+    uri = (tmp_path / "X.v").as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "coq", "version": 1, "text": SOURCE}})
+    done = client.request("workspace/executeCommand", {"command": "proofmend.mendProof", "arguments": [uri, 3, 0]})
+    assert done["result"] is None
+    assert client.proc.poll() is None  # still serving
 
 
 @needs_coq

@@ -55,6 +55,8 @@ class ProofmendServer(LanguageServer):
         self.model_error: str | None = None
         self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proofmend")
         self.pending: dict[tuple[str, str], asyncio.TimerHandle] = {}
+        self.running: set[asyncio.Task] = set()  # scheduled jobs, held until they finish
+        self.mending: set[tuple[str, int]] = set()  # (uri, statement offset) of proofs being mended
         self.compiled: dict[str, list[lsp.Diagnostic]] = {}  # uri -> coqc diagnostics of the last save
 
     # ------------------------------------------------------------ settings
@@ -91,7 +93,14 @@ class ProofmendServer(LanguageServer):
         if old is not None:
             old.cancel()
         loop = asyncio.get_running_loop()
-        self.pending[key] = loop.call_later(delay, lambda: loop.create_task(job()))
+
+        def start() -> None:
+            self.pending.pop(key, None)
+            task = loop.create_task(job())
+            self.running.add(task)
+            task.add_done_callback(self.running.discard)
+
+        self.pending[key] = loop.call_later(delay, start)
 
     async def off_loop(self, fn, *args, **kwargs):
         return await asyncio.get_running_loop().run_in_executor(self.workers, functools.partial(fn, *args, **kwargs))
@@ -281,6 +290,11 @@ async def mend_command(ls: ProofmendServer, *args: Any) -> dict | None:
     offset = server_offset(text, lsp.Position(line=line, character=character), ls)
     at = position_of(text, offset)
     path = Path(to_fs_path(uri) or "untitled.v")
+    key = (uri, offset)
+    if key in ls.mending:
+        ls.say("this proof is already being mended", lsp.MessageType.Info)
+        return None
+    ls.mending.add(key)
     token = await _progress_begin(ls, f"Mending the proof at line {at[0] + 1}")
     try:
         result: MendResult | None = await ls.off_loop(mend_proof_at, path, at[0], at[1], text, ls.config, ls.model)
@@ -288,6 +302,7 @@ async def mend_command(ls: ProofmendServer, *args: Any) -> dict | None:
         ls.say(f"could not mend: {e}", lsp.MessageType.Error)
         return None
     finally:
+        ls.mending.discard(key)
         _progress_end(ls, token)
     if result is None:
         ls.say("no proof at this position", lsp.MessageType.Warning)
