@@ -65,7 +65,7 @@ def _train_tiny(v: int, k: int, seed: int, steps: int) -> ModelWeights:
 # ----------------------------------------------------------------- task builders
 
 
-def kind1_tasks(net: intnet.IntNet, pair_net: intnet.IntNet, origin: str) -> list[CoqTask]:
+def kind1_tasks(net: intnet.IntNet, pair_net: intnet.IntNet, origin: str, pair_origin: str) -> list[CoqTask]:
     """Brute-force correctness: exact count, input-space completeness, reflection."""
     pre = ct.network_prelude(net, origin)
     n = intnet.count_correct(net)
@@ -100,7 +100,7 @@ def kind1_tasks(net: intnet.IntNet, pair_net: intnet.IntNet, origin: str) -> lis
         ))
     if intnet.count_correct(pair_net) == pair_net.vocab**pair_net.ctx and pair_net.ctx == 2:
         tasks.append(CoqTask(
-            "net_correct_pairs", "net_correct_pairs", ct.network_prelude(pair_net, origin.replace("K=3", "K=2")),
+            "net_correct_pairs", "net_correct_pairs", ct.network_prelude(pair_net, pair_origin),
             "Theorem net_correct_pairs : forall a b : nat,\n"
             "  (a < vocab)%nat -> (b < vocab)%nat -> correctb [a; b] = true.",
             "Proof.\n  intros a b Ha Hb.\n"
@@ -399,7 +399,8 @@ def build_tasks(weights: ModelWeights | None = None, seed: int = 0, steps: int =
     pair = intnet.quantize(path_tables(pair_w))
     wide = intnet.quantize(path_tables(wide_w))
     wide_origin = f"a trained model (v=5, K=4, d=8, seed {seed})"
-    tasks = kind1_tasks(main, pair, origin)
+    pair_origin = f"a trained model (v=5, K=2, d=8, seed {seed})"
+    tasks = kind1_tasks(main, pair, origin, pair_origin)
     tasks.append(accuracy_task(wide, wide_origin))
     tasks += kind2_tasks(main, main_w, origin)
     tasks += kind3_tasks(wide, wide_origin)

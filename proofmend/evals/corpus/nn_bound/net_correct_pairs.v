@@ -3,7 +3,7 @@ Import ListNotations.
 Open Scope Z_scope.
 
 (* An attention-only max-of-K network with exact integer weights, exported from
-   a trained model (v=6, K=2, d=8, seed 0).
+   a trained model (v=5, K=2, d=8, seed 0).
    Key position i holding token t gets attention weight 2 ^ (QK_tok[q][t] + QK_pos[q][i])
    for query (last) token q; the logit of output o is the attention-weighted sum of
    OV_tok[t][o] + OV_pos[i][o] + Direct[q][o]: the softmax numerator, i.e. the real
