@@ -30,7 +30,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..agent.config import AgentConfig
-from ..provers.coq.batch import CheckResult, Diagnostic
+from ..provers.coq.batch import CheckResult
 from ..provers.coq.locator import CoqDocument, parse_document
 from ..provers.coq.sentences import SplitError
 from .api import MendResult, check, mend_proof_at, offset_of, position_of, proof_at, theorem_label
