@@ -48,19 +48,25 @@ def position_lse(eqkp_row: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 def least_max_attention(
     a: np.ndarray, b: np.ndarray, sq: np.ndarray, query_is_max: np.ndarray, c: np.ndarray,
-    pre: np.ndarray, suf: np.ndarray, pq: float,
+    pre: np.ndarray, suf: np.ndarray, pq: np.ndarray, q_idx: np.ndarray,
 ) -> np.ndarray:
-    """Least softmax weight on the max positions over all orderings (broadcasting arrays)."""
+    """Least softmax weight on the max positions over all orderings (broadcasting arrays).
+
+    ``a``: score of a max token, ``b``: bound on a non-max key token's score,
+    ``sq``: bound on a non-max query token's score; ``pre``/``suf``/``pq``: the
+    rows of :func:`position_lse` stacked per query, indexed by ``q_idx``.
+    """
+    k = pre.shape[1]
     with np.errstate(invalid="ignore"):
         log_max = np.where(
             query_is_max,
-            a + np.logaddexp(pq, pre[np.maximum(c - 1, 0)]),
-            a + pre[np.minimum(c, len(pre) - 1)],
+            a + np.logaddexp(pq[q_idx], pre[q_idx, np.maximum(c - 1, 0)]),
+            a + pre[q_idx, np.minimum(c, k - 1)],
         )
         log_rest = np.where(
             query_is_max,
-            b + suf[np.maximum(c - 1, 0)],
-            np.logaddexp(b + suf[np.minimum(c, len(suf) - 1)], sq + pq),
+            b + suf[q_idx, np.maximum(c - 1, 0)],
+            np.logaddexp(b + suf[q_idx, np.minimum(c, k - 1)], sq + pq[q_idx]),
         )
         diff = log_rest - log_max
     diff = np.where(np.isnan(diff), -np.inf, diff)  # -inf - -inf: no non-max position

@@ -226,7 +226,7 @@ def _subcubic(name: str, w: ModelWeights, error: ErrorBound, with_eqke: bool, fo
         tpc = np.clip(tp, 0, v - 1)
         b = rank1_prefmax[q_idx, tpc] + eps[q_idx]
         sq = rank1[q_idx, q_idx] + eps[q_idx]
-        w_min = _least_attention_rows(rank1[q_idx, m_idx], b, sq, m_idx == q_idx, c_idx, pre, suf, pq, q_idx)
+        w_min = least_max_attention(rank1[q_idx, m_idx], b, sq, m_idx == q_idx, c_idx, pre, suf, pq, q_idx)
         x = x_all[q_idx, m_idx]
         y = x_dir[q_idx, m_idx] + floor[m_idx, tpc]
         return np.where(c_idx == k, x, combine(x, y, w_min))
@@ -257,24 +257,6 @@ def _subcubic(name: str, w: ModelWeights, error: ErrorBound, with_eqke: bool, fo
             proven += count_up_to(v, k, q, m, int(g), c)
     ops += v * v * k
     return _result(name, proven, v**k, Cost(formula, ops), start)
-
-
-def _least_attention_rows(a, b, sq, query_is_max, c, pre, suf, pq, q_idx) -> np.ndarray:
-    """:func:`least_max_attention` with per-query position tables."""
-    with np.errstate(invalid="ignore"):
-        log_max = np.where(
-            query_is_max,
-            a + np.logaddexp(pq[q_idx], pre[q_idx, np.maximum(c - 1, 0)]),
-            a + pre[q_idx, np.minimum(c, pre.shape[1] - 1)],
-        )
-        log_rest = np.where(
-            query_is_max,
-            b + suf[q_idx, np.maximum(c - 1, 0)],
-            np.logaddexp(b + suf[q_idx, np.minimum(c, suf.shape[1] - 1)], sq + pq[q_idx]),
-        )
-        diff = log_rest - log_max
-    diff = np.where(np.isnan(diff), -np.inf, diff)
-    return 1.0 / (1.0 + np.exp(diff))
 
 
 def subcubic(w: ModelWeights) -> BoundResult:
