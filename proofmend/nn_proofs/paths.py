@@ -24,7 +24,7 @@ from .model import ModelWeights
 class PathTables:
     """Per-token tables of the model at the query position (float64)."""
 
-    eqke: np.ndarray  # (v, v): query token -> key token attention score
+    eqke: np.ndarray | None  # (v, v): query token -> key token attention score (None: not formed)
     eqkp: np.ndarray  # (v, K): query token -> key position attention score
     evou: np.ndarray  # (v, v): key token -> output logit, through the OV circuit
     pvou: np.ndarray  # (K, v): key position -> output logit, through the OV circuit
@@ -32,7 +32,7 @@ class PathTables:
 
     @property
     def vocab(self) -> int:
-        return self.eqke.shape[0]
+        return self.evou.shape[0]
 
     @property
     def k(self) -> int:
@@ -44,13 +44,13 @@ def query_side(w: ModelWeights) -> np.ndarray:
     return w.W_E + w.W_pos[-1]
 
 
-def path_tables(w: ModelWeights) -> PathTables:
-    """Compute all path tables from the weights."""
+def path_tables(w: ModelWeights, with_eqke: bool = True) -> PathTables:
+    """Compute the path tables from the weights; ``with_eqke=False`` skips the v x v QK table."""
     scale = 1.0 / math.sqrt(w.config.d_head)
     q = query_side(w) @ w.W_Q * scale
     ov = w.W_V @ w.W_O
     return PathTables(
-        eqke=q @ (w.W_E @ w.W_K).T,
+        eqke=q @ (w.W_E @ w.W_K).T if with_eqke else None,
         eqkp=q @ (w.W_pos @ w.W_K).T,
         evou=w.W_E @ ov @ w.W_U,
         pvou=w.W_pos @ ov @ w.W_U,

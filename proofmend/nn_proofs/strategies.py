@@ -175,6 +175,7 @@ def rank1_qk(w: ModelWeights) -> Rank1QK:
 
 def error_exact(w: ModelWeights, r: Rank1QK, t: PathTables) -> np.ndarray:
     """Row range of EQKE minus its rank-1 part, computed from the full matrix."""
+    assert t.eqke is not None, "the exact error bound needs EQKE"
     err = t.eqke - np.outer(r.query_scale, r.size)
     return err.max(axis=1) - err.min(axis=1)
 
@@ -197,7 +198,7 @@ ErrorBound = Callable[[ModelWeights, Rank1QK, PathTables], np.ndarray]
 def _subcubic(name: str, w: ModelWeights, error: ErrorBound, with_eqke: bool, formula: str) -> BoundResult:
     """Rank-1 attention plus an error term, threshold on t' by binary search."""
     start = time.perf_counter()
-    t = path_tables(w)  # EQKE is only read by the exact error bound
+    t = path_tables(w, with_eqke=with_eqke)  # only the exact error bound reads EQKE
     v, k, d, h = t.vocab, t.k, w.config.d_model, w.config.d_head
     r = rank1_qk(w)
     eps = error(w, r, t)  # (q,)
