@@ -288,6 +288,19 @@ from .evals.cli import app as eval_app  # noqa: E402  (subcommands are defined b
 app.add_typer(eval_app, name="eval")
 
 
+@app.command()
+@guarded
+def serve(
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model for the 'Mend proof' action when the client sends none: 'search' (the default), 'replay:FILE.jsonl' or a litellm model string.")] = None,
+) -> None:
+    """Serve the Language Server Protocol on stdin/stdout: a "Mend proof" code action, hole and coqc diagnostics."""
+    if model:
+        os.environ["PROOFMEND_MODEL"] = model
+    from .editor.server import serve as serve_lsp
+
+    serve_lsp()
+
+
 def admitted_in_project(project, exclude: Path | None = None) -> frozenset[str]:
     """Names of lemmas that are Admitted anywhere in the project's files."""
     from .provers.coq.locator import parse_document
