@@ -287,6 +287,10 @@ from .evals.cli import app as eval_app  # noqa: E402  (subcommands are defined b
 
 app.add_typer(eval_app, name="eval")
 
+from .nn_proofs.cli import app as nn_app  # noqa: E402
+
+app.add_typer(nn_app, name="nn", help="Compact proofs of max-of-K transformer accuracy: train, bound, pareto, export-task.")
+
 
 @app.command()
 @guarded
