@@ -204,6 +204,8 @@ def repair_command(
     max_tokens: Annotated[int, typer.Option(help="Most tokens per model reply.")] = 1024,
     max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="Most dollars spent on one hole.")] = None,
     search_time: Annotated[float, typer.Option(help="Seconds one tactic search may take.")] = 20.0,
+    search_first: Annotated[float, typer.Option(help="With a model: seconds of tactic search tried before the model is asked (0: ask the model straight away).")] = 5.0,
+    independent: Annotated[bool, typer.Option("--independent", help="With a model: fresh drafts each round instead of feeding errors back.")] = False,
 ) -> None:
     """Find every failing proof and every Admitted/admit hole under PATH and mend what can be mended.
 
@@ -221,7 +223,8 @@ def repair_command(
     chosen = model or os.environ.get("PROOFMEND_MODEL") or "search"
     config = AgentConfig(model=chosen, api_base=api_base, attempts=attempts, samples=samples, timeout_s=timeout,
                          temperature=temperature, max_tokens=max_tokens, max_cost_usd=max_cost,
-                         search=SearchConfig(time_s=search_time))
+                         search=SearchConfig(time_s=search_time), search_first_s=search_first,
+                         repair_rounds=not independent)
     from .provers.coq.batch import parse_source, read_source
     from .provers.coq.project import project_for
 

@@ -40,6 +40,8 @@ class AgentConfig(BaseModel):
     continue_from_prefix: bool = Field(True, description="Ask the model only for the rest after the longest prefix that checks.")
     stale_repair: bool = Field(True, description="Start from the old proof when a proof broke after a change.")
     context_chars: int = Field(6000, description="Characters of the file before the theorem shown to the model.")
+    search_first_s: float = Field(5.0, ge=0, description="Seconds of tactic search tried before a model is asked (0: none).")
+    repair_rounds: bool = Field(True, description="Feed each failure back to the model (False: independent fresh drafts).")
     search_after_model: bool = Field(True, description="Let the tactic search close goals the model leaves open.")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Settings of the offline search.")
     allowed_axioms: tuple[str, ...] | None = Field(None, description="Axioms a proof may use (None: any already declared, never an Admitted lemma).")

@@ -35,10 +35,21 @@ def first_fenced_block(reply: str) -> str | None:
 def extract_proof(reply: str, prover: str = "coq") -> str:
     """The tactic body of ``reply``, trimmed (see the module docstring)."""
     block = first_fenced_block(reply)
-    text = block if block is not None else reply
+    text = block if block is not None else (_inline_code(reply) or reply)
     if prover == "lean":
         return _lean_body(text)
     return _coq_body(text)
+
+
+_INLINE = re.compile(r"`([^`\n]+)`")
+
+
+def _inline_code(reply: str) -> str | None:
+    """Tactics given as inline code in a list (``- `intros n.` ``), as small models do."""
+    pieces = [p.strip() for p in _INLINE.findall(reply)]
+    if len(pieces) < 1 or not all(p.endswith(".") for p in pieces):
+        return None
+    return "\n".join(pieces)
 
 
 def _normal(sentence: Sentence) -> str:

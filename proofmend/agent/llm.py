@@ -146,6 +146,8 @@ class LLMProposer:
                 if best is None or len(attempt.checked) > len(best.checked):
                     best = attempt
             assert best is not None
+            if not self.config.repair_rounds:
+                continue  # independent samples: every round is a fresh draft
             cont = self.config.continue_from_prefix and bool(best.checked.strip())
             self._prefix = best.checked if cont else ""
             messages = messages_for_repair({

@@ -275,6 +275,15 @@ class HoleSolver:
                 if verdict.accepted:
                     return body
                 raise Stop(Exit.AUDIT_REJECTED, "; ".join(str(f) for f in verdict.findings))
+            if self.config.search_first_s > 0:
+                budget.check()
+                sr = search.search(start, time_s=min(budget.left(), self.config.search_first_s))
+                self.trace.emit("search", theorem=job.theorem, exit=sr.exit, nodes=sr.nodes, tries=sr.tries,
+                                seconds=round(sr.seconds, 3))
+                if sr.script is not None:
+                    body = render_body(job.opener, sr.script, job.closer)
+                    if self._accept(job, body, verify, "search").accepted:
+                        return body
             from .llm import LLMProposer
 
             return LLMProposer(self, session, search, start, job, verify, budget).run()
