@@ -67,6 +67,9 @@ class AgentSolver:
         from ..agent.repair import mend_file
         from ..agent.trajectory import Trace
 
+        if task.prover != "coq":
+            return Attempt(None, exit="unsupported",
+                           error=f"{task.prover} tasks are not supported: the agent mends Coq proofs only")
         with Trace(trace_path) as trace:
             report = mend_file(path, config, theorem=task.theorem, trace=trace, project=task_project(task, path))
         holes = [h for h in report.holes if _same_theorem(h.theorem, task.theorem)]
