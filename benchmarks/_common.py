@@ -112,7 +112,7 @@ class Attempt:
 
 
 def portfolio(root: Path, prefix: str, tactics: tuple[str, ...] | list[str], budget_s: float,
-              per_tactic_s: float | None = None, opener: str = "Proof.") -> Attempt:
+              per_tactic_s: float | None = None, opener: str = "Proof.", project: CoqProject | None = None) -> Attempt:
     """Try each of ``tactics`` alone from the start of the proof whose statement ends ``prefix``.
 
     Success when one of them alone leaves no goal.  One live session; the clock
@@ -122,7 +122,7 @@ def portfolio(root: Path, prefix: str, tactics: tuple[str, ...] | list[str], bud
     deadline = t0 + budget_s
     per = per_tactic_s or budget_s
     try:
-        with ProofSession(lone_project(root), prefix, limits=Limits(timeout_s=max(30.0, budget_s), memory_mb=4096),
+        with ProofSession(project or lone_project(root), prefix, limits=Limits(timeout_s=max(30.0, budget_s), memory_mb=4096),
                           tactic_timeout=per) as s:
             opened = s.run(opener)
             if not isinstance(opened, TacticOk):
