@@ -1,13 +1,12 @@
 """The few interfaces the rest of proofmend is written against.
 
-Backends are chosen from plain name → class tables (``agent.models.MODELS``,
-``agent.proposers.PROPOSERS``); these Protocols say what each must offer.
+Backends are chosen from plain name → class tables (``agent.models.MODELS``
+for models); these Protocols say what each must offer.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from .provers.results import Checkpoint, Goals, TacticResult
 
@@ -36,20 +35,27 @@ class Model(Protocol):
 
     name: str
 
-    def complete(self, messages: list[dict], sample: int = 0) -> "Completion":
+    def complete(self, messages: list[dict], sample: int = 0) -> Completion:
         """One reply to ``messages``; ``sample`` distinguishes independent samples."""
+
+
+class Proposal(Protocol):
+    script: tuple[str, ...] | None  # tactic sentences from the start checkpoint, None when none found
+    exit: str
 
 
 @runtime_checkable
 class Proposer(Protocol):
-    """Produces candidate proofs for one hole, learning from each check."""
+    """Finds a proof script from a checkpoint of a live session.
 
-    name: str
+    Implemented by the tactic search (``agent.search.TacticSearch``) and the
+    stale-proof repairer (``agent.stale.StaleProofRepairer``); the LLM proposer
+    drives a :class:`Model` and uses the search to close what a reply leaves.
+    """
 
-    def candidates(self, task: "HoleContext") -> Iterator[str]:
-        """Yield candidate proof texts; the loop checks each and reports back."""
+    def propose(self, at: Checkpoint, time_s: float) -> Proposal:
+        """A script that checks from ``at`` (or none) within ``time_s`` seconds."""
 
 
-# Forward references resolved by the agent package.
-Completion = object
-HoleContext = object
+if TYPE_CHECKING:
+    from .agent.models import Completion

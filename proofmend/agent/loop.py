@@ -250,9 +250,8 @@ class HoleSolver:
                 budget.check()
                 rep = StaleProofRepairer(
                     session, search, self.scope_names + lemmas,
-                    time_s=min(budget.left(), max(self.config.search.time_s, budget.left() / 2)),
-                    on_check=lambda text, r: self._check_event(job, text, r, 0.0),
-                ).repair(list(job.stale), start)
+                    on_check=lambda text, r: self._check_event(job, text, r, 0.0), old=list(job.stale),
+                ).propose(start, time_s=min(budget.left(), max(self.config.search.time_s, budget.left() / 2)))
                 self.trace.emit("stale_repair", theorem=job.theorem, exit=rep.exit, kept=rep.kept,
                                 repaired=rep.repaired, dropped=rep.dropped, notes=list(rep.notes),
                                 seconds=round(rep.seconds, 3))
@@ -264,7 +263,7 @@ class HoleSolver:
                     last_rejection = "; ".join(str(f) for f in verdict.findings)
             if self.model is None:
                 budget.check()
-                sr = search.search(start, time_s=min(budget.left(), self.config.search.time_s))
+                sr = search.propose(start, time_s=min(budget.left(), self.config.search.time_s))
                 self.trace.emit("search", theorem=job.theorem, exit=sr.exit, nodes=sr.nodes, tries=sr.tries,
                                 seconds=round(sr.seconds, 3))
                 if sr.script is None:

@@ -257,6 +257,10 @@ class TacticSearch:
                         self._push(frontier, seen, counter, r, node.depth + 1, solved)
         return result(None, "exhausted")
 
+    def propose(self, at: Checkpoint, time_s: float) -> SearchResult:
+        """The ``Proposer`` interface: search the whole proof from ``at``."""
+        return self.search(at, time_s=time_s)
+
     def _push(self, frontier, seen, counter, r: TacticOk, depth: int, solved) -> None:
         key = r.goals.key()
         if key in seen:

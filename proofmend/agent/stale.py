@@ -62,7 +62,9 @@ class StaleProofRepairer:
     """Repairs ``old`` (a list of tactic sentences) in ``session`` from ``start``."""
 
     def __init__(self, session: Session, search: TacticSearch, scope_names: list[str],
-                 time_s: float = 30.0, on_check: Callable[[str, object], None] | None = None):
+                 time_s: float = 30.0, on_check: Callable[[str, object], None] | None = None,
+                 old: list[str] | None = None):
+        self.old = list(old or [])
         self.session = session
         self.search = search
         self.scope_names = scope_names
@@ -125,6 +127,11 @@ class StaleProofRepairer:
             out.append("intros.")
         seen: set[str] = set()
         return [c for c in out if c.strip() != sentence.strip() and not (c in seen or seen.add(c))]
+
+    def propose(self, at: Checkpoint, time_s: float) -> StaleRepair:
+        """The ``Proposer`` interface: repair the old proof given at construction."""
+        self.time_s = time_s
+        return self.repair(self.old, at)
 
     # ------------------------------------------------------------ the replay
     def repair(self, old: list[str], start: Checkpoint) -> StaleRepair:
