@@ -113,7 +113,7 @@ def audit(
     tactics only and end in Qed; a fresh compile succeeds; Print Assumptions
     shows no admitted lemma and no disallowed axiom.
     """
-    from .provers.coq.audit import AxiomPolicy
+    from .provers.coq.audit import AxiomPolicy, admitted_names
     from .provers.coq.audit import audit as run_audit
     from .provers.coq.batch import Builder, read_source
     from .provers.coq.project import project_for
@@ -126,7 +126,7 @@ def audit(
     project = project_for(against)
     limits = Limits(timeout_s=timeout, memory_mb=memory_mb)
     Builder(project, limits).ensure_dependencies(against)
-    policy = AxiomPolicy(frozenset(allow_axiom) if allow_axiom else None, admitted_in_project(project, against))
+    policy = AxiomPolicy(frozenset(allow_axiom) if allow_axiom else None, admitted_names(project))
     verdict = run_audit(cand_text, orig_text, project, against.name, limits, policy)
     if as_json:
         typer.echo(json.dumps(verdict.to_json(), indent=2))
@@ -211,9 +211,6 @@ def repair_command(
 
     Exit 0 when every hole was fixed, 1 when some are left, 2 on bad input.
     """
-    import difflib
-    import os
-
     from .agent.config import AgentConfig, SearchConfig
     from .agent.repair import mend_path, write_back
     from .agent.trajectory import Trace
@@ -306,26 +303,6 @@ def serve(
     from .editor.server import serve as serve_lsp
 
     serve_lsp()
-
-
-def admitted_in_project(project, exclude: Path | None = None) -> frozenset[str]:
-    """Names of lemmas that are Admitted anywhere in the project's files."""
-    from .provers.coq.locator import parse_document
-    from .provers.coq.sentences import SplitError
-
-    names: set[str] = set()
-    for f in project.files:
-        try:
-            doc = parse_document(f.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, SplitError):
-            continue
-        for p in doc.proofs:
-            if p.hole_kind and p.name:
-                names.add(p.name)
-                logical = project.logical_name(f)
-                if logical:
-                    names.add(f"{logical}.{p.qualname or p.name}")
-    return frozenset(names)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from ..provers.coq.audit import static_body_problems
 from ..provers.coq.sentences import SplitError, split_sentences
-from ..provers.results import Checkpoint, Goals, TacticError, TacticOk
+from ..provers.results import Checkpoint, TacticError, TacticOk
 from .extract import extract_proof
 from .loop import Exit, Stop, render_text_body
 from .models import ModelCallError, ModelConfigError, ModelError, ReplayExhausted

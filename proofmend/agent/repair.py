@@ -13,19 +13,18 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from ..provers.coq.audit import AxiomPolicy, Verdict, audit
-from ..provers.coq.batch import Builder, parse_source, read_source, run_coqc
+from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
+from ..provers.coq.batch import parse_source, read_source, run_coqc
 from ..provers.coq.locator import CoqDocument, ProofItem, Terminator, parse_document
 from ..provers.coq.project import CoqProject, dependencies, dependency_order, parse_project_file, project_for
-from ..provers.coq.scan import ScanResult, scan_proofs
-from ..provers.coq.sentences import SplitError, code_tokens
-from ..provers.errors import InputError, ProverError
+from ..provers.coq.scan import scan_proofs
+from ..provers.coq.sentences import code_tokens
+from ..provers.errors import InputError
 from ..provers.limits import Limits
 from .config import AgentConfig
 from .loop import HoleJob, HoleResult, HoleSolver
@@ -139,22 +138,6 @@ def _stale_sentences(p: ProofItem) -> tuple[str, ...]:
         else:
             out.append(s.text)
     return tuple(out)
-
-
-def admitted_names(project: CoqProject) -> frozenset[str]:
-    names: set[str] = set()
-    for f in project.files:
-        try:
-            doc = parse_document(f.read_bytes().decode("utf-8"))
-        except (OSError, UnicodeDecodeError, SplitError):
-            continue
-        logical = project.logical_name(f)
-        for p in doc.proofs:
-            if p.hole_kind and p.name:
-                names.add(p.name)
-                if logical:
-                    names.add(f"{logical}.{p.qualname or p.name}")
-    return frozenset(names)
 
 
 class Mender:

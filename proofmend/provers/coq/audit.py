@@ -261,6 +261,23 @@ def parse_assumptions(output: str) -> tuple[list[str], list[str]]:
     return axioms, unsafe
 
 
+def admitted_names(project: CoqProject) -> frozenset[str]:
+    """Names (short and logical) of lemmas that are Admitted or use admit in the project's files."""
+    names: set[str] = set()
+    for f in project.files:
+        try:
+            doc = parse_document(f.read_bytes().decode("utf-8"))
+        except (OSError, UnicodeDecodeError, SplitError):
+            continue
+        logical = project.logical_name(f)
+        for p in doc.proofs:
+            if p.hole_kind and p.name:
+                names.add(p.name)
+                if logical:
+                    names.add(f"{logical}.{p.qualname or p.name}")
+    return frozenset(names)
+
+
 def audit(
     candidate: str,
     original: str,
