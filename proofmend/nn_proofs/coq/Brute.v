@@ -174,4 +174,50 @@ Proof.
   intros Hh Hv. unfold brute_count, n_correct. apply count_le. intros s Hin Hc.
   apply check_margins_sound; try assumption. apply (all_seqs_spec _ _ _ Hin).
 Qed.
+
+(** The same checker reading shared tables (what is run). *)
+Definition ov_tab : list (list (list Z)) := tab2 v K ovvec.
+Definition d_tab : list (list Z) := map dvec (seq 0 v).
+Definition b_tab : list (list (list (Z * Z))) :=
+  tab2 v v (fun q t => map (fun i => let S := score_of (qvec q) (kvec t i) in (s_lo S, s_hi S)) (seq 0 K)).
+
+Definition margin_fast (ovt : list (list (list Z))) (dt : list (list Z)) (bt : list (list (list (Z * Z))))
+    q (ts : list nat) m o : Z :=
+  sumZ K (fun i => let t := nth i ts O in
+    let ov := nth i (nth t ovt []) [] in let dq := nth q dt [] in
+    let b := nth i (nth t (nth q bt []) []) (0%Z, 0%Z) in
+    lowmul (fst b) (snd b)
+      (nth m ov 0 - nth o ov 0 + (nth m dq 0 - nth o dq 0) * 2 ^ Z.of_nat (eV N + eO N))%Z).
+
+Definition check_fast ovt dt bt (s : list nat) : bool :=
+  let q := tok s (last_pos N) in let m := seqmax s in
+  forallb (fun o => orb (Nat.eqb o m) (0 <? margin_fast ovt dt bt q s m o)%Z) (seq 0 v).
+
+Definition brute_count_fast : nat :=
+  let ovt := ov_tab in let dt := d_tab in let bt := b_tab in
+  length (filter (check_fast ovt dt bt) (all_seqs K v)).
+
+Lemma margin_fast_eq s m o : (0 < K)%nat -> (0 < v)%nat -> Forall (fun t => (t < v)%nat) s ->
+  (m < v)%nat -> (o < v)%nat ->
+  margin_fast ov_tab d_tab b_tab (tok s (last_pos N)) s m o = margin_lb (tok s (last_pos N)) s m o.
+Proof.
+  intros HK Hv Hs Hm Ho. unfold margin_fast, margin_lb. apply sumZ_ext. intros i Hi.
+  pose proof (tok_lt v s i Hs Hv) as Ht. pose proof (tok_lt v s (last_pos N) Hs Hv) as Hq.
+  unfold tok in Ht, Hq. unfold ov_tab, d_tab, b_tab.
+  rewrite (nth_tab2 v K ovvec) by assumption.
+  rewrite (nth_map_seq dvec) by assumption. unfold tok.
+  rewrite (nth_tab2 v v) by assumption. rewrite (nth_map_seq (fun i => _)) by assumption.
+  simpl. rewrite score_of_spec. unfold MZ.
+  rewrite !ovvec_spec, !dvec_spec by assumption. reflexivity.
+Qed.
+
+Theorem brute_fast_sound : (0 < h)%nat -> (0 < v)%nat -> (0 < K)%nat -> (brute_count_fast <= n_correct N)%nat.
+Proof.
+  intros Hh Hv HK. unfold brute_count_fast, n_correct. apply count_le. intros s Hin Hc.
+  destruct (all_seqs_spec _ _ _ Hin) as [_ Hs].
+  apply check_margins_sound; try assumption. unfold check_fast, check_margins in *.
+  rewrite forallb_forall in *. intros o Ho. specialize (Hc o Ho). apply in_seq in Ho.
+  destruct (Nat.eqb o (seqmax s)) eqn:E; [reflexivity|]. simpl in *.
+  rewrite margin_fast_eq in Hc by (try assumption; try lia; apply seqmax_lt; assumption). exact Hc.
+Qed.
 End Brute.
