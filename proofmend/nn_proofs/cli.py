@@ -172,5 +172,26 @@ def export_task(
     console.print(f"wrote {len(written)} nn_bound tasks to {written[0].parent if written else out}")
 
 
+@app.command("export-coq")
+def export_coq(
+    model: Path = typer.Argument(..., help="a .safetensors file written by `train`"),
+    strategy: str = typer.Option("brute", "--strategy", "-s", help="proof checked in Coq (brute)"),
+    out: Path = typer.Option(Path("nn_coq"), "--out", help="directory for the Coq development"),
+    as_json: bool = typer.Option(False, "--json", help="print {files, theorem, bound}"),
+) -> None:
+    """Write a Coq development whose main theorem is a lower bound on the model's accuracy."""
+    from . import coq_export
+
+    weights = _load(model)
+    try:
+        result = coq_export.export(weights, out, strategy=strategy)
+    except ValueError as exc:
+        _fail(str(exc))
+    if as_json:
+        print(json.dumps({"files": [str(f) for f in result.files], "theorem": result.theorem, "bound": result.bound}))
+        return
+    console.print(f"wrote {len(result.files)} Coq files to {out}; {result.theorem}: accuracy >= {result.proven}/{result.total}")
+
+
 if __name__ == "__main__":
     app()

@@ -1,0 +1,230 @@
+"""Export a max-of-K model as a Coq 8.16 development with a machine-checked accuracy bound.
+
+The weights are float32, hence dyadic: each matrix is stored as integers ``z``
+with one exponent ``e`` (``weight = z * 2^-e`` exactly; ``W_E`` and ``W_pos``
+share theirs). The generic Coq files in ``proofmend/nn_proofs/coq/`` define the
+transformer over Coq's reals (softmax with ``exp``, the ``1/sqrt(d_head)``
+scale), the path decomposition of its logit margins, fixed-point bounds on
+``exp`` from the standard library, and a brute-force checker proven sound once
+for all weights. The exported ``Main.v`` applies the checker to the concrete
+weights by reflection (``vm_cast_no_check``) and concludes
+``bound <= accuracy``.
+
+:func:`brute_count` mirrors the Coq checker's integer arithmetic exactly, so
+the bound written into ``Main.v`` is known before ``coqc`` confirms it.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from .model import ModelWeights
+
+#: Generic Coq files, in dependency order.
+LIBRARY = ("MaxOfK.v", "ExpBounds.v", "Brute.v")
+#: Logical path of the development.
+LOGICAL = "NNCert"
+STRATEGIES = ("brute",)
+
+PREC = 48  # ExpBounds.prec
+RSQ = 20  # ExpBounds.rsq
+
+
+@dataclass(frozen=True)
+class IntWeights:
+    """Integer matrices and exponents: ``weight = z * 2^-e``."""
+
+    mats: dict[str, list[list[int]]]
+    exps: dict[str, int]  # keys E (shared by W_E, W_pos), Q, K, V, O, U
+    v: int
+    k: int
+    d: int
+    h: int
+
+
+def _exponent(a: np.ndarray) -> int:
+    """Least e >= 0 such that every entry times 2^e is an integer."""
+    e = 0
+    for x in np.asarray(a, dtype=np.float32).ravel():
+        den = Fraction(float(x)).denominator
+        e = max(e, den.bit_length() - 1)
+    return e
+
+
+def _ints(a: np.ndarray, e: int) -> list[list[int]]:
+    return [[int(Fraction(float(x)) * 2**e) for x in row] for row in np.asarray(a, dtype=np.float32)]
+
+
+def integer_weights(w: ModelWeights) -> IntWeights:
+    """Exact scaled-integer form of the (float32) weights."""
+    c = w.config
+    e_emb = max(_exponent(w.W_E), _exponent(w.W_pos))
+    exps = {"E": e_emb}
+    mats = {"WE": _ints(w.W_E, e_emb), "WP": _ints(w.W_pos, e_emb)}
+    for key, name in (("Q", "W_Q"), ("K", "W_K"), ("V", "W_V"), ("O", "W_O"), ("U", "W_U")):
+        e = _exponent(getattr(w, name))
+        exps[key] = e
+        mats["W" + key] = _ints(getattr(w, name), e)
+    return IntWeights(mats=mats, exps=exps, v=c.vocab, k=c.k, d=c.d_model, h=c.d_head)
+
+
+# ----------------------------------------------------------------- exact mirror of the Coq checker
+
+
+def _sq_dn(x: int) -> int:
+    return (x * x) >> PREC
+
+
+def _sq_up(x: int) -> int:
+    return ((x * x) >> PREC) + 1
+
+
+def exp_lo(n: int, d: int) -> int:
+    big = d << RSQ
+    if big + n < 0:
+        return 0
+    a = ((1 << PREC) * (big + n)) // big
+    for _ in range(RSQ):
+        a = _sq_dn(a)
+    return a
+
+
+def exp_hi(n: int, d: int) -> int:
+    big = d << RSQ
+    if big - n <= 0:
+        return 3 ** (n // d + 1) * (1 << PREC)
+    a = ((1 << PREC) * big) // (big - n) + 1
+    for _ in range(RSQ):
+        a = _sq_up(a)
+    return a
+
+
+class _Mirror:
+    """The integer tables and bounds of ``Brute.v`` for one network."""
+
+    def __init__(self, iw: IntWeights) -> None:
+        self.iw = iw
+        m = {k: np.array(v, dtype=object) for k, v in iw.mats.items()}
+        x = m["WE"][:, None, :] + m["WP"][None, :, :]  # (t, i, d)
+        xq = x[:, iw.k - 1, :]
+        self.S = np.einsum("qh,tih->qti", xq.dot(m["WQ"]), np.einsum("tid,dh->tih", x, m["WK"]))
+        self.OV = np.einsum("tid,do->tio", np.einsum("tih,hd->tid", np.einsum("tid,dh->tih", x, m["WV"]), m["WO"]), m["WU"])
+        self.D = xq.dot(m["WU"])  # (q, o)
+        e = iw.exps
+        self.eS = 2 * e["E"] + e["Q"] + e["K"]
+        self.shift = 1 << (e["V"] + e["O"])
+        self.sq_a = math.isqrt(iw.h * 2**40)
+        self._bounds: dict[int, tuple[int, int]] = {}
+
+    def bounds(self, s: int) -> tuple[int, int]:
+        got = self._bounds.get(s)
+        if got is None:
+            n = s << 20
+            lo_d, hi_d = (self.sq_a + 1, self.sq_a) if s >= 0 else (self.sq_a, self.sq_a + 1)
+            got = (exp_lo(n, (1 << self.eS) * lo_d), exp_hi(n, (1 << self.eS) * hi_d))
+            self._bounds[s] = got
+        return got
+
+    def check(self, seq: tuple[int, ...]) -> bool:
+        k, q, m = self.iw.k, seq[-1], max(seq)
+        terms = []
+        for i, t in enumerate(seq):
+            lo, hi = self.bounds(int(self.S[q, t, i]))
+            terms.append((lo, hi, t, i))
+        for o in range(self.iw.v):
+            if o == m:
+                continue
+            total = 0
+            for lo, hi, t, i in terms:
+                x = self.OV[t, i, m] - self.OV[t, i, o] + (self.D[q, m] - self.D[q, o]) * self.shift
+                total += lo * x if x >= 0 else hi * x
+            if total <= 0:
+                return False
+        return True
+
+
+def brute_count(iw: IntWeights) -> int:
+    """Inputs the Coq brute-force checker proves (same integer arithmetic)."""
+    mirror = _Mirror(iw)
+    return sum(mirror.check(seq) for seq in itertools.product(range(iw.v), repeat=iw.k))
+
+
+# ----------------------------------------------------------------- writing the development
+
+
+def _zlist(rows: list[list[int]]) -> str:
+    return "[" + ";\n  ".join("[" + "; ".join(str(x) for x in row) + "]" for row in rows) + "]%Z"
+
+
+def weights_v(iw: IntWeights) -> str:
+    e = iw.exps
+    fields = [
+        f"nv := {iw.v}", f"nK := {iw.k}", f"nd := {iw.d}", f"nh := {iw.h}",
+        *(f"{name} := {name.lower()}_z" for name in ("WE", "WP", "WQ", "WK", "WV", "WO", "WU")),
+        f"eE := {e['E']}", f"eQ := {e['Q']}", f"eK := {e['K']}", f"eV := {e['V']}",
+        f"eO := {e['O']}", f"eU := {e['U']}",
+    ]
+    out = ["(** Trained weights, exactly: weight = z * 2^-e. Generated by proofmend. *)",
+           "From Coq Require Import ZArith List.", f"From {LOGICAL} Require Import MaxOfK.",
+           "Import ListNotations.", "Open Scope Z_scope.", ""]
+    for name in ("WE", "WP", "WQ", "WK", "WV", "WO", "WU"):
+        out.append(f"Definition {name.lower()}_z : list (list Z) :=\n  {_zlist(iw.mats[name])}.")
+    out.append("\nDefinition net0 : net := {| " + ";\n  ".join(fields) + " |}.\n")
+    return "\n".join(out)
+
+
+def main_v(iw: IntWeights, proven: int) -> str:
+    total = iw.v**iw.k
+    return f"""(** The trained network's accuracy is at least {proven}/{total}. Generated by proofmend. *)
+From Coq Require Import ZArith Reals Lra Lia.
+From {LOGICAL} Require Import MaxOfK ExpBounds Brute Weights.
+Open Scope R_scope.
+
+Lemma brute_count_value : brute_count_fast net0 = {proven}%nat.
+Proof. vm_cast_no_check (eq_refl {proven}%nat). Qed.
+
+Theorem accuracy_bound : INR {proven} / INR {total} <= accuracy net0.
+Proof.
+  unfold accuracy. replace (nv net0 ^ nK net0)%nat with {total}%nat by reflexivity.
+  apply Rmult_le_compat_r; [left; apply Rinv_0_lt_compat; apply lt_0_INR; lia|].
+  apply le_INR. rewrite <- brute_count_value. apply brute_fast_sound; vm_compute; lia.
+Qed.
+"""
+
+
+def library_dir() -> Path:
+    return Path(__file__).with_name("coq")
+
+
+@dataclass(frozen=True)
+class Export:
+    files: list[Path]
+    theorem: str
+    bound: float
+    proven: int
+    total: int
+
+
+def export(w: ModelWeights, out: Path, strategy: str = "brute") -> Export:
+    """Write the development under ``out``; returns its files (dependency order), theorem and bound."""
+    if strategy not in STRATEGIES:
+        raise ValueError(
+            f"strategy {strategy!r} has no machine-checked export; available: {', '.join(STRATEGIES)}"
+        )
+    iw = integer_weights(w)
+    proven = brute_count(iw)
+    out.mkdir(parents=True, exist_ok=True)
+    names = [*LIBRARY, "Weights.v", "Main.v"]
+    for name in LIBRARY:
+        (out / name).write_text((library_dir() / name).read_text())
+    (out / "Weights.v").write_text(weights_v(iw))
+    (out / "Main.v").write_text(main_v(iw, proven))
+    (out / "_CoqProject").write_text(f"-Q . {LOGICAL}\n" + "\n".join(names) + "\n")
+    total = iw.v**iw.k
+    return Export([out / n for n in names], "accuracy_bound", proven / total, proven, total)
