@@ -1,0 +1,113 @@
+"""`proofmend nn export-coq`: the exported development compiles, its theorem rests only
+on the standard library's real-number axioms, and its bound is the Python mirror's."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("torch")
+pytest.importorskip("safetensors")
+
+from proofmend.nn_proofs import coq_export  # noqa: E402
+from proofmend.nn_proofs.model import ModelConfig, save_model  # noqa: E402
+from proofmend.nn_proofs.train import TrainConfig, train  # noqa: E402
+
+pytestmark = pytest.mark.skipif(shutil.which("coqc") is None, reason="coqc not installed")
+
+#: The axioms of Coq's real numbers (what `Print Assumptions exp_ineq1_le` shows).
+REAL_AXIOMS = {
+    "ClassicalDedekindReals.sig_not_dec",
+    "ClassicalDedekindReals.sig_forall_dec",
+    "FunctionalExtensionality.functional_extensionality_dep",
+    "Classical_Prop.classic",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_model(tmp_path_factory) -> Path:
+    import torch
+
+    torch.set_num_threads(1)
+    config = ModelConfig(k=3, vocab=6, d_model=8, d_head=8)
+    result = train(config, TrainConfig(steps=150, seed=1))  # undertrained: some inputs fail
+    path = tmp_path_factory.mktemp("coq") / "tiny.safetensors"
+    save_model(result.model.weights(), path)
+    return path
+
+
+def compile_all(out: Path) -> None:
+    names = [line for line in (out / "_CoqProject").read_text().splitlines()[1:] if line.strip()]
+    for name in names:
+        proc = subprocess.run(["coqc", "-Q", ".", "NNCert", name], cwd=out, capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def assumptions(out: Path, theorem: str) -> set[str]:
+    (out / "Assume.v").write_text(f"From NNCert Require Import Main.\nPrint Assumptions {theorem}.\n")
+    proc = subprocess.run(["coqc", "-Q", ".", "NNCert", "Assume.v"], cwd=out, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    if "Closed under the global context" in text:
+        return set()
+    return {line.split(" :")[0].strip() for line in text.splitlines() if line and not line[0].isspace() and line != "Axioms:"}
+
+
+def test_export_compiles_and_agrees(tiny_model: Path, tmp_path: Path) -> None:
+    out = tmp_path / "dev"
+    proc = subprocess.run(
+        [sys.executable, "-m", "proofmend.nn_proofs.cli", "export-coq", str(tiny_model), "--strategy", "brute",
+         "--out", str(out), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    report = json.loads(proc.stdout)
+    assert set(report) == {"files", "theorem", "bound"}
+    assert [Path(f).name for f in report["files"]] == ["MaxOfK.v", "ExpBounds.v", "Brute.v", "Weights.v", "Main.v"]
+    project = (out / "_CoqProject").read_text().split()
+    assert project[:3] == ["-Q", ".", "NNCert"] and project[3:] == [Path(f).name for f in report["files"]]
+    for f in report["files"]:
+        text = Path(f).read_text()
+        assert "Admitted" not in text and "admit." not in text and "Axiom" not in text
+    compile_all(out)
+    assert assumptions(out, report["theorem"]) <= REAL_AXIOMS
+    # the bound in the checked theorem is the one reported, and it is sound against the Python brute force
+    from proofmend.nn_proofs.model import load_model
+    from proofmend.nn_proofs.strategies import run_strategy
+
+    exact = run_strategy("brute", load_model(tiny_model)).bound
+    assert 0 < report["bound"] <= exact + 1e-12
+    assert abs(report["bound"] - exact) <= 0.02  # exp bounds cost almost nothing at this size
+    main = (out / "Main.v").read_text()
+    total = 6**3
+    assert f"INR {round(report['bound'] * total)} / INR {total} <= accuracy net0" in main
+
+
+def test_dyadic_weights_are_exact(tiny_model: Path) -> None:
+    from fractions import Fraction
+
+    import numpy as np
+
+    from proofmend.nn_proofs.model import load_model
+
+    w = load_model(tiny_model)
+    iw = coq_export.integer_weights(w)
+    for key, name, e in (("WE", "W_E", "E"), ("WP", "W_pos", "E"), ("WQ", "W_Q", "Q"), ("WU", "W_U", "U")):
+        a = np.asarray(getattr(w, name), dtype=np.float32)
+        for row, zrow in zip(a, iw.mats[key]):
+            for x, z in zip(row, zrow):
+                assert Fraction(z, 2 ** iw.exps[e]) == Fraction(float(x))
+
+
+def test_unknown_strategy_is_a_usage_error(tiny_model: Path, tmp_path: Path) -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "proofmend.nn_proofs.cli", "export-coq", str(tiny_model), "--strategy", "nope",
+         "--out", str(tmp_path / "x")],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1
