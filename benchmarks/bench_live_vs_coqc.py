@@ -70,20 +70,20 @@ TEMPLATES = (
 )
 
 TARGET = "Lemma small_root : exists n, n * n = 1369 /\\ n < 40."
-STALE = "Proof.\n  exists (isqrt 1369); split; reflexivity.\nQed."
+STALE = "Proof.\n  exists (isqrt 1369); split; [reflexivity | lia].\nQed."
 WRONG = (
-    "exists (isqrt 1369); split; reflexivity.",
-    "exists 36; split; reflexivity.",
-    "exists 38; split; reflexivity.",
-    "exists 40; split; reflexivity.",
-    "exists 1369; split; reflexivity.",
+    "exists (isqrt 1369); split; [reflexivity | lia].",
+    "exists 36; split; [reflexivity | lia].",
+    "exists 38; split; [reflexivity | lia].",
+    "exists 40; split; [reflexivity | lia].",
+    "exists 1369; split; [reflexivity | lia].",
     "reflexivity.",
     "lia.",
-    "exists (Nat.sqrt 1368); split; reflexivity.",
+    "exists (Nat.sqrt 1368); split; [reflexivity | lia].",
     "exists 37; split; discriminate.",
     "exists 37; reflexivity.",
 )
-RIGHT = "exists 37; split; reflexivity."
+RIGHT = "exists 37; split; [reflexivity | lia]."
 
 
 def make_file(lemmas: int) -> str:
@@ -98,6 +98,27 @@ def make_file(lemmas: int) -> str:
 
 def with_proof(text: str, tactic: str) -> str:
     return text.replace(f"{TARGET}\n{STALE}", f"{TARGET}\nProof.\n  {tactic}\nQed.")
+
+
+def phases(trace: Path) -> dict:
+    """Seconds of the run's phases, from its trace: the candidates' checks, the automatic repairs, the audit."""
+    out = {"model_candidate_checks": 0.0, "stale_repair": 0.0, "search": 0.0, "audit": 0.0, "candidates_checked": 0}
+    seen_model = False
+    try:
+        lines = trace.read_text(encoding="utf-8").splitlines()
+    except OSError:
+        return out
+    for line in lines:
+        e = json.loads(line)
+        ev = e.get("event")
+        if ev == "model_call":
+            seen_model = True
+        elif ev == "check" and seen_model:
+            out["model_candidate_checks"] += e.get("seconds") or 0.0
+            out["candidates_checked"] += 1
+        elif ev in ("stale_repair", "search", "audit"):
+            out[ev] += e.get("seconds") or 0.0
+    return {k: round(v, 3) if isinstance(v, float) else v for k, v in out.items()}
 
 
 def repair_command() -> list[str]:
@@ -141,8 +162,9 @@ def main(argv: list[str] | None = None) -> int:
 
     live_runs, coqc_runs, compiles, reports = [], [], [], []
     for run in range(args.runs):
+        trace = work / f"trace{run}.jsonl"
         cmd = [*repair_command(), str(src), "--model", f"replay:{replay}", "--attempts", str(len(candidates)),
-               "--timeout", f"{args.timeout:g}", "--json"]
+               "--timeout", f"{args.timeout:g}", "--json", "--trace", str(trace)]
         t0 = time.monotonic()
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=work, stdin=subprocess.DEVNULL)
         live_runs.append(time.monotonic() - t0)
@@ -153,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"repair did not give JSON (exit {p.returncode}): {p.stderr[-500:]}", file=sys.stderr)
             return 1
         reports.append({"exit_code": p.returncode, "status": hole["status"], "attempts": hole["attempts"],
-                        "exit": hole.get("exit"), "proof": hole["proof"], "hole_elapsed_s": hole["elapsed_s"]})
+                        "exit": hole.get("exit"), "proof": hole["proof"], "hole_elapsed_s": hole["elapsed_s"],
+                        "phases_s": phases(trace)})
 
         total = 0.0
         for k, tac in enumerate(candidates):
@@ -183,6 +206,11 @@ def main(argv: list[str] | None = None) -> int:
     ]))
     print(f"one coqc of the whole file: median {statistics.median(compiles):.2f} s")
     print(f"ratio coqc / live: {batch / live:.1f}x")
+    ph = last["phases_s"]
+    print(f"inside the repair run: {ph['candidates_checked']} candidate checks {ph['model_candidate_checks']:.2f} s "
+          f"(vs coqc x{len(candidates)} {batch:.2f} s: {batch / max(ph['model_candidate_checks'], 1e-3):.0f}x), "
+          f"stale-proof repair {ph['stale_repair']:.2f} s and search {ph['search']:.2f} s before the model, "
+          f"audit {ph['audit']:.2f} s")
     print(f"repair: status {last['status']}, attempts {last['attempts']}, exit {last['exit']}, "
           f"hole {last['hole_elapsed_s']:.2f} s" + ("" if as_intended else "  (NOT as intended: the 11th candidate was not the one accepted)"))
     write_json(args.out, {"benchmark": "live_vs_coqc", "machine": machine(),
