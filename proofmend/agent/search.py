@@ -34,6 +34,8 @@ _NOT_CONSTANTS = {
     "forall", "exists", "fun", "match", "with", "end", "let", "in", "if", "then", "else", "as",
     "return", "Type", "Prop", "Set", "True", "False", "nat", "S", "O", "bool", "true", "false",
 }
+_UNKNOWN = re.compile(r"(?:reference|tactic)\s+([A-Za-z_][\w']*)\s+was not found|Unknown tactic\s+([A-Za-z_][\w']*)")
+_TACTIC_WORDS = {"lia", "nia", "sauto", "hauto", "qauto", "psatz", "ring", "field", "lra", "nra"}
 _HYP = re.compile(r"^([A-Za-z_][\w',\s]*?)\s*:\s*(.*)$", re.S)
 _IDENT = re.compile(r"[A-Za-z_][\w']*")
 
@@ -124,7 +126,15 @@ def steps_for(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]
             out.append(f"unfold {d}")
     for c in goal_constants(goal)[:4]:
         out.append(f"unfold {c}")
-    out += ["subst", "f_equal", "constructor", "simpl in *", "intros; subst"]
+    if ">" in concl:
+        out += ["unfold gt, ge in *", "Z.swap_greater"]
+    for n, typ in hyps[:6]:
+        if "=" in typ and "<>" not in typ and not typ.lstrip().startswith("forall"):
+            out.append(f"injection {n}; intros; subst")
+        if not typ.lstrip().startswith("forall"):
+            for lem in lemmas[:3]:
+                out.append(f"apply {lem} in {n}")
+    out += ["subst", "f_equal", "constructor", "simpl in *", "intros; subst", "split; intros"]
     seen: set[str] = set()
     return [t for t in out if not (t in seen or seen.add(t))]
 
@@ -168,6 +178,8 @@ class TacticSearch:
         self.unfoldable = list(unfoldable or [])
         self.closers = CLOSERS + (HAMMER_CLOSERS if hammer else ())
         self.tries = 0
+        self.unavailable: set[str] = set()
+        self._shaped = 0
         self._seen_constants: frozenset[str] = frozenset()
         self._discoveries = 0
 
@@ -182,9 +194,30 @@ class TacticSearch:
         self.lemmas += [n for n in found if n not in self.lemmas]
         return []
 
+    def _shape_steps(self, goal: Goal) -> list[str]:
+        """apply/rewrite with lemmas matching the goal's shape (for the first nodes)."""
+        if self._shaped >= 25:
+            return []
+        self._shaped += 1
+        out = []
+        for lem in shape_lemmas(self.session, goal):
+            out += [f"apply {lem}", f"eapply {lem}", f"rewrite {lem}", f"now rewrite {lem}"]
+            if lem not in self.lemmas:
+                self.lemmas.append(lem)
+        return out
+
     def _try(self, tactic: str, at: Checkpoint):
         self.tries += 1
-        return self.session.run(tactic + ".", at=at, timeout=self.config.tactic_timeout_s)
+        r = self.session.run(tactic + ".", at=at, timeout=self.config.tactic_timeout_s)
+        if not isinstance(r, TacticOk):
+            m = _UNKNOWN.search(r.message)
+            word = m and (m.group(1) or m.group(2))
+            if word in _TACTIC_WORDS:
+                self.unavailable.add(word)  # e.g. lia without Require Import Lia
+        return r
+
+    def _available(self, tactic: str) -> bool:
+        return not (self.unavailable and set(_IDENT.findall(tactic)) & self.unavailable)
 
     def search(self, at: Checkpoint | None = None, time_s: float | None = None, close_first_only: bool = False) -> SearchResult:
         """Search from ``at``.  With ``close_first_only``, success is closing the first goal."""
@@ -234,7 +267,10 @@ class TacticSearch:
                         break
                 continue
             before = len(node.goals.foreground) + node.goals.background
-            for closer in (*self.closers, *combos_for(goal)):
+            shaped = self._shape_steps(goal)
+            for closer in (*self.closers, *combos_for(goal), *shaped):
+                if not self._available(closer):
+                    continue
                 if time.monotonic() > deadline:
                     return result(None, "time")
                 r = self._try(closer, node.checkpoint)
@@ -248,6 +284,8 @@ class TacticSearch:
                     continue
                 self._node_lemmas(goal)
                 for step in steps_for(goal, self.lemmas, self.unfoldable):
+                    if not self._available(step):
+                        continue
                     if time.monotonic() > deadline:
                         return result(None, "time")
                     r = self._try(step, node.checkpoint)
@@ -283,6 +321,32 @@ def parse_search(output: str) -> list[tuple[str, str]]:
             name, typ = entries[-1]
             entries[-1] = (name, typ + " " + line.strip())
     return entries
+
+
+def goal_pattern(goal: Goal) -> str | None:
+    """The conclusion as a ``Search`` pattern: local names become ``_``."""
+    concl = " ".join(goal.conclusion.split())
+    if re.search(r"\b(forall|exists|fun|let|match)\b", concl) or len(concl) > 200:
+        return None
+    local = {n for n, _ in hypotheses(goal)}
+    pat = _IDENT.sub(lambda m: "_" if m.group(0) in local else m.group(0), concl)
+    return pat if pat.strip("_ ()") else None
+
+
+def shape_lemmas(session: Session, goal: Goal, limit: int = 6) -> list[str]:
+    """Lemmas whose conclusion matches the goal's shape (``Search (pattern)``), most specific first."""
+    pat = goal_pattern(goal)
+    if pat is None:
+        return []
+    try:
+        out = session.query(f"Search ({pat}).", timeout=5)
+    except Exception:  # best effort
+        return []
+    if out.startswith("Error"):
+        return []
+    hits = parse_search(out)
+    hits.sort(key=lambda nt: len(nt[1]))
+    return [n for n, _ in hits[:limit]]
 
 
 def discover_lemmas(session: Session, goal: Goal, limit: int = 12, local_names: set[str] | None = None,
