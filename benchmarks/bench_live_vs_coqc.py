@@ -164,7 +164,9 @@ def main(argv: list[str] | None = None) -> int:
     for run in range(args.runs):
         trace = work / f"trace{run}.jsonl"
         cmd = [*repair_command(), str(src), "--model", f"replay:{replay}", "--attempts", str(len(candidates)),
-               "--timeout", f"{args.timeout:g}", "--json", "--trace", str(trace)]
+               "--timeout", f"{args.timeout:g}", "--json", "--trace", str(trace),
+               # the replayed candidates are what is compared: no tactic search before the model
+               "--search-first", "0"]
         t0 = time.monotonic()
         p = subprocess.run(cmd, capture_output=True, text=True, cwd=work, stdin=subprocess.DEVNULL)
         live_runs.append(time.monotonic() - t0)

@@ -204,6 +204,12 @@ class HoleSolver:
                         reasons=verdict.reasons, source=how, seconds=round(time.monotonic() - t0, 3))
         return verdict
 
+    def _stale_time(self, budget: Budget) -> float:
+        """Offline, stale-proof repair may use half the hole's time; with a model, a short look only."""
+        if self.model is None:
+            return min(budget.left(), max(self.config.search.time_s, budget.left() / 2))
+        return min(budget.left() / 4, max(2.0, 2 * self.config.search_first_s))
+
     # ------------------------------------------------------------ the hole
     def solve(self, job: HoleJob, verify: Verifier) -> HoleResult:
         budget = Budget(self.config)
@@ -251,7 +257,7 @@ class HoleSolver:
                 rep = StaleProofRepairer(
                     session, search, self.scope_names + lemmas,
                     on_check=lambda text, r: self._check_event(job, text, r, 0.0), old=list(job.stale),
-                ).propose(start, time_s=min(budget.left(), max(self.config.search.time_s, budget.left() / 2)))
+                ).propose(start, time_s=self._stale_time(budget))
                 self.trace.emit("stale_repair", theorem=job.theorem, exit=rep.exit, kept=rep.kept,
                                 repaired=rep.repaired, dropped=rep.dropped, notes=list(rep.notes),
                                 seconds=round(rep.seconds, 3))
