@@ -85,7 +85,7 @@ def test_export_compiles_and_agrees(tiny_model: Path, tmp_path: Path) -> None:
     assert abs(report["bound"] - exact) <= 0.02  # exp bounds cost almost nothing at this size
     main = (out / "Main.v").read_text()
     total = 6**3
-    assert f"INR {round(report['bound'] * total)} / INR {total} <= accuracy net0" in main
+    assert f"IZR {round(report['bound'] * total)} / IZR {total} <= accuracy net0" in main
 
 
 def test_dyadic_weights_are_exact(tiny_model: Path) -> None:

@@ -186,14 +186,18 @@ From Coq Require Import ZArith Reals Lra Lia.
 From {LOGICAL} Require Import MaxOfK ExpBounds Brute Weights.
 Open Scope R_scope.
 
-Lemma brute_count_value : brute_count_fast net0 = {proven}%nat.
-Proof. vm_cast_no_check (eq_refl {proven}%nat). Qed.
+Lemma brute_count_value : Z.of_nat (brute_count_fast net0) = {proven}%Z.
+Proof. vm_cast_no_check (eq_refl {proven}%Z). Qed.
 
-Theorem accuracy_bound : INR {proven} / INR {total} <= accuracy net0.
+Lemma inputs_value : Z.of_nat (nv net0 ^ nK net0) = {total}%Z.
+Proof. vm_cast_no_check (eq_refl {total}%Z). Qed.
+
+Theorem accuracy_bound : IZR {proven} / IZR {total} <= accuracy net0.
 Proof.
-  unfold accuracy. replace (nv net0 ^ nK net0)%nat with {total}%nat by reflexivity.
-  apply Rmult_le_compat_r; [left; apply Rinv_0_lt_compat; apply lt_0_INR; lia|].
-  apply le_INR. rewrite <- brute_count_value. apply brute_fast_sound; vm_compute; lia.
+  unfold accuracy. rewrite !INR_IZR_INZ, inputs_value.
+  apply Rmult_le_compat_r; [left; apply Rinv_0_lt_compat; apply IZR_lt; lia|].
+  rewrite <- brute_count_value. apply IZR_le. apply Nat2Z.inj_le.
+  apply brute_fast_sound; vm_compute; lia.
 Qed.
 """
 
