@@ -222,12 +222,9 @@ def repair_command(
                          temperature=temperature, max_tokens=max_tokens, max_cost_usd=max_cost,
                          search=SearchConfig(time_s=search_time), search_first_s=search_first,
                          repair_rounds=not independent)
-    from .provers.coq.batch import parse_source, read_source
-    from .provers.coq.project import project_for
+    from .agent.repair import resolve_targets
 
-    project_for(path)  # a broken _CoqProject is an input error, before any work
-    if path.is_file():
-        parse_source(path, read_source(path))
+    resolve_targets(path, theorem)  # bad input (a broken _CoqProject, a file that does not parse) before any work
     agent_model = make_agent_model(chosen, api_base, temperature, max_tokens)
     if agent_model is None and not as_json:
         typer.echo("proofmend: no model configured: using the built-in tactic search (offline)" if model is None

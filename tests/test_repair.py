@@ -170,6 +170,11 @@ def test_bad_input_exit_2(tmp_path, write):
     for target in (tmp_path / "nope.v", write("bad.v", "Lemma a : True. (* unterminated")):
         r = run_cli("repair", str(target))
         assert r.returncode == 2 and "Traceback" not in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    r = run_cli("repair", str(write("ok.v", HOLES)), "--theorem", "no_such_theorem")
+    assert r.returncode == 2 and "no_such_theorem" in r.stderr and len(r.stderr.strip().splitlines()) == 1
+    (tmp_path / "proj").mkdir()
+    r = run_cli("repair", str(tmp_path / "proj"))
+    assert r.returncode == 2 and "_CoqProject" in r.stderr
 
 
 def _kill_idetop_when(trace: Path, needle: str, stop: threading.Event) -> None:

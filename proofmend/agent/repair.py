@@ -275,17 +275,25 @@ class RunReport:
                                             "seconds": round(self.seconds, 3)}}
 
 
+def resolve_targets(path: Path, theorem: str | None = None) -> tuple[CoqProject, list[Path]]:
+    """The project and the files (in dependency order) a run on ``path`` visits; bad input raises."""
+    project = project_for(path)
+    if path.is_dir():
+        files = dependency_order(project, list(project.files))
+    else:
+        files = [path.resolve()]
+    docs = [parse_source(f, read_source(f)) for f in files]
+    if theorem is not None and not any(p.name == theorem or p.qualname == theorem for d in docs for p in d.proofs):
+        raise InputError(f"no proof of a theorem named {theorem!r} in {path}")
+    return project, files
+
+
 def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None = None, jobs: int = 1,
               trace: Trace | None = None, progress: Progress | None = None) -> RunReport:
     """Mend a .v file or a project directory; returns reports (nothing written)."""
     t0 = time.monotonic()
     path = Path(path)
-    project = project_for(path)
-    if path.is_dir():
-        files = dependency_order(project, list(project.files))
-    else:
-        read_source(path)
-        files = [path.resolve()]
+    project, files = resolve_targets(path, theorem)
     ws = Workspace(project, path.resolve() if path.is_file() else None)
     try:
         mender = Mender(ws, config, model, trace, progress, theorem)
