@@ -13,6 +13,7 @@ class SearchConfig(BaseModel):
     max_nodes: int = Field(400, description="Proof states expanded at most per search.")
     max_depth: int = Field(6, description="Tactic steps along one branch at most.")
     tactic_timeout_s: float = Field(2.0, description="Seconds one tactic may run before it is interrupted.")
+    closer_timeout_s: float = Field(0.5, description="Seconds an automation closer (auto, firstorder, ...) may run on one node.")
     time_s: float = Field(20.0, description="Wall-clock seconds one search may take.")
     use_hammer: bool = Field(True, description="Try CoqHammer's sauto/hauto where installed.")
     lemmas: int = Field(12, description="Retrieved lemmas tried with apply/rewrite.")

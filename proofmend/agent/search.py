@@ -76,6 +76,16 @@ def goal_constants(goal: Goal) -> list[str]:
     return out
 
 
+def scrutinees(text: str) -> list[str]:
+    """Terms an ``if``/``match`` in ``text`` cases on (the usual next split)."""
+    out: list[str] = []
+    for m in re.finditer(r"\b(?:if|match)\s+(.+?)\s+(?:then|with)\b", text, re.S):
+        term = " ".join(m.group(1).split())
+        if term.count("(") == term.count(")") and len(term) < 80 and term not in out:
+            out.append(term)
+    return out
+
+
 def combos_for(goal: Goal) -> list[str]:
     """Whole-goal attempts: a case split or induction followed by automation."""
     out: list[str] = []
@@ -85,6 +95,18 @@ def combos_for(goal: Goal) -> list[str]:
         for t in (f"destruct {n}; simpl; lia", f"destruct {n}; simpl; auto", f"induction {n}; simpl; auto",
                   f"induction {n}; simpl; lia", f"induction {n}; simpl; congruence"):
             out.append(t)
+    eqs = [n for n, typ in hypotheses(goal) if "=" in typ and "<>" not in typ][:2]
+    rw = "".join(f"try rewrite {h}; " for h in eqs)
+    for t in scrutinees(goal.conclusion)[:2]:
+        out += [f"destruct ({t}); simpl; {rw}auto", f"destruct ({t}); simpl; {rw}lia",
+                f"destruct ({t}) eqn:E; simpl; {rw}congruence"]
+    for h in eqs:
+        out += [f"rewrite {h}; auto", f"rewrite {h}; lia", f"simpl; rewrite {h}; auto"]
+    for b in forall_binders(goal.conclusion)[:3]:
+        # induction before intros keeps the hypothesis general
+        out += [f"induction {b}; simpl; auto", f"induction {b}; intros; simpl; auto",
+                f"induction {b}; simpl; intros; try rewrite IH{b}; auto", f"induction {b}; simpl; lia",
+                f"induction {b}; intros; simpl; try lia; auto", f"induction {b}; simpl; congruence"]
     for c in goal_constants(goal)[:2]:
         out += [f"unfold {c}; lia", f"unfold {c}; auto"]
     return out
@@ -103,6 +125,8 @@ def steps_for(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]
             out.append(f"destruct {n}")
     for b in forall_binders(concl)[:3]:
         out.append(f"intros until {b}; induction {b}")
+    for t in scrutinees(concl)[:2]:
+        out += [f"destruct ({t})", f"destruct ({t}) eqn:E"]
     if "/\\" in concl or "<->" in concl:
         out.append("split")
     if "\\/" in concl:
@@ -206,9 +230,9 @@ class TacticSearch:
                 self.lemmas.append(lem)
         return out
 
-    def _try(self, tactic: str, at: Checkpoint):
+    def _try(self, tactic: str, at: Checkpoint, timeout: float | None = None):
         self.tries += 1
-        r = self.session.run(tactic + ".", at=at, timeout=self.config.tactic_timeout_s)
+        r = self.session.run(tactic + ".", at=at, timeout=timeout or self.config.tactic_timeout_s)
         if not isinstance(r, TacticOk):
             m = _UNKNOWN.search(r.message)
             word = m and (m.group(1) or m.group(2))
@@ -273,7 +297,7 @@ class TacticSearch:
                     continue
                 if time.monotonic() > deadline:
                     return result(None, "time")
-                r = self._try(closer, node.checkpoint)
+                r = self._try(closer, node.checkpoint, self.config.closer_timeout_s)
                 if isinstance(r, TacticOk) and len(r.goals.foreground) + r.goals.background < before:
                     if solved(r.goals):
                         return result(r.checkpoint, "proved")
