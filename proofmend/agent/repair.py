@@ -21,7 +21,9 @@ from typing import Protocol
 from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
 from ..provers.coq.batch import parse_source, read_source, run_coqc
 from ..provers.coq.locator import CoqDocument, ProofItem, Terminator, parse_document
-from ..provers.coq.project import CoqProject, dependencies, dependency_order, parse_project_file, project_for
+from ..provers.coq.project import (
+    CoqProject, dependencies, dependencies_of, dependency_order, parse_project_file, project_for,
+)
 from ..provers.coq.scan import scan_proofs
 from ..provers.coq.sentences import code_tokens
 from ..provers.errors import InputError
@@ -173,23 +175,8 @@ class Mender:
             self._built.add(ws_file)
 
     def build_dependencies(self, ws_file: Path) -> None:
-        files = list(self.ws.project.files)
-        if ws_file not in files:
-            files.append(ws_file)
-        deps = dependencies(self.ws.project, files)
-        order = dependency_order(self.ws.project, files)
-        needed: set[Path] = set()
-
-        def collect(f: Path) -> None:
-            for g in deps.get(f, []):
-                if g not in needed:
-                    needed.add(g)
-                    collect(g)
-
-        collect(ws_file)
-        for f in order:
-            if f in needed:
-                self.build(f)
+        for f in dependencies_of(self.ws.project, ws_file)[0]:
+            self.build(f)
 
     # ------------------------------------------------------------ one file
     def mend_file(self, user_file: Path) -> FileReport:

@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import InputError, ProverNotInstalledError
 from ..limits import Limits
 from .locator import CoqDocument, parse_document
-from .project import CoqProject, dependencies, dependency_order, project_for
+from .project import CoqProject, dependencies_of, project_for
 from .sentences import SplitError
 
 _HEADER = re.compile(r'^File "(?P<file>[^"]*)", line (?P<line>\d+), characters (?P<a>\d+)-(?P<b>\d+):\s*$')
@@ -230,26 +230,10 @@ class Builder:
 
     def ensure_dependencies(self, target: Path) -> list[Diagnostic]:
         """Compile (in place) every project file that ``target`` needs and that is stale."""
-        files = list(self.project.files)
-        if target.resolve() not in files:
-            files.append(target.resolve())
-        order = dependency_order(self.project, files)
-
-        deps = dependencies(self.project, files)
-        needed: set[Path] = set()
-
-        def collect(f: Path) -> None:
-            for g in deps.get(f, []):
-                if g not in needed:
-                    needed.add(g)
-                    collect(g)
-
-        collect(target.resolve())
+        needed, deps = dependencies_of(self.project, target)
         rebuilt: set[Path] = set()
         problems: list[Diagnostic] = []
-        for f in order:
-            if f not in needed:
-                continue
+        for f in needed:
             if self._stale(f) or any(g in rebuilt for g in deps.get(f, [])):
                 rc, out, _ = run_coqc(self.project, f, self.limits)
                 rebuilt.add(f)

@@ -194,6 +194,25 @@ def dependencies(project: CoqProject, files: list[Path] | None = None) -> dict[P
     return deps
 
 
+def dependencies_of(project: CoqProject, target: Path) -> tuple[list[Path], dict[Path, list[Path]]]:
+    """The project files ``target`` needs (transitively), in build order, and the direct-dependency map."""
+    target = target.resolve()
+    files = list(project.files)
+    if target not in files:
+        files.append(target)
+    deps = dependencies(project, files)
+    needed: set[Path] = set()
+
+    def collect(f: Path) -> None:
+        for g in deps.get(f, []):
+            if g not in needed:
+                needed.add(g)
+                collect(g)
+
+    collect(target)
+    return [f for f in dependency_order(project, files) if f in needed], deps
+
+
 def dependency_order(project: CoqProject, files: list[Path] | None = None) -> list[Path]:
     """Project files in an order where every file comes after what it requires."""
     files = list(files or project.files)
