@@ -74,16 +74,85 @@ def test_compact_strategies_prove_something_on_a_trained_model() -> None:
     w = _trained(8, 3, steps=1500)
     exact = run_strategy("brute", w).bound
     cubic = run_strategy("cubic", w).bound
+    ordered = run_strategy("cubic-ordered", w).bound
     sub = run_strategy("subcubic", w).bound
     assert exact > 0.9
-    assert cubic > 0.2 and sub > 0.0
-    assert cubic >= sub  # the cubic proof sees everything the rank-1 proof sees
+    assert ordered > 0.2 and sub > 0.0
+    assert ordered >= sub  # the ordered cubic proof sees everything the rank-1 proof sees
+    assert exact >= cubic >= ordered  # per-position terms are never looser than the worst ordering
 
 
 def test_costs_order_brute_above_cubic_above_subcubic() -> None:
     w = _untrained(16, 4)
     ops = {n: run_strategy(n, w).cost.ops for n in STRATEGIES}
     assert ops["brute"] > ops["cubic"] > ops["subcubic"] >= ops["subcubic-cheap"]
+    assert ops["brute"] > ops["cubic-ordered"] > ops["subcubic"]
+
+
+@pytest.mark.parametrize("v,k", [(8, 3), (8, 4), (10, 3), (12, 3), (12, 4)])
+def test_cubic_between_cubic_ordered_and_exact(v: int, k: int) -> None:
+    w = _trained(v, k)
+    exact = brute.naive_count_correct(path_tables(w))
+    cubic = run_strategy("cubic", w)
+    ordered = run_strategy("cubic-ordered", w)
+    assert cubic.proven <= exact
+    # per-position terms are never looser than the worst ordering; cubic gives up the all-zero input
+    assert cubic.proven >= ordered.proven - 1
+    assert cubic.proven > 0
+
+
+def _cubic_reference(t) -> int:
+    """The cubic argument written out case by case (no slack, one shift per query)."""
+    v, k = t.vocab, t.k
+    proven = 0
+    for q in range(v):
+        s = t.eqke[q][:, None] + t.eqkp[q][None, :]
+        s = s - s.max()
+        a = t.evou[:, None, :] + t.pvou[None, :, :] + t.eu[q][None, None, :]
+        for m in range(max(q, 1), v):
+            w_m = a[:, :, m] - np.delete(a, m, axis=2).max(axis=2)  # (t, i)
+            term = np.exp(s) * w_m
+            for pat in itertools.product([0, 1], repeat=k - 1):
+                if sum(pat) == 0 and q != m:
+                    continue
+                exact = term[q, k - 1] + sum(term[m, i] for i in range(k - 1) if pat[i])
+                free = [i for i in range(k - 1) if not pat[i]]
+                best = -1
+                for tp in range(m):
+                    if exact + sum(term[: tp + 1, i].min() for i in free) > 0:
+                        best = tp
+                proven += (best + 1) ** len(free) if best >= 0 else 0
+    return proven
+
+
+@pytest.mark.parametrize("v,k", [(8, 4), (12, 3)])
+def test_cubic_matches_the_case_by_case_argument(v: int, k: int) -> None:
+    for w in (_trained(v, k), _untrained(v, k, seed=7)):
+        assert run_strategy("cubic", w).proven == _cubic_reference(path_tables(w))
+
+
+def test_cubic_edge_shapes() -> None:
+    from proofmend.nn_proofs.model import ModelWeights
+
+    # v == 1: no output other than the max, and the only case (m == 0) is given up
+    rng = np.random.default_rng(3)
+    for k in (1, 3):
+        d = 4
+        shapes = {"W_E": (1, d), "W_pos": (k, d), "W_Q": (d, d), "W_K": (d, d), "W_V": (d, d), "W_O": (d, d),
+                  "W_U": (d, 1)}
+        arrays = {n: rng.normal(size=s) for n, s in shapes.items()}
+        w = ModelWeights(config=ModelConfig(k=k, vocab=1, d_model=d, d_head=d), **arrays)
+        r = run_strategy("cubic", w)
+        assert (r.proven, r.total, r.bound) == (0, 1, 0.0) and r.cost.ops > 0
+    # K == 1: the query is the whole input, attention is 1 on it and W is its exact margin,
+    # so every correct input except the all-zero one is proven
+    for v in (2, 5, 9):
+        for w in (_untrained(v, 1, seed=v), _trained(v, 1)):
+            t = path_tables(w)
+            margin = t.eu + t.evou + t.pvou[0][None, :]
+            zero_ok = int(margin[0, 0] > np.delete(margin[0], 0).max())
+            r = run_strategy("cubic", w)
+            assert r.proven == brute.naive_count_correct(t) - zero_ok
 
 
 def test_brute_two_stage_matches_naive_count() -> None:

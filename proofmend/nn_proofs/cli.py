@@ -90,7 +90,7 @@ def train(
 @app.command()
 def bound(
     model: Path = typer.Argument(..., help="a .safetensors file written by `train`"),
-    strategy: str = typer.Option("cubic", "--strategy", "-s", help="brute, cubic, subcubic, subcubic-cheap, subcubic-norm"),
+    strategy: str = typer.Option("cubic", "--strategy", "-s", help="brute, cubic, cubic-ordered, subcubic, subcubic-cheap, subcubic-norm"),
     as_json: bool = typer.Option(False, "--json", help="print {strategy, bound, cost, seconds}"),
 ) -> None:
     """Certified lower bound on the model's accuracy by one proof strategy."""

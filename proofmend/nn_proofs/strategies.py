@@ -1,8 +1,13 @@
 """Proof strategies: each turns weights into a sound lower bound on accuracy.
 
 * ``brute`` — every input, exact.
-* ``cubic`` — the case split of :mod:`.cases` with exact tables, every case
-  ``(q, m, t', c)`` checked: O(v^3 k^2).
+* ``cubic`` — cases (query ``q``, max ``m``, set of key positions holding ``m``);
+  per case a per-position bound, each position's attention paired with the
+  least margin its token can carry there, and the largest workable non-max
+  token ``t'`` found by a prefix minimum: O(v^3 k + v^2 2^k k v).
+* ``cubic-ordered`` — the case split of :mod:`.cases` with exact tables, every
+  case ``(q, m, t', c)`` checked against the worst ordering of positions:
+  O(v^3 k^2).
 * ``subcubic`` — EQKE replaced by its rank-1 part (the "size" direction) plus an
   error term bounded exactly per query row; the largest workable ``t'`` found by
   binary search, so O(v^2 k^2 log v) cases on top of O(v^2 d) tables.
@@ -19,6 +24,7 @@ them against brute force.
 
 from __future__ import annotations
 
+import itertools
 import math
 import time
 from collections.abc import Callable
@@ -86,7 +92,7 @@ def _decoupled_direct(t: PathTables) -> np.ndarray:
 # --------------------------------------------------------------------------- cubic
 
 
-def cubic(w: ModelWeights) -> BoundResult:
+def cubic_ordered(w: ModelWeights) -> BoundResult:
     """Case split over (q, m, t', c) with exact tables; O(v^3 k^2).
 
     The margin of the max ``m`` over any ``o`` is, up to the positive softmax
@@ -135,7 +141,92 @@ def cubic(w: ModelWeights) -> BoundResult:
         counts = count_table(v, k, q)
         proven += int(counts[ok].sum())
         ops += v * v * 4 + v * v * (k + 1) * 10
-    return _result("cubic", proven, v**k, Cost("O(v^3 k^2)", ops), start)
+    return _result("cubic-ordered", proven, v**k, Cost("O(v^3 k^2)", ops), start)
+
+
+def cubic(w: ModelWeights) -> BoundResult:
+    """Cases (q, m, P) with a per-position bound; O(v^3 k + v^2 2^k k v).
+
+    A case is a query token ``q`` (at position K-1), a max ``m >= q`` and a
+    pattern ``P`` in {0,1}^(K-1): ``P[i] = 1`` iff key position ``i`` holds ``m``.
+    A pattern with no 1 needs ``q == m`` (``m`` must occur). Cases with
+    ``m == 0`` (the single all-zero input) are given up.
+
+    With ``S[t, i] = EQKE[q, t] + EQKP[q, i]``, ``a[t, i, o] = EVOU[t, o] + PVOU[i, o] + EU[q, o]``
+    and ``W[m, t, i] = a[t, i, m] - max_{o != m} a[t, i, o]`` (the least margin of
+    ``m`` over any other output carried by position ``i`` holding ``t``), let
+    ``term[m, t, i] = e^{S[t, i]} W[m, t, i]``. The case's fixed part is
+    ``exact = term[m, q, K-1] + sum_{P[i]=1} term[m, m, i]``; each free position
+    (``P[i] = 0``) holding a token ``t <= t'`` contributes at least
+    ``pm_i[t'] = min_{t <= t'} term[m, t, i]``. With
+    ``total[t'] = exact + sum_{free i} pm_i[t']`` and ``t*`` the largest
+    ``t' < m`` with ``total[t']`` above the float slack, the case proves the
+    ``(t*+1)^{#free}`` inputs whose free positions all hold tokens ``<= t*``.
+
+    Soundness: for an input in that box and any output ``o != m``, the margin
+    ``logit_m - logit_o`` is, up to the positive softmax normaliser,
+    ``sum_i e^{S_i} (a_i[m] - a_i[o]) >= sum_i e^{S_i} W_i >= total[t*] > 0``
+    (the direct path ``EU[q]`` is folded into every ``a_i`` since the softmax
+    weights sum to 1), so ``m`` is the unique argmax. Every input with
+    ``m >= 1`` is in exactly one case, and ``t* < m`` keeps the box inside it.
+    Float arithmetic: multiplying a case's whole sum by ``e^{-c} > 0`` leaves
+    its sign alone, so each max ``m`` shifts ``S`` by ``max_{t <= m, i} S[t, i]``
+    (only tokens ``<= m`` occur in its cases): every ``e^S`` read is ``<= 1`` and
+    the largest is 1, so an absolute slack is meaningful and nothing overflows.
+    (Shifting by the max over all tokens instead puts the largest ``e^S`` of a
+    small ``m`` at ``e^{-39}`` to ``e^{-85}`` on a trained model, below any
+    absolute slack.) A case
+    counts when ``total > 1e-9 (1 + k max|a| + sum |summands|)``, which covers the
+    round-off of ``W`` (``<= 3 eps max|a|`` per position, times ``e^S <= 1``), of
+    ``e^S`` and of the sums. With ``v == 1`` there is no case to prove.
+    """
+    start = time.perf_counter()
+    t = path_tables(w)
+    v, k, d, h = t.vocab, t.k, w.config.d_model, w.config.d_head
+    ops = table_ops(v, k, d, h)
+    proven = 0
+    if v < 2:
+        return _result("cubic", 0, v**k, Cost("O(v^3 k + v^2 2^k k v)", ops), start)
+    n_pat = 2 ** (k - 1)
+    pats = np.array(list(itertools.product((0, 1), repeat=k - 1)), dtype=float).reshape(n_pat, k - 1)  # (P, k-1)
+    free = 1.0 - pats
+    n_free = free.sum(axis=1).astype(int)  # (P,)
+    has_max = pats.sum(axis=1) > 0  # (P,)
+    base = t.evou[:, None, :] + t.pvou[None, :, :]  # (t, i, o)
+    ops += v * k * v
+    tp = np.arange(v)[None, :, None]  # t' index, broadcast as (m, t', P)
+    m_col = np.arange(v)
+    for q in range(v):
+        s = t.eqke[q][:, None] + t.eqkp[q][None, :]  # (t, i)
+        a = base + t.eu[q][None, None, :]  # (t, i, o)
+        if not np.all(np.isfinite(a)) or not np.all(np.isfinite(s)):
+            continue  # nothing is proven for this query
+        # shift per max m by the largest score a case with max m can see (t <= m): e^S <= 1 there, = 1 somewhere
+        smax = np.maximum.accumulate(s.max(axis=1))  # (m,)
+        rel = np.minimum(s[None] - smax[:, None, None], 0.0)  # (m, t, i); t > m is never read
+        others = _others_max(a)  # (t, i, o): max over outputs other than o
+        wm = np.transpose(a - others, (2, 0, 1))  # (m, t, i)
+        term = np.exp(rel) * wm  # (m, t, i)
+        amag = k * float(np.abs(a).max())
+        ops += v * k * v * 4 + v * k + 2 * v * v * k + v * v * k
+        pm = np.minimum.accumulate(term[:, :, : k - 1], axis=1)  # (m, t', i): min over t <= t'
+        fixed = term[m_col, m_col, : k - 1]  # (m, i): a key position holding m
+        exact = term[:, q, k - 1][:, None] + fixed @ pats.T  # (m, P)
+        exact_abs = np.abs(term[:, q, k - 1])[:, None] + np.abs(fixed) @ pats.T
+        free_sum = pm @ free.T  # (m, t', P)
+        free_abs = np.abs(pm) @ free.T
+        total = exact[:, None, :] + free_sum
+        scale = exact_abs[:, None, :] + free_abs
+        ops += v * v * (k - 1) + 2 * v * n_pat * (k - 1) + 4 * v * v * n_pat * k
+        m_idx = m_col[:, None, None]
+        ok = (total > SLACK * (1.0 + scale + amag)) & (tp < m_idx)
+        ok &= (m_idx >= max(q, 1)) & (has_max[None, None, :] | (m_idx == q))
+        t_star = np.where(ok, tp, -1).max(axis=1)  # (m, P): last workable t', -1 if none
+        ops += 3 * v * v * n_pat
+        counts = np.where(t_star >= 0, (t_star + 1).astype(object) ** n_free[None, :], 0)
+        proven += int(counts.sum())
+    formula = "O(v^3 k + v^2 2^k k v)"
+    return _result("cubic", proven, v**k, Cost(formula, ops), start)
 
 
 # ------------------------------------------------------------------------ subcubic
@@ -295,6 +386,7 @@ def _result(name: str, proven: int, total: int, cost: Cost, start: float) -> Bou
 STRATEGIES: dict[str, Callable[[ModelWeights], BoundResult]] = {
     "brute": brute,
     "cubic": cubic,
+    "cubic-ordered": cubic_ordered,
     "subcubic": subcubic,
     "subcubic-cheap": subcubic_cheap,
     "subcubic-norm": subcubic_norm,
