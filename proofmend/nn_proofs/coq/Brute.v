@@ -6,9 +6,10 @@ From NNCert Require Import MaxOfK ExpBounds.
 Import ListNotations.
 Open Scope R_scope.
 
-(** [vecmat n p u M]: the row vector [u] (length n) times the n x p matrix [M]. *)
+(** [vecmat n p u M]: the row vector [u] (length n) times the n x p matrix [M]
+    (the matrix entry is the left factor: [Z.mul] costs less with the shorter number first). *)
 Definition vecmat (n p : nat) (u : list Z) (M : list (list Z)) : list Z :=
-  map (fun c => sumZ n (fun j => (nth j u 0 * ent M j c)%Z)) (seq 0 p).
+  map (fun c => sumZ n (fun j => (ent M j c * nth j u 0)%Z)) (seq 0 p).
 
 Lemma nth_map_seq {A} (f : nat -> A) n i d : (i < n)%nat -> nth i (map f (seq 0 n)) d = f i.
 Proof.
@@ -18,7 +19,10 @@ Qed.
 
 Lemma nth_vecmat n p u M c : (c < p)%nat ->
   nth c (vecmat n p u M) 0%Z = sumZ n (fun j => (nth j u 0 * ent M j c)%Z).
-Proof. intros H. unfold vecmat. apply (nth_map_seq (fun c => sumZ n (fun j => (nth j u 0 * ent M j c)%Z))). exact H. Qed.
+Proof.
+  intros H. unfold vecmat. rewrite (nth_map_seq (fun c => sumZ n (fun j => (ent M j c * nth j u 0)%Z))) by exact H.
+  apply sumZ_ext. intros; apply Z.mul_comm.
+Qed.
 
 Definition tab2 {A} (n1 n2 : nat) (f : nat -> nat -> A) : list (list A) :=
   map (fun a => map (fun b => f a b) (seq 0 n2)) (seq 0 n1).
@@ -73,10 +77,13 @@ Proof. intros. nra. Qed.
 (** Bounds on exp(score) from bounds on sqrt(d_head). *)
 Definition sq_a : Z := Z.sqrt (Z.of_nat h * 2 ^ 40).
 Definition p2 (e : nat) : Z := (2 ^ Z.of_nat e)%Z.
-Definition s_lo (S : Z) : Z :=
-  if (0 <=? S)%Z then exp_lo (S * p2 20) (p2 (eS N) * (sq_a + 1)) else exp_lo (S * p2 20) (p2 (eS N) * sq_a).
-Definition s_hi (S : Z) : Z :=
-  if (0 <=? S)%Z then exp_hi (S * p2 20) (p2 (eS N) * sq_a) else exp_hi (S * p2 20) (p2 (eS N) * (sq_a + 1)).
+(** Bounds on [exp (inj e S / sqrt d_head)], for an integer [S] at exponent [e]. *)
+Definition s_lo_at (e : nat) (S : Z) : Z :=
+  if (0 <=? S)%Z then exp_lo (S * p2 20) (p2 e * (sq_a + 1)) else exp_lo (S * p2 20) (p2 e * sq_a).
+Definition s_hi_at (e : nat) (S : Z) : Z :=
+  if (0 <=? S)%Z then exp_hi (S * p2 20) (p2 e * sq_a) else exp_hi (S * p2 20) (p2 e * (sq_a + 1)).
+Definition s_lo (S : Z) : Z := s_lo_at (eS N) S.
+Definition s_hi (S : Z) : Z := s_hi_at (eS N) S.
 
 Lemma sqrt_bounds : (0 < h)%nat ->
   0 < IZR sq_a / 2 ^ 20 /\ IZR sq_a / 2 ^ 20 <= sqrt (INR h) <= IZR (sq_a + 1) / 2 ^ 20.
@@ -106,27 +113,31 @@ Proof.
   split; intros Hy; split; nra.
 Qed.
 
-Lemma s_bounds S : (0 < h)%nat ->
-  fx (s_lo S) <= exp (inj (eS N) S / sqrt (INR h)) <= fx (s_hi S).
+Lemma s_bounds_at e S : (0 < h)%nat ->
+  fx (s_lo_at e S) <= exp (inj e S / sqrt (INR h)) <= fx (s_hi_at e S).
 Proof.
   intros Hh. destruct (sqrt_bounds Hh) as [Hp Hs].
   assert (Hb : IZR sq_a / 2 ^ 20 <= IZR (sq_a + 1) / 2 ^ 20) by (rewrite plus_IZR; apply div_le_compat; [apply pow2_posR|lra]).
-  destruct (div_bounds (inj (eS N) S) _ _ _ Hp Hs) as [Hpos Hneg].
+  destruct (div_bounds (inj e S) _ _ _ Hp Hs) as [Hpos Hneg].
   assert (Ha : (0 < sq_a)%Z) by (apply Z.sqrt_pos; lia).
-  pose proof (pow2_posR (eS N)). pose proof (pow2_posR 20).
-  assert (R1 : forall c, (0 < c)%Z -> IZR (S * p2 20) / IZR (p2 (eS N) * c) = inj (eS N) S / (IZR c / 2 ^ 20)).
+  pose proof (pow2_posR e). pose proof (pow2_posR 20).
+  assert (R1 : forall c, (0 < c)%Z -> IZR (S * p2 20) / IZR (p2 e * c) = inj e S / (IZR c / 2 ^ 20)).
   { intros c Hc. unfold p2, inj. rewrite !mult_IZR, !IZR_pow2. assert (0 < IZR c) by (apply IZR_lt; lia). field. lra. }
-  assert (Pc : forall c, (0 < c)%Z -> (0 < p2 (eS N) * c)%Z) by (intros; unfold p2; pose proof (pow2Z_pos (eS N)); nia).
-  unfold s_lo, s_hi. destruct (Z.leb_spec 0 S) as [HS|HS].
-  - assert (0 <= inj (eS N) S) by (unfold inj; apply Rmult_le_pos; [apply IZR_le; lia|left; apply Rinv_0_lt_compat; lra]).
+  assert (Pc : forall c, (0 < c)%Z -> (0 < p2 e * c)%Z) by (intros; unfold p2; pose proof (pow2Z_pos e); nia).
+  unfold s_lo_at, s_hi_at. destruct (Z.leb_spec 0 S) as [HS|HS].
+  - assert (0 <= inj e S) by (unfold inj; apply Rmult_le_pos; [apply IZR_le; lia|left; apply Rinv_0_lt_compat; lra]).
     destruct (Hpos H1). split.
     + eapply Rle_trans; [apply exp_lo_sound, Pc; lia|]. apply exp_mono. rewrite R1 by lia. exact H2.
     + eapply Rle_trans; [|apply exp_hi_sound, Pc; lia]. apply exp_mono. rewrite R1 by lia. exact H3.
-  - assert (inj (eS N) S < 0) by (unfold inj, Rdiv; apply neg_pos_mul; [apply IZR_lt; lia|apply Rinv_0_lt_compat; lra]).
+  - assert (inj e S < 0) by (unfold inj, Rdiv; apply neg_pos_mul; [apply IZR_lt; lia|apply Rinv_0_lt_compat; lra]).
     destruct (Hneg H1). split.
     + eapply Rle_trans; [apply exp_lo_sound, Pc; lia|]. apply exp_mono. rewrite R1 by lia. exact H2.
     + eapply Rle_trans; [|apply exp_hi_sound, Pc; lia]. apply exp_mono. rewrite R1 by lia. exact H3.
 Qed.
+
+Lemma s_bounds S : (0 < h)%nat ->
+  fx (s_lo S) <= exp (inj (eS N) S / sqrt (INR h)) <= fx (s_hi S).
+Proof. apply s_bounds_at. Qed.
 
 (** [lowmul lo hi x] is at most [e * x] for any [e] in [[lo, hi]] (fixed point). *)
 Definition lowmul (lo hi x : Z) : Z := if (0 <=? x)%Z then (lo * x)%Z else (hi * x)%Z.
