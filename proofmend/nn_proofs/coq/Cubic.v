@@ -461,21 +461,311 @@ Definition shift_of (bq : list (list (Z * Z))) (m : nat) : nat :=
 
 Definition minlist (l : list Z) : Z := fold_right Z.min (hd 0%Z l) l.
 
+Definition ev_tab : list (list Z) := map (fun t => chainvec (erow t)) (seq 0 v).
+Definition pv_tab : list (list Z) := map (fun i => chainvec (prow i)) (seq 0 K).
+Definition ovr_tab (ev pv : list (list Z)) : list (list (list Z)) :=
+  map (fun t => map (fun i => map (shr r) (zipadd (nth t ev []) (nth i pv []))) (seq 0 K)) (seq 0 v).
+
+(** Attention weights per (key token, key position) for query [q], up to a
+    common factor: scores are taken relative to the least score [cq]. *)
+Definition cq_of (ke : list (list Z)) (q : nat) : Z :=
+  minlist (map (fun t => score_of N (qvec N q) (nth t ke [])) (seq 0 v)).
+Definition bq_of (ke kp : list (list Z)) (q : nat) : list (list (Z * Z)) :=
+  let qv := qvec N q in
+  let se := map (fun t => score_of N qv (nth t ke [])) (seq 0 v) in
+  let cq := minlist se in
+  let ea := map (fun x => ebounds (x - cq)) se in
+  let eb := map (fun i => ebounds (score_of N qv (nth i kp []))) (seq 0 K) in
+  map (fun a => map (fun b => mulb a b) eb) ea.
+(** Least margins [W] per (key token, key position, max) for query [q]. *)
+Definition wq_of (ovr : list (list (list Z))) (q : nat) : list (list (list Z)) :=
+  let dr := map (fun x => shr r (x * 2 ^ Z.of_nat (eV N + eO N)))%Z (dvec N q) in
+  map (fun rowt => map (fun ovi => wlist (zipadd ovi dr)) rowt) ovr.
+Definition TQ (bq : list (list (Z * Z))) (wq : list (list (list Z))) (m : nat) : nat -> nat -> Z :=
+  let s := shift_of bq m in fun t i => term_of bq wq s m t i.
+
 Definition cubic_count : Z :=
-  let ev := map (fun t => chainvec (erow t)) (seq 0 v) in
-  let pv := map (fun i => chainvec (prow i)) (seq 0 K) in
-  let ovr := map (fun t => map (fun i => map (shr r) (zipadd (nth t ev []) (nth i pv []))) (seq 0 K)) (seq 0 v) in
+  let ev := ev_tab in
+  let pv := pv_tab in
+  let ovr := ovr_tab ev pv in
   let ke := map kevec (seq 0 v) in
   let kp := map kpvec (seq 0 K) in
-  sumL (map (fun q =>
-    let qv := qvec N q in
-    let se := map (fun t => score_of N qv (nth t ke [])) (seq 0 v) in
-    let cq := minlist se in
-    let ea := map (fun x => ebounds (x - cq)) se in
-    let eb := map (fun i => ebounds (score_of N qv (nth i kp []))) (seq 0 K) in
-    let bq := map (fun a => map (fun b => mulb a b) eb) ea in
-    let dr := map (fun x => shr r (x * 2 ^ Z.of_nat (eV N + eO N)))%Z (dvec N q) in
-    let wq := map (fun rowt => map (fun ovi => wlist (zipadd ovi dr)) rowt) ovr in
-    count_q (fun m => let s := shift_of bq m in fun t i => term_of bq wq s m t i) q) (seq 0 v)).
+  sumL (map (fun q => let bq := bq_of ke kp q in let wq := wq_of ovr q in count_q (TQ bq wq) q) (seq 0 v)).
+
+Local Open Scope R_scope.
+(** ** The fast term satisfies [Hterm] *)
+Lemma shr_bounds k x : IZR (shr k x) * 2 ^ k <= IZR x /\ IZR x < (IZR (shr k x) + 1) * 2 ^ k.
+Proof.
+  unfold shr. rewrite Z.shiftr_div_pow2 by lia. pose proof (pow2Z_pos k) as Hp.
+  pose proof (IZR_div_le x _ Hp) as H1. pose proof (IZR_div_gt x _ Hp) as H2.
+  rewrite IZR_pow2 in H1, H2. pose proof (pow2_pos k) as P. split.
+  - apply Rmult_le_reg_r with (/ 2 ^ k); [apply Rinv_0_lt_compat; lra|].
+    rewrite Rmult_assoc, Rinv_r, Rmult_1_r by lra. exact H1.
+  - apply Rmult_lt_reg_r with (/ 2 ^ k); [apply Rinv_0_lt_compat; lra|].
+    rewrite Rmult_assoc, Rinv_r, Rmult_1_r by lra. exact H2.
+Qed.
+
+Lemma shr_inj e k x : inj e (shr k x) <= inj (e + k) x <= inj e (shr k x + 1).
+Proof.
+  destruct (shr_bounds k x) as [H1 H2]. unfold inj. rewrite pow_add, plus_IZR.
+  pose proof (pow2_pos e). pose proof (pow2_pos k). split.
+  - replace (IZR x / (2 ^ e * 2 ^ k)) with ((IZR x / 2 ^ k) / 2 ^ e) by (field; lra).
+    apply div_le_compat; [lra|]. apply Rmult_le_reg_r with (2 ^ k); [lra|].
+    replace (IZR x / 2 ^ k * 2 ^ k) with (IZR x) by (field; lra). exact H1.
+  - replace (IZR x / (2 ^ e * 2 ^ k)) with ((IZR x / 2 ^ k) / 2 ^ e) by (field; lra).
+    apply div_le_compat; [lra|]. apply Rmult_le_reg_r with (2 ^ k); [lra|].
+    replace (IZR x / 2 ^ k * 2 ^ k) with (IZR x) by (field; lra). lra.
+Qed.
+
+Lemma shr_Z k x : (shr k x * 2 ^ Z.of_nat k <= x < (shr k x + 1) * 2 ^ Z.of_nat k)%Z.
+Proof.
+  unfold shr. rewrite Z.shiftr_div_pow2 by lia. pose proof (pow2Z_pos k) as Hp. split.
+  - rewrite Z.mul_comm. apply Z.mul_div_le. exact Hp.
+  - pose proof (Z.mul_succ_div_gt x _ Hp) as G. rewrite <- Z.add_1_r in G. lia.
+Qed.
+
+Lemma lowmul_real L H x c e : 0 < c -> IZR L * c <= e -> e <= IZR H * c -> IZR (lowmul L H x) * c <= e * IZR x.
+Proof.
+  intros Hc H1 H2. unfold lowmul. destruct (Z.leb_spec 0 x) as [Hx|Hx]; rewrite mult_IZR.
+  - apply IZR_le in Hx. nra.
+  - apply IZR_lt in Hx. nra.
+Qed.
+
+Lemma fx_max0 x e : 0 < e -> fx x <= e -> fx (Z.max 0 x) <= e.
+Proof.
+  intros He H. destruct (Z.max_spec 0 x) as [[_ E]|[_ E]]; rewrite E; [exact H|].
+  unfold fx. unfold Rdiv. rewrite Rmult_0_l. lra.
+Qed.
+
+Lemma fx_nonneg x : (0 <= x)%Z -> 0 <= fx x.
+Proof. intros H. unfold fx. apply Rmult_le_pos; [apply IZR_le; exact H|left; apply Rinv_0_lt_compat, pow2_pos]. Qed.
+
+Lemma exp_div_mono x y c : 0 < c -> x <= y -> exp (x / c) <= exp (y / c).
+Proof. intros Hc H. apply exp_mono. apply div_le_compat; assumption. Qed.
+
+Lemma ebounds_spec S : (0 < h)%nat ->
+  (0 <= fst (ebounds S))%Z /\ fx (fst (ebounds S)) <= exp (inj (eS N) S / sqrt (INR h)) <= fx (snd (ebounds S)).
+Proof.
+  intros Hh. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
+  assert (E : eS N = (eS2 + kS)%nat) by (unfold eS2, kS; lia).
+  destruct (shr_inj eS2 kS S) as [H1 H2]. rewrite <- E in H1, H2.
+  unfold ebounds. simpl. split; [apply Z.le_max_l|split].
+  - apply fx_max0; [apply exp_pos|]. eapply Rle_trans; [apply (s_bounds_at N _ _ Hh)|].
+    apply exp_div_mono; assumption.
+  - eapply Rle_trans; [|apply (s_bounds_at N _ _ Hh)]. apply exp_div_mono; assumption.
+Qed.
+
+Lemma mulb_spec a b x y : (rb <= prec + prec)%nat ->
+  (0 <= fst a)%Z -> (0 <= fst b)%Z -> fx (fst a) <= x <= fx (snd a) -> fx (fst b) <= y <= fx (snd b) ->
+  inj (prec + prec - rb) (fst (mulb a b)) <= x * y <= inj (prec + prec - rb) (snd (mulb a b)).
+Proof.
+  intros Hr Ha Hb [Hx1 Hx2] [Hy1 Hy2]. pose proof (fx_nonneg _ Ha). pose proof (fx_nonneg _ Hb).
+  change fx with (inj prec) in *.
+  assert (E : (prec + prec)%nat = (prec + prec - rb + rb)%nat) by lia.
+  unfold mulb. simpl. split.
+  - destruct (shr_inj (prec + prec - rb) rb (fst a * fst b)) as [H1 _]. rewrite <- E, <- inj_mul in H1.
+    eapply Rle_trans; [exact H1|]. apply Rmult_le_compat; assumption.
+  - destruct (shr_inj (prec + prec - rb) rb (snd a * snd b)) as [_ H2]. rewrite <- E, <- inj_mul in H2.
+    eapply Rle_trans; [|exact H2]. apply Rmult_le_compat; lra.
+Qed.
+
+(** Path decompositions of the integer tables *)
+Lemma nth_erow t j : (j < d)%nat -> nth j (erow t) 0%Z = ent (WE N) t j.
+Proof. intros H. unfold erow. apply (nth_map_seq (fun j => ent (WE N) t j)). exact H. Qed.
+Lemma nth_prow i j : (j < d)%nat -> nth j (prow i) 0%Z = ent (WP N) i j.
+Proof. intros H. unfold prow. apply (nth_map_seq (fun j => ent (WP N) i j)). exact H. Qed.
+
+Definition chainZ (x : nat -> Z) (o : nat) : Z :=
+  sumZ d (fun j => sumZ h (fun hh => sumZ d (fun j' => x j' * ent (WV N) j' hh) * ent (WO N) hh j) * ent (WU N) j o)%Z.
+
+Lemma chainvec_spec row o : (o < v)%nat -> nth o (chainvec row) 0%Z = chainZ (fun j => nth j row 0%Z) o.
+Proof.
+  intros Ho. unfold chainvec, chainZ. rewrite nth_vecmat by exact Ho. apply sumZ_ext. intros j Hj.
+  f_equal. rewrite nth_vecmat by exact Hj. apply sumZ_ext. intros hh Hh.
+  f_equal. rewrite nth_vecmat by exact Hh. reflexivity.
+Qed.
+
+Lemma chainZ_ext f g o : (forall j, (j < d)%nat -> f j = g j) -> chainZ f o = chainZ g o.
+Proof.
+  intros H. unfold chainZ. apply sumZ_ext. intros j _. f_equal. apply sumZ_ext. intros hh _. f_equal.
+  apply sumZ_ext. intros j' Hj'. rewrite H by exact Hj'. reflexivity.
+Qed.
+
+Lemma chainZ_add f g o : chainZ (fun j => f j + g j)%Z o = (chainZ f o + chainZ g o)%Z.
+Proof.
+  unfold chainZ. rewrite <- sumZ_plus. apply sumZ_ext. intros j _. rewrite <- Z.mul_add_distr_r. f_equal.
+  rewrite <- sumZ_plus. apply sumZ_ext. intros hh _. rewrite <- Z.mul_add_distr_r. f_equal.
+  rewrite <- sumZ_plus. apply sumZ_ext. intros j' _. ring.
+Qed.
+
+Lemma OV_split t i o : (o < v)%nat ->
+  OVZ N t i o = (nth o (chainvec (erow t)) 0 + nth o (chainvec (prow i)) 0)%Z.
+Proof.
+  intros Ho. rewrite !chainvec_spec by exact Ho.
+  rewrite (chainZ_ext (fun j => nth j (erow t) 0%Z) (fun j => ent (WE N) t j)) by (intros; apply nth_erow; assumption).
+  rewrite (chainZ_ext (fun j => nth j (prow i) 0%Z) (fun j => ent (WP N) i j)) by (intros; apply nth_prow; assumption).
+  rewrite <- chainZ_add. reflexivity.
+Qed.
+
+Lemma S_split q t i : SZ N q t i = (score_of N (qvec N q) (kevec t) + score_of N (qvec N q) (kpvec i))%Z.
+Proof.
+  rewrite <- score_of_spec. unfold score_of. rewrite <- sumZ_plus. apply sumZ_ext. intros hh Hh.
+  rewrite <- Z.mul_add_distr_l. f_equal. unfold kvec, kevec, kpvec. rewrite !nth_vecmat by exact Hh.
+  rewrite <- sumZ_plus. apply sumZ_ext. intros j Hj. rewrite xrow_nth, nth_erow, nth_prow by exact Hj.
+  unfold xZ. ring.
+Qed.
+
+(** The least margin [W]: below every margin of [m] over another output. *)
+Lemma wlist_spec a m o : length a = v -> (m < v)%nat -> (o < v)%nat -> o <> m ->
+  (nth m (wlist a) 0 <= nth m a 0 - nth o a 0 - 2)%Z.
+Proof.
+  intros Hl Hm Ho Hne. assert (Hc : length (combine (seq 0 v) a) = v) by (rewrite combine_length, seq_length; lia).
+  unfold wlist. rewrite (nth_map' _ _ _ (O, 0%Z)) by lia.
+  rewrite combine_nth by (rewrite seq_length; lia). rewrite seq_nth by exact Hm. simpl.
+  assert (Ho_in : In (nth o a 0%Z) a) by (apply nth_In; lia).
+  destruct (Z.ltb_spec (nth m a 0%Z) (maxlist a)) as [_|_].
+  - pose proof (maxlist_ge _ _ Ho_in). lia.
+  - assert (In (nth o a 0%Z) (map snd (filter (fun p' => negb (Nat.eqb (fst p') m)) (combine (seq 0 v) a)))).
+    { apply in_map_iff. exists (o, nth o a 0%Z). split; [reflexivity|]. apply filter_In. split.
+      - assert (E : nth o (combine (seq 0 v) a) (O, 0%Z) = (o, nth o a 0%Z)).
+        { rewrite combine_nth by (rewrite seq_length; lia). rewrite seq_nth by exact Ho. reflexivity. }
+        rewrite <- E. apply nth_In. lia.
+      - simpl. apply Nat.eqb_neq in Hne. rewrite Hne. reflexivity. }
+    pose proof (maxlist_ge _ _ H). lia.
+Qed.
+
+Lemma chainvec_length row : length (chainvec row) = v.
+Proof. unfold chainvec, vecmat. rewrite map_length, seq_length. reflexivity. Qed.
+
+Lemma dvec_length q : length (dvec N q) = v.
+Proof. unfold dvec, vecmat. rewrite map_length, seq_length. reflexivity. Qed.
+
+Lemma W_spec q m t i o : (r <= eM N)%nat -> (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
+  inj (eM N - r) (nth m (nth i (nth t (wq_of (ovr_tab ev_tab pv_tab) q) []) []) 0%Z) <= inj (eM N) (MZ N q t i m o).
+Proof.
+  intros Hr Hq Hm Ht Hi Ho Hne.
+  set (ovi := map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab []))).
+  set (dr := map (fun x => shr r (x * 2 ^ Z.of_nat (eV N + eO N)))%Z (dvec N q)).
+  assert (Eev : nth t ev_tab [] = chainvec (erow t)) by (unfold ev_tab; apply (nth_map_seq (fun t => chainvec (erow t))); exact Ht).
+  assert (Epv : nth i pv_tab [] = chainvec (prow i)) by (unfold pv_tab; apply (nth_map_seq (fun i => chainvec (prow i))); exact Hi).
+  assert (Lovi : length ovi = v) by (unfold ovi; rewrite map_length, zipadd_length, Eev, Epv, !chainvec_length; lia).
+  assert (Ldr : length dr = v) by (unfold dr; rewrite map_length, dvec_length; reflexivity).
+  assert (Ew : nth m (nth i (nth t (wq_of (ovr_tab ev_tab pv_tab) q) []) []) 0%Z = nth m (wlist (zipadd ovi dr)) 0%Z).
+  { unfold wq_of, ovr_tab. cbv zeta.
+    rewrite (nth_map' _ _ _ []) by (rewrite map_length, seq_length; exact Ht).
+    rewrite (nth_map_seq (fun t => map (fun i => map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab []))) (seq 0 K))) by exact Ht.
+    rewrite (nth_map' _ _ _ []) by (rewrite map_length, seq_length; exact Hi).
+    rewrite (nth_map_seq (fun i => map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab [])))) by exact Hi.
+    reflexivity. }
+  rewrite Ew. set (a := zipadd ovi dr).
+  assert (La : length a = v) by (unfold a; rewrite zipadd_length; lia).
+  assert (Ea : forall o', (o' < v)%nat -> nth o' a 0%Z =
+     (shr r (OVZ N t i o') + shr r (DZ N q o' * 2 ^ Z.of_nat (eV N + eO N)))%Z).
+  { intros o' Ho'. unfold a. rewrite nth_zipadd by lia. unfold ovi, dr.
+    rewrite (nth_map' _ _ _ 0%Z) by (rewrite zipadd_length, Eev, Epv, !chainvec_length; lia).
+    rewrite (nth_map' _ _ _ 0%Z) by (rewrite dvec_length; exact Ho').
+    rewrite nth_zipadd by (rewrite ?Eev, ?Epv, chainvec_length; exact Ho').
+    rewrite Eev, Epv, <- OV_split, dvec_spec by exact Ho'. reflexivity. }
+  pose proof (wlist_spec a m o La Hm Ho Hne) as Hw. rewrite !Ea in Hw by assumption.
+  set (W := nth m (wlist a) 0%Z) in *.
+  set (k := Z.of_nat (eV N + eO N)) in *.
+  pose proof (shr_Z r (OVZ N t i m)) as [A1 _]. pose proof (shr_Z r (DZ N q m * 2 ^ k)) as [A2 _].
+  pose proof (shr_Z r (OVZ N t i o)) as [_ B1]. pose proof (shr_Z r (DZ N q o * 2 ^ k)) as [_ B2].
+  pose proof (pow2Z_pos r) as Hp.
+  assert (Hint : (W * 2 ^ Z.of_nat r <= MZ N q t i m o)%Z).
+  { assert (EM : MZ N q t i m o = (OVZ N t i m + DZ N q m * 2 ^ k - (OVZ N t i o + DZ N q o * 2 ^ k))%Z)
+      by (unfold MZ, k; ring).
+    rewrite EM. clear EM Ea Ew.
+    set (p := (2 ^ Z.of_nat r)%Z) in *.
+    set (s1 := shr r (OVZ N t i m)) in *. set (s2 := shr r (DZ N q m * 2 ^ k)) in *.
+    set (s3 := shr r (OVZ N t i o)) in *. set (s4 := shr r (DZ N q o * 2 ^ k)) in *.
+    assert (Hw' : (W * p <= (s1 + s2 - s3 - s4 - 2) * p)%Z) by (apply Z.mul_le_mono_nonneg_r; lia).
+    lia. }
+  rewrite (inj_scale (eM N - r) r). replace (eM N - r + r)%nat with (eM N) by lia.
+  apply inj_le. exact Hint.
+Qed.
+
+Definition KE : list (list Z) := map kevec (seq 0 v).
+Definition KP : list (list Z) := map kpvec (seq 0 K).
+Definition Cq (q : nat) : R := inj (eS N) (cq_of KE q) / sqrt (INR h).
+Definition E1 : nat := (prec + prec - rb)%nat.
+
+Lemma bq_spec q t i : (0 < h)%nat -> (rb <= prec + prec)%nat -> (q < v)%nat -> (t < v)%nat -> (i < K)%nat ->
+  inj E1 (fst (nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z))) <= exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)
+  <= inj E1 (snd (nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z))).
+Proof.
+  intros Hh Hrb Hq Ht Hi. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
+  assert (Eke : nth t KE [] = kevec t) by (unfold KE; apply (nth_map_seq kevec); exact Ht).
+  assert (Ekp : nth i KP [] = kpvec i) by (unfold KP; apply (nth_map_seq kpvec); exact Hi).
+  set (A := (score_of N (qvec N q) (kevec t) - cq_of KE q)%Z).
+  set (B := score_of N (qvec N q) (kpvec i)).
+  assert (Eb : nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z) = mulb (ebounds A) (ebounds B)).
+  { unfold bq_of. cbv zeta. fold (cq_of KE q).
+    rewrite (nth_map' _ _ _ (0%Z, 0%Z)) by (rewrite !map_length, seq_length; exact Ht).
+    rewrite (nth_map' _ _ _ (0%Z, 0%Z)) by (rewrite map_length, seq_length; exact Hi).
+    rewrite (nth_map' _ _ _ 0%Z) by (rewrite map_length, seq_length; exact Ht).
+    rewrite (nth_map_seq (fun t => score_of N (qvec N q) (nth t KE []))) by exact Ht.
+    rewrite (nth_map_seq (fun i => ebounds (score_of N (qvec N q) (nth i KP [])))) by exact Hi.
+    rewrite Eke, Ekp. reflexivity. }
+  rewrite Eb.
+  assert (Ee : exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q) =
+               exp (inj (eS N) A / sqrt (INR h)) * exp (inj (eS N) B / sqrt (INR h))).
+  { rewrite <- exp_plus. f_equal. unfold Cq, A, B. rewrite S_split, <- inj_sub, <- inj_add. field. lra. }
+  rewrite Ee. destruct (ebounds_spec A Hh) as [HA1 HA2]. destruct (ebounds_spec B Hh) as [HB1 HB2].
+  apply mulb_spec; assumption.
+Qed.
+
+Definition OVR : list (list (list Z)) := ovr_tab ev_tab pv_tab.
+Definition Fq (q m : nat) : R := 2 ^ shift_of (bq_of KE KP q) m * exp (Cq q).
+
+Lemma fast_term_sound q m t i o : (0 < h)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
+  (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
+  inj (E1 + (eM N - r)) (TQ (bq_of KE KP q) (wq_of OVR q) m t i) * Fq q m <=
+  exp (inj (eS N) (SZ N q t i) / sqrt (INR h)) * inj (eM N) (MZ N q t i m o).
+Proof.
+  intros Hh Hrb Hr Hq Hm Ht Hi Ho Hne.
+  unfold TQ, term_of, Fq. cbv zeta.
+  set (sh := shift_of (bq_of KE KP q) m).
+  set (b := nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z)).
+  set (W := nth m (nth i (nth t (wq_of OVR q) []) []) 0%Z).
+  set (e := exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)).
+  destruct (bq_spec q t i Hh Hrb Hq Ht Hi) as [Hb1 Hb2]. fold b e in Hb1, Hb2.
+  pose proof (W_spec q m t i o Hr Hq Hm Ht Hi Ho Hne) as HW. fold OVR W in HW.
+  pose proof (pow2_pos sh) as Psh. pose proof (pow2_pos E1) as PE. pose proof (pow2_pos (eM N - r)) as PW.
+  set (c := 2 ^ sh / 2 ^ E1).
+  assert (Hc : 0 < c) by (unfold c; apply Rdiv_lt_0_compat; lra).
+  assert (L1 : IZR (shr sh (fst b)) * c <= e).
+  { destruct (shr_bounds sh (fst b)) as [H _]. eapply Rle_trans; [|exact Hb1]. unfold c, inj.
+    replace (IZR (shr sh (fst b)) * (2 ^ sh / 2 ^ E1)) with (IZR (shr sh (fst b)) * 2 ^ sh / 2 ^ E1) by (field; lra).
+    apply div_le_compat; lra. }
+  assert (L2 : e <= IZR (shr sh (snd b) + 1) * c).
+  { destruct (shr_bounds sh (snd b)) as [_ H]. eapply Rle_trans; [exact Hb2|]. unfold c, inj.
+    rewrite plus_IZR.
+    replace ((IZR (shr sh (snd b)) + 1) * (2 ^ sh / 2 ^ E1)) with ((IZR (shr sh (snd b)) + 1) * 2 ^ sh / 2 ^ E1) by (field; lra).
+    apply div_le_compat; lra. }
+  pose proof (lowmul_real _ _ W c e Hc L1 L2) as L3.
+  assert (Ee : e * exp (Cq q) = exp (inj (eS N) (SZ N q t i) / sqrt (INR h))).
+  { unfold e. rewrite <- exp_plus. f_equal. ring. }
+  rewrite <- Ee. eapply Rle_trans with (e * exp (Cq q) * inj (eM N - r) W).
+  - set (T := lowmul (shr sh (fst b)) (shr sh (snd b) + 1) W) in *.
+    assert (E2 : inj (E1 + (eM N - r)) T * (2 ^ sh * exp (Cq q)) = IZR T * c / 2 ^ (eM N - r) * exp (Cq q)).
+    { unfold inj, c. rewrite pow_add. field. lra. }
+    rewrite E2. unfold inj. pose proof (exp_pos (Cq q)).
+    replace (e * exp (Cq q) * (IZR W / 2 ^ (eM N - r))) with (e * IZR W / 2 ^ (eM N - r) * exp (Cq q)) by (field; lra).
+    apply Rmult_le_compat_r; [lra|]. apply div_le_compat; lra.
+  - apply Rmult_le_compat_l; [left; apply Rmult_lt_0_compat; [apply exp_pos|apply exp_pos]|exact HW].
+Qed.
+
+(** The checker's count is at most the number of correctly classified inputs. *)
+Theorem cubic_sound : (0 < h)%nat -> (0 < v)%nat -> (0 < K)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
+  (cubic_count <= Z.of_nat (n_correct N))%Z.
+Proof.
+  intros Hh Hv HK Hrb Hr. unfold cubic_count. cbv zeta. fold KE KP OVR.
+  apply (cubic_abstract_sound (fun q m t i => TQ (bq_of KE KP q) (wq_of OVR q) m t i) Fq (E1 + (eM N - r))).
+  - intros q m. unfold Fq. apply Rmult_lt_0_compat; [apply pow2_pos|apply exp_pos].
+  - intros q m t i o Hq Hm Ht Hi Ho Hne. apply fast_term_sound; assumption.
+  - exact Hv.
+  - exact HK.
+Qed.
 
 End Cubic.
