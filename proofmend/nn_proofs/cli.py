@@ -175,7 +175,7 @@ def export_task(
 @app.command("export-coq")
 def export_coq(
     model: Path = typer.Argument(..., help="a .safetensors file written by `train`"),
-    strategy: str = typer.Option("brute", "--strategy", "-s", help="proof checked in Coq (brute)"),
+    strategy: str = typer.Option("brute", "--strategy", "-s", help="proof checked in Coq: brute (every input) or cubic (case split, proven once for all weights)"),
     out: Path = typer.Option(Path("nn_coq"), "--out", help="directory for the Coq development"),
     as_json: bool = typer.Option(False, "--json", help="print {files, theorem, bound}"),
 ) -> None:

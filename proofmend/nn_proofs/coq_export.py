@@ -6,12 +6,15 @@ share theirs). The generic Coq files in ``proofmend/nn_proofs/coq/`` define the
 transformer over Coq's reals (softmax with ``exp``, the ``1/sqrt(d_head)``
 scale), the path decomposition of its logit margins, fixed-point bounds on
 ``exp`` from the standard library, and a brute-force checker proven sound once
-for all weights. The exported ``Main.v`` applies the checker to the concrete
-weights by reflection (``vm_cast_no_check``) and concludes
-``bound <= accuracy``.
+for all weights, and the cubic checker (``Cubic.v``: cases by query token,
+max token and the positions holding the max, one worst-case check per box of
+inputs) with its soundness theorem, also proven once for all weights. The
+exported ``Main.v`` applies a checker to the concrete weights by reflection
+(``vm_cast_no_check``) and concludes ``bound <= accuracy``.
 
-:func:`brute_count` mirrors the Coq checker's integer arithmetic exactly, so
-the bound written into ``Main.v`` is known before ``coqc`` confirms it.
+:func:`brute_count` and :func:`cubic_count` mirror the Coq checkers' integer
+arithmetic exactly, so the bound written into ``Main.v`` is known before
+``coqc`` confirms it.
 """
 
 from __future__ import annotations
@@ -27,10 +30,12 @@ import numpy as np
 from .model import ModelWeights
 
 #: Generic Coq files, in dependency order.
-LIBRARY = ("MaxOfK.v", "ExpBounds.v", "Brute.v")
+LIBRARY = ("MaxOfK.v", "ExpBounds.v", "Brute.v", "Cubic.v")
+#: The generic files each strategy needs.
+LIBRARY_FOR = {"brute": LIBRARY[:3], "cubic": LIBRARY}
 #: Logical path of the development.
 LOGICAL = "NNCert"
-STRATEGIES = ("brute",)
+STRATEGIES = ("brute", "cubic")
 
 PREC = 48  # ExpBounds.prec
 RSQ = 20  # ExpBounds.rsq
@@ -155,6 +160,118 @@ def brute_count(iw: IntWeights) -> int:
     return sum(mirror.check(seq) for seq in itertools.product(range(iw.v), repeat=iw.k))
 
 
+# ----------------------------------------------------------------- exact mirror of Cubic.v
+
+
+@dataclass(frozen=True)
+class CubicParams:
+    """Rounding parameters of ``cubic_count`` in ``Cubic.v`` (every choice is sound).
+
+    ``r``: bits dropped from the output margins; ``rb``: bits dropped from
+    products of exp bounds (at most ``2 * PREC``); ``keep``: bits of an
+    attention score kept before ``exp``; ``width``: bits kept of the attention
+    weights within one case.
+    """
+
+    r: int
+    rb: int = PREC
+    keep: int = 40
+    width: int = 30
+
+    @staticmethod
+    def for_weights(iw: IntWeights, margin_bits: int = 20) -> "CubicParams":
+        e = iw.exps
+        e_m = e["E"] + e["V"] + e["O"] + e["U"]
+        return CubicParams(r=max(0, e_m - margin_bits))
+
+
+def _s_lo_at(e: int, s: int, sq_a: int) -> int:
+    return exp_lo(s << 20, (1 << e) * (sq_a + 1 if s >= 0 else sq_a))
+
+
+def _s_hi_at(e: int, s: int, sq_a: int) -> int:
+    return exp_hi(s << 20, (1 << e) * (sq_a if s >= 0 else sq_a + 1))
+
+
+def _log2(x: int) -> int:
+    """``Z.log2``: floor of log2 for positive numbers, 0 otherwise."""
+    return x.bit_length() - 1 if x > 0 else 0
+
+
+def cubic_count(iw: IntWeights, params: CubicParams) -> int:
+    """Inputs the Coq cubic checker proves (``Cubic.cubic_count``, same integer arithmetic)."""
+    v, k, h = iw.v, iw.k, iw.h
+    r, rb = params.r, params.rb
+    m_ = {key: np.array(val, dtype=object) for key, val in iw.mats.items()}
+    e = iw.exps
+    e_s = 2 * e["E"] + e["Q"] + e["K"]
+    k_s = max(0, e_s - params.keep)
+    e_s2 = e_s - k_s
+    sq_a = math.isqrt(h * 2**40)
+    shift_d = 1 << (e["V"] + e["O"])
+
+    def ebounds(s: int) -> tuple[int, int]:
+        sr = s >> k_s
+        return max(0, _s_lo_at(e_s2, sr, sq_a)), _s_hi_at(e_s2, sr + 1, sq_a)
+
+    def chain(x: np.ndarray) -> np.ndarray:
+        return x.dot(m_["WV"]).dot(m_["WO"]).dot(m_["WU"])
+
+    ev, pv = chain(m_["WE"]), chain(m_["WP"])
+    ovr = [[[int(x) >> r for x in ev[t] + pv[i]] for i in range(k)] for t in range(v)]
+    ke, kp = m_["WE"].dot(m_["WK"]), m_["WP"].dot(m_["WK"])
+    xq = m_["WE"] + m_["WP"][k - 1]
+    qv, direct = xq.dot(m_["WQ"]), xq.dot(m_["WU"])
+    patterns = list(itertools.product((0, 1), repeat=k - 1))
+    total = 0
+    for q in range(v):
+        se = [int(x) for x in ke.dot(qv[q])]
+        cq = min(se)
+        ea = [ebounds(x - cq) for x in se]
+        eb = [ebounds(int(x)) for x in kp.dot(qv[q])]
+        bq = [[((a[0] * b[0]) >> rb, ((a[1] * b[1]) >> rb) + 1) for b in eb] for a in ea]
+        dr = [(int(x) * shift_d) >> r for x in direct[q]]
+        w = [[None] * k for _ in range(v)]  # w[t][i][m]
+        for t in range(v):
+            for i in range(k):
+                a = [ovr[t][i][o] + dr[o] for o in range(v)]
+                top = max(a)
+                row = []
+                for m in range(v):
+                    if a[m] < top:
+                        row.append(a[m] - top - 2)
+                    else:
+                        row.append(a[m] - max((a[o] for o in range(v) if o != m), default=0) - 2)
+                w[t][i] = row
+        for m in range(q, v):
+            s = max(0, _log2(max(bq[m][i][1] for i in range(k))) - params.width)
+
+            def term(t: int, i: int, m: int = m, s: int = s) -> int:
+                lo, hi = bq[t][i]
+                x = w[t][i][m]
+                return (lo >> s) * x if x >= 0 else ((hi >> s) + 1) * x
+
+            pms = []
+            for i in range(k - 1):
+                acc, col = None, []
+                for t in range(m):
+                    x = term(t, i)
+                    acc = x if acc is None else min(acc, x)
+                    col.append(acc)
+                pms.append(col)
+            for pat in patterns:
+                if not (q == m or any(pat)):
+                    continue
+                exact = term(q, k - 1) + sum(term(m, i) for i in range(k - 1) if pat[i])
+                last = None
+                for tp in range(m):
+                    if exact + sum(pms[i][tp] for i in range(k - 1) if not pat[i]) > 0:
+                        last = tp
+                if last is not None:
+                    total += (last + 1) ** (k - 1 - sum(pat))
+    return total
+
+
 # ----------------------------------------------------------------- writing the development
 
 
@@ -202,6 +319,30 @@ Qed.
 """
 
 
+def main_v_cubic(iw: IntWeights, proven: int, params: CubicParams) -> str:
+    total = iw.v**iw.k
+    args = f"{params.r} {params.rb} {params.keep} {params.width}"
+    return f"""(** The trained network's accuracy is at least {proven}/{total}, by the cubic checker. Generated by proofmend. *)
+From Coq Require Import ZArith Reals Lra Lia.
+From {LOGICAL} Require Import MaxOfK ExpBounds Brute Cubic Weights.
+Open Scope R_scope.
+
+Lemma cubic_count_value : cubic_count net0 {args} = {proven}%Z.
+Proof. vm_cast_no_check (eq_refl {proven}%Z). Qed.
+
+Lemma inputs_value : Z.of_nat (nv net0 ^ nK net0) = {total}%Z.
+Proof. vm_cast_no_check (eq_refl {total}%Z). Qed.
+
+Theorem accuracy_bound : IZR {proven} / IZR {total} <= accuracy net0.
+Proof.
+  unfold accuracy. rewrite !INR_IZR_INZ, inputs_value.
+  apply Rmult_le_compat_r; [left; apply Rinv_0_lt_compat; apply IZR_lt; lia|].
+  apply IZR_le. rewrite <- cubic_count_value.
+  apply cubic_sound; vm_compute; lia.
+Qed.
+"""
+
+
 def library_dir() -> Path:
     return Path(__file__).with_name("coq")
 
@@ -222,13 +363,20 @@ def export(w: ModelWeights, out: Path, strategy: str = "brute") -> Export:
             f"strategy {strategy!r} has no machine-checked export; available: {', '.join(STRATEGIES)}"
         )
     iw = integer_weights(w)
-    proven = brute_count(iw)
+    if strategy == "cubic":
+        params = CubicParams.for_weights(iw)
+        proven = cubic_count(iw, params)
+        main = main_v_cubic(iw, proven, params)
+    else:
+        proven = brute_count(iw)
+        main = main_v(iw, proven)
+    library = LIBRARY_FOR[strategy]
     out.mkdir(parents=True, exist_ok=True)
-    names = [*LIBRARY, "Weights.v", "Main.v"]
-    for name in LIBRARY:
+    names = [*library, "Weights.v", "Main.v"]
+    for name in library:
         (out / name).write_text((library_dir() / name).read_text())
     (out / "Weights.v").write_text(weights_v(iw))
-    (out / "Main.v").write_text(main_v(iw, proven))
+    (out / "Main.v").write_text(main)
     (out / "_CoqProject").write_text(f"-Q . {LOGICAL}\n" + "\n".join(names) + "\n")
     total = iw.v**iw.k
     return Export([out / n for n in names], "accuracy_bound", proven / total, proven, total)
