@@ -103,7 +103,7 @@ def audit(
     candidate: Annotated[Path, typer.Argument(help="The changed .v file to judge.")],
     against: Annotated[Path, typer.Option("--against", help="The original .v file the candidate must agree with outside proof bodies.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
-    allow_axiom: Annotated[Optional[list[str]], typer.Option("--allow-axiom", help="Accept only these axioms (repeatable). Without it, any axiom already declared is accepted, but never an Admitted lemma.")] = None,
+    allow_axiom: Annotated[Optional[list[str]], typer.Option("--allow-axiom", help="Accept only these axioms (repeatable), plus the standard library's reals axioms where the file loads Coq.Reals. Without it, any axiom already declared is accepted, but never an Admitted lemma.")] = None,
     timeout: Annotated[float, typer.Option(help="Time limit for the fresh compile, in seconds.")] = 300.0,
     memory_mb: Annotated[int, typer.Option(help="Address-space limit for coqc, in MiB (0 for none).")] = 8192,
 ) -> None:

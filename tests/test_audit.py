@@ -156,3 +156,100 @@ def test_audit_cli_exit_codes(write):
     assert "admitted_dependency" in [x["code"] for x in json.loads(r.stdout)["reasons"]]
     r = run_cli("audit", str(good), "--against", str(orig.parent / "missing.v"))
     assert r.returncode == 2 and "Traceback" not in r.stderr
+
+
+# ---------------------------------------------------------------- axioms of the standard library's reals
+
+REALS = """From Coq Require Import Reals Lra.
+Open Scope R_scope.
+
+Lemma exp_above_line : forall x : R, 1 + x <= exp x.
+Proof.
+Admitted.
+"""
+REALS_HOLE = "Proof.\nAdmitted."
+REALS_PROOF = "Proof.\n  intros x. apply exp_ineq1_le.\nQed."  # rests on the reals' four axioms
+
+
+def test_print_assumptions_with_long_types_lists_every_name():
+    from proofmend.provers.coq.audit import parse_assumptions
+
+    out = """Axioms:
+ClassicalDedekindReals.sig_not_dec : forall P : Prop, {~ ~ P} + {~ P}
+ClassicalDedekindReals.sig_forall_dec
+  : forall P : nat -> Prop,
+    (forall n : nat, {P n} + {~ P n}) ->
+    {n : nat | ~ P n} + {forall n : nat, P n}
+long_admitted
+  : forall x y : nat,
+    x + y = y + x
+Classical_Prop.classic : forall P : Prop, P \\/ ~ P
+"""
+    axioms, unsafe = parse_assumptions(out)
+    assert axioms == ["ClassicalDedekindReals.sig_not_dec", "ClassicalDedekindReals.sig_forall_dec",
+                      "long_admitted", "Classical_Prop.classic"]
+    assert unsafe == []
+
+
+def test_admitted_lemma_with_a_long_statement_is_caught(project):
+    base = ORIGINAL.replace("Lemma double_even", "Lemma helper_long_statement_admitted : forall n m k l : nat,\n"
+                            "  double (n + m + k + l) = 2 * n + 2 * m + 2 * k + 2 * l /\\ double n = 2 * n /\\ double m = 2 * m.\n"
+                            "Proof. Admitted.\n\nLemma double_even")
+    cand = fill("Proof.\n  intros n. exists n. apply (helper_long_statement_admitted n 0 0 0).\nQed.", base=base)
+    v = audit(cand, base, project, "T.v")
+    assert not v.accepted and "admitted_dependency" in v.reasons, v.findings
+
+
+def test_reals_proof_rests_only_on_inherited_axioms(project):
+    cand = REALS.replace(REALS_HOLE, REALS_PROOF)
+    for policy in (AxiomPolicy(), AxiomPolicy(allowed=frozenset())):
+        v = audit(cand, REALS, project, "R.v", policy=policy)
+        assert v.accepted, v.findings
+        assert "ClassicalDedekindReals.sig_forall_dec" in v.assumptions["exp_above_line"]
+    # with no library axiom inherited, the same proof is not closed
+    v = audit(cand, REALS, project, "R.v", policy=AxiomPolicy(allowed=frozenset(), library=frozenset()))
+    assert not v.accepted and set(v.reasons) == {"axiom_not_allowed"}
+
+
+REALS_CHEATS: dict[str, tuple[str, Reason]] = {
+    "axiom_in_body": (REALS.replace(REALS_HOLE, "Proof.\n  Axiom line : forall x : R, 1 + x <= exp x. exact line.\nQed."),
+                      Reason.VERNACULAR_IN_BODY),
+    "axiom_before_lemma": (REALS.replace(REALS_HOLE, "Proof. exact line. Qed.").replace(
+        "Lemma exp_above_line", "Axiom line : forall x : R, 1 + x <= exp x.\nLemma exp_above_line"), Reason.OUTSIDE_CHANGED),
+    "parameter_before_lemma": (REALS.replace(REALS_HOLE, "Proof. exact line. Qed.").replace(
+        "Lemma exp_above_line", "Parameter line : forall x : R, 1 + x <= exp x.\nLemma exp_above_line"), Reason.OUTSIDE_CHANGED),
+    "classical_epsilon_loaded": (REALS.replace(REALS_HOLE, REALS_PROOF).replace(
+        "Require Import Reals Lra.", "Require Import Reals Lra ClassicalEpsilon."), Reason.OUTSIDE_CHANGED),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REALS_CHEATS))
+def test_smuggled_axioms_next_to_the_reals_are_rejected(name, project):
+    text, reason = REALS_CHEATS[name]
+    for policy in (AxiomPolicy(), AxiomPolicy(allowed=frozenset())):
+        v = audit(text, REALS, project, "R.v", policy=policy)
+        assert not v.accepted and reason.value in v.reasons, (name, v.findings)
+
+
+def test_file_axiom_named_like_a_library_axiom_is_not_inherited(project):
+    # the file (not the proof) declares an axiom printed exactly as the library's
+    # Classical_Prop.classic would be; the strict policy must not take it for the library's
+    base = REALS.replace("Lemma exp_above_line",
+                         "Module Classical_Prop. Axiom classic : forall x : R, 1 + x <= exp x. End Classical_Prop.\n"
+                         "Lemma exp_above_line")
+    cand = base.replace(REALS_HOLE, "Proof.\n  exact Classical_Prop.classic.\nQed.")
+    assert audit(cand, base, project, "R.v").accepted  # declared by the file: the lenient default takes it
+    v = audit(cand, base, project, "R.v", policy=AxiomPolicy(allowed=frozenset()))
+    assert not v.accepted and "axiom_not_allowed" in v.reasons, v.findings
+    assert v.assumptions["exp_above_line"] == ("Classical_Prop.classic",)
+
+
+def test_locate_output_gives_the_printed_name():
+    from proofmend.provers.coq.audit import parse_locate
+
+    full = "Coq.Logic.Classical_Prop.classic"
+    assert parse_locate(f"Constant {full}\n  (shorter name to refer to it in current context is Classical_Prop.classic)\n",
+                        full) == "Classical_Prop.classic"
+    assert parse_locate(f"Constant {full}\n", full) == full
+    assert parse_locate(f"No object of suffix\n{full}\n", full) is None
+    assert parse_locate("", full) is None

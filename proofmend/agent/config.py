@@ -45,7 +45,7 @@ class AgentConfig(BaseModel):
     repair_rounds: bool = Field(True, description="Feed each failure back to the model (False: independent fresh drafts).")
     search_after_model: bool = Field(True, description="Let the tactic search close goals the model leaves open.")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Settings of the offline search.")
-    allowed_axioms: tuple[str, ...] | None = Field(None, description="Axioms a proof may use (None: any already declared, never an Admitted lemma).")
+    allowed_axioms: tuple[str, ...] | None = Field(None, description="Axioms a proof may use, besides the standard library's reals axioms where the file loads Coq.Reals (None: any already declared, never an Admitted lemma).")
 
     @property
     def offline(self) -> bool:

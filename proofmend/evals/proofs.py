@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from ..provers.coq.audit import Verdict, audit
+from ..provers.coq.audit import AxiomPolicy, Verdict, audit
 from ..provers.coq.locator import CoqDocument, parse_document
 from ..provers.coq.project import CoqProject
 from ..provers.coq.sentences import SplitError
@@ -49,9 +49,10 @@ def with_proof(text: str, theorem: str, proof: str, where: str = "<task>") -> st
     return text[: item.body_start] + "\n" + as_full_proof(proof) + text[item.body_end :]
 
 
-def judge(candidate: str, original: str, task: Task, task_file: Path, limits: Limits) -> Verdict:
+def judge(candidate: str, original: str, task: Task, task_file: Path, limits: Limits,
+          policy: AxiomPolicy = AxiomPolicy()) -> Verdict:
     """The audit of ``candidate`` (the whole new file) against the task's file as given."""
-    return audit(candidate, original, task_project(task, task_file), task_file.name, limits)
+    return audit(candidate, original, task_project(task, task_file), task_file.name, limits, policy)
 
 
 def target_is_done(text: str, theorem: str) -> bool:

@@ -1,5 +1,10 @@
 """Corpus validation: every task is solvable (its reference proof passes the
-audit) and unsolved as given (its target is a hole, or the file fails to compile)."""
+audit) and unsolved as given (its target is a hole, or the file fails to compile).
+
+Reference proofs are audited under :data:`REFERENCE_POLICY`: no axiom at all,
+except those of the standard library that the task's file has loaded
+(:data:`~proofmend.provers.coq.audit.REALS_AXIOMS` for a statement over ``R``).
+A task whose known proof needs an axiom of its own file is not a fair task."""
 
 from __future__ import annotations
 
@@ -10,11 +15,16 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..provers.coq.audit import AxiomPolicy
 from ..provers.coq.batch import run_coqc
 from ..provers.errors import InputError, ProverError
 from ..provers.limits import Limits
 from .proofs import judge, parse, task_project, with_proof
 from .schema import Corpus, Task
+
+
+#: How reference proofs are audited: nothing allowed beyond the inherited library axioms.
+REFERENCE_POLICY = AxiomPolicy(allowed=frozenset())
 
 
 @dataclass(frozen=True)
@@ -53,7 +63,7 @@ def check_task(task: Task, task_file: Path, limits: Limits) -> list[Problem]:
     else:
         try:
             candidate = with_proof(original, task.theorem, task.reference_proof, str(task_file))
-            verdict = judge(candidate, original, task, task_file, limits)
+            verdict = judge(candidate, original, task, task_file, limits, REFERENCE_POLICY)
             if not verdict.accepted:
                 why = "; ".join(str(f) for f in verdict.findings) or "rejected"
                 problems.append(problem(f"reference proof rejected by the audit: {why}"))

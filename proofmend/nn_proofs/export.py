@@ -35,9 +35,11 @@ class CoqTask:
     statement: str
     proof: str
     tags: list[str] = field(default_factory=list)
+    after: str = ""  # text after the hole (e.g. the End of the section the theorem is in)
 
     def file_text(self) -> str:
-        return f"{self.context.rstrip()}\n\n{self.statement}\nProof.\nAdmitted.\n"
+        tail = f"\n{self.after.strip()}\n" if self.after.strip() else ""
+        return f"{self.context.rstrip()}\n\n{self.statement}\nProof.\nAdmitted.\n{tail}"
 
     def task_line(self) -> dict:
         return {
@@ -406,6 +408,9 @@ def build_tasks(weights: ModelWeights | None = None, seed: int = 0, steps: int =
     tasks += kind3_tasks(wide, wide_origin)
     tasks += kind4_tasks(main, origin)
     tasks += kind6_tasks(main, origin)
+    from .cert_tasks import cert_tasks  # lemmas of the Coq certificate (kind 5, checker soundness)
+
+    tasks += cert_tasks()
     return tasks
 
 
@@ -422,7 +427,25 @@ def export_tasks(
         path = folder / f"{task.name}.v"
         path.write_text(task.file_text())
         written.append(path)
-    with (folder / "tasks.jsonl").open("w") as f:
-        for task in tasks:
-            f.write(json.dumps(task.task_line()) + "\n")
+    write_task_lines(folder / "tasks.jsonl", [task.task_line() for task in tasks])
     return written
+
+
+def write_task_lines(path: Path, lines: list[dict]) -> None:
+    """Write ``lines`` to a sub-corpus ``tasks.jsonl``: each replaces the line of the same id
+    in place, new ids are appended, and lines of other ids whose file is still there are kept."""
+    new = {line["id"]: line for line in lines}
+    out: list[dict] = []
+    if path.exists():
+        for raw in path.read_text(encoding="utf-8").splitlines():
+            if not raw.strip():
+                continue
+            old = json.loads(raw)
+            if old["id"] in new:
+                out.append(new.pop(old["id"]))
+            elif (path.parent.parent / old.get("file", "")).is_file():
+                out.append(old)
+    out += [line for line in lines if line["id"] in new]
+    with path.open("w", encoding="utf-8") as f:
+        for line in out:
+            f.write(json.dumps(line) + "\n")

@@ -10,6 +10,11 @@ Rules (each failure has its own reason code):
 4. ``Print Assumptions`` of each changed theorem shows no admitted lemma of
    the project and no axiom outside the allowed set, and no unsafe flag.
 
+No proof can bring a new axiom: rule 1 keeps every declaration where it was
+and rule 2 keeps declarations out of proof bodies, so whatever axiom a proof
+rests on was declared before it, by the file or a library it loads. The
+policy says which of those a proof may use (:class:`AxiomPolicy`).
+
 The static rules 1 and 2 run first: a file that would write files or load code
 when compiled is rejected without ever being run.
 """
@@ -57,25 +62,58 @@ class Finding:
         return f"{self.reason.value}{where}:{at} {self.message}"
 
 
+#: The axioms Coq's standard-library real numbers rest on (Coq 8.16, ``Coq.Reals``).
+#: ``R`` is built from classical Dedekind cuts (``ClassicalDedekindReals``):
+#: ``Print Assumptions`` of ``Rplus_comm`` or ``total_order_T`` already shows
+#: ``sig_forall_dec`` and ``functional_extensionality_dep``, that of ``exp_pos``
+#: or ``sqrt_le_1_alt`` adds ``sig_not_dec``, and that of ``exp_ineq1_le`` adds
+#: ``classic``. A file that states its theorem over ``R`` has loaded the
+#: library that assumes them, so a proof resting on them adds no axiom to what
+#: the statement is already written in: they are inherited, not new.
+REALS_AXIOMS: frozenset[str] = frozenset({
+    "Coq.Reals.ClassicalDedekindReals.sig_forall_dec",
+    "Coq.Reals.ClassicalDedekindReals.sig_not_dec",
+    "Coq.Logic.FunctionalExtensionality.functional_extensionality_dep",
+    "Coq.Logic.Classical_Prop.classic",
+})
+
+
 @dataclass(frozen=True)
 class AxiomPolicy:
     """Which assumptions a changed theorem may rest on.
 
     With ``allowed`` unset, any axiom the environment already declared is
-    accepted, but never a lemma that is ``Admitted`` in the project.  With
-    ``allowed`` set, only those names (matched by full or trailing name).
+    accepted (a proof cannot declare one, see the module's rules), but never a
+    lemma that is ``Admitted`` in the project.  With ``allowed`` set, only those
+    names (matched by full or trailing name), plus the ``library`` axioms the
+    file has loaded: fully qualified names of standard-library axioms, by
+    default :data:`REALS_AXIOMS`.  The audit asks Coq (``Locate``) what each of
+    them is called right after the proof, so only the library's own constant
+    passes, never an axiom of the same short name declared by the file.
+    ``library=frozenset()`` accepts nothing beyond ``allowed``.
     """
 
     allowed: frozenset[str] | None = None
     admitted: frozenset[str] = frozenset()  # admitted lemmas known in the project
+    library: frozenset[str] = REALS_AXIOMS
 
-    def violation(self, axiom: str) -> Reason | None:
+    @property
+    def resolves_library(self) -> bool:
+        """Whether the audit must ask Coq how the library axioms are printed."""
+        return self.allowed is not None and bool(self.library)
+
+    def violation(self, axiom: str, inherited: frozenset[str] = frozenset()) -> Reason | None:
+        """Why ``axiom`` (as ``Print Assumptions`` names it) is not acceptable, or None.
+
+        ``inherited``: the names under which Coq printed the ``library`` axioms
+        at that point (empty when none of them is loaded).
+        """
         def matches(name: str, pool: frozenset[str]) -> bool:
             return any(name == p or name.endswith("." + p) or p.endswith("." + name) for p in pool)
 
         if matches(axiom, self.admitted):
             return Reason.ADMITTED_DEPENDENCY
-        if self.allowed is not None and not matches(axiom, self.allowed):
+        if self.allowed is not None and not matches(axiom, self.allowed) and axiom not in inherited:
             return Reason.AXIOM_NOT_ALLOWED
         return None
 
@@ -234,7 +272,9 @@ def static_audit(candidate: str, original: str) -> tuple[list[Finding], list[Pro
     return findings, changed, cand
 
 
-_ASSUMPTION_LINE = re.compile(r"^([^\s:][^\s]*)\s+:")
+# An entry of Print Assumptions starts at the margin: "name : type", or the name
+# alone on its line when the type is too long and follows indented ("  : type").
+_ASSUMPTION_LINE = re.compile(r"^([^\s:][^\s]*)(?:\s+:|\s*$)")
 
 
 def parse_assumptions(output: str) -> tuple[list[str], list[str]]:
@@ -250,6 +290,8 @@ def parse_assumptions(output: str) -> tuple[list[str], list[str]]:
             if any(h in section for h in UNSAFE_HEADERS):
                 unsafe.append(line.strip())
             continue
+        if line[0].isspace():
+            continue  # the rest of an entry's type
         if section == "axioms":
             m = _ASSUMPTION_LINE.match(line)
             if m:
@@ -259,6 +301,24 @@ def parse_assumptions(output: str) -> tuple[list[str], list[str]]:
             if m:
                 unsafe.append(f"{section}: {m.group(1)}")
     return axioms, unsafe
+
+
+_LOCATED = re.compile(r"^\w+\s+(\S+)(?:\s*\(shorter name to refer to it in current context is\s+(\S+?)\))?", re.S)
+
+
+def parse_locate(output: str, full_name: str) -> str | None:
+    """The name Coq prints for ``full_name``, from ``Locate full_name`` output; None when not loaded."""
+    m = _LOCATED.match(output.strip())
+    if not m or m.group(1) != full_name:
+        return None
+    return m.group(2) or full_name
+
+
+def _read(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError:
+        return ""
 
 
 def admitted_names(project: CoqProject) -> frozenset[str]:
@@ -295,17 +355,20 @@ def audit(
     for p in cand.proofs:
         if p.is_hole and p.name:
             admitted.add(p.name)
-    policy = AxiomPolicy(policy.allowed, frozenset(admitted))
+    policy = AxiomPolicy(policy.allowed, frozenset(admitted), policy.library)
 
     with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp:
         # Rule 3 + 4 in one compile: Print Assumptions right after each changed
         # proof (where its name resolves), redirected to files we own.
         text = candidate
         inserts = []
+        library = sorted(policy.library) if policy.resolves_library else []
         for i, p in enumerate(changed):
             if p.name and p.keyword not in ("Goal",):
                 out = Path(tmp) / f"assumptions_{i}"
-                inserts.append((p.body_end, f'\nRedirect "{out}" Print Assumptions {p.name}.', p, out))
+                # how Coq names each library axiom at this point (one Locate per axiom)
+                locates = "".join(f'\nRedirect "{out}_lib{j}" Locate {ax}.' for j, ax in enumerate(library))
+                inserts.append((p.body_end, f'\nRedirect "{out}" Print Assumptions {p.name}.{locates}', p, out))
         for pos, cmd, _, _ in sorted(inserts, key=lambda t: -t[0]):
             text = text[:pos] + cmd + text[pos:]
         rc, out, secs, src = compile_text(project, text, Path(file_name).name, limits, workdir=Path(tmp))
@@ -326,10 +389,12 @@ def audit(
                 continue
             axioms, unsafe = parse_assumptions(report)
             assumptions[name] = tuple(axioms)
+            inherited = frozenset(filter(None, (
+                parse_locate(_read(Path(f"{outfile}_lib{j}.out")), ax) for j, ax in enumerate(library))))
             for u in unsafe:
                 findings.append(Finding(Reason.UNSAFE_ASSUMPTION, u, name))
             for ax in axioms:
-                why = policy.violation(ax)
+                why = policy.violation(ax, inherited)
                 if why is Reason.ADMITTED_DEPENDENCY:
                     findings.append(Finding(why, f"relies on the admitted lemma {ax}", name))
                 elif why is not None:
