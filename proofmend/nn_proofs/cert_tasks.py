@@ -1,19 +1,25 @@
 """``nn_bound`` tasks cut from the machine-checked accuracy certificate.
 
 The Coq development written by ``proofmend nn export-coq`` (``coq/ExpBounds.v``,
-``coq/MaxOfK.v``, ``coq/Brute.v``) proves its exp bounds and the soundness of
-its brute-force checker once for all weights. Each task here is one of those
-lemmas, in a self-contained file (standard library only): the definitions and
-earlier lemmas it needs, copied with their proofs, then the lemma with its
-proof left ``Admitted``; the proof from the development is the reference.
+``coq/MaxOfK.v``, ``coq/Brute.v``, ``coq/Cubic.v``) proves its exp bounds and
+the soundness of its brute-force and cubic checkers once for all weights. Each
+task here is one of those lemmas, in a self-contained file (standard library
+only): the definitions and earlier lemmas it needs, copied with their proofs,
+then the lemma with its proof left ``Admitted``; the proof from the development
+is the reference.
 
 What a target needs is found by names: starting from the target, every
 definition or lemma whose name occurs in an included item is included, in
-source order; a name used inside a section resolves first to that section's
-variables and notations. ``Section`` and ``End`` come along with any item of
-their section, and so do its scope commands. A target proven inside a section
-stays inside it, its statement as in the development, and the section is
-closed after the hole.
+source order; a name means the last item defining it before the item that uses
+it, and one used inside a section resolves first to that section's variables
+and notations, then to those of the sections around it. ``Section``
+and ``End`` come along with any item of their section (and of a section nested
+in it), and so do its scope commands; so do the section's hypotheses declared
+before the last item needed from it, since a proof may use them without naming
+them. A target proven inside sections stays inside them, its statement as in
+the development, and the sections are closed after the hole. The standard
+library modules a source requires beyond those of :data:`HEADER` are required
+by the tasks that take an item from it.
 
 The proofs rest on the standard library's real numbers, so ``Print
 Assumptions`` of a reference proof lists the reals' axioms (see
@@ -33,14 +39,15 @@ from ..provers.coq.sentences import SentenceKind, split_sentences, strip_comment
 from .export import CoqTask, default_corpus_dir, write_task_lines
 
 #: Development files in an order where each comes after what it imports.
-SOURCES = ("ExpBounds.v", "MaxOfK.v", "Brute.v")
+SOURCES = ("ExpBounds.v", "MaxOfK.v", "Brute.v", "Cubic.v")
 
 HEADER = """From Coq Require Import ZArith Reals Lra Lia List.
 Import ListNotations.
 Open Scope R_scope.
 """
 
-_STRUCTURE = ("Section", "End", "Variable", "Variables", "Context", "Local")
+_STRUCTURE = ("Section", "End", "Variable", "Variables", "Hypothesis", "Hypotheses", "Context", "Local")
+_DECLARERS = ("Variable", "Variables", "Hypothesis", "Hypotheses")
 _SKIPPED = ("From", "Require", "Import", "Open")  # the header gives them
 _DEFINERS = ("Definition", "Fixpoint", "Record", "Inductive", "Lemma", "Theorem", "Fact", "Corollary")
 
@@ -51,9 +58,10 @@ class Chunk:
 
     text: str  # with the comments and blanks in front of it
     names: tuple[str, ...]  # names it defines
-    section: str  # enclosing section ('' at top level)
-    structural: bool  # Section/End/Variable/Local … of ``section``
+    section: str  # enclosing sections, outermost first, joined by '/' ('' at top level)
+    structural: bool  # Section/End/Variable/Hypothesis/Local … of ``section``
     is_abort: bool = False
+    source: str = ""  # the development file it comes from
 
     @property
     def uses(self) -> set[str]:
@@ -72,7 +80,22 @@ def _defined_names(text: str) -> tuple[str, ...]:
     return tuple(names)
 
 
-def chunks_of(text: str) -> list[Chunk]:
+def _enclosing(section: str) -> list[str]:
+    """``section`` and the sections around it, innermost first, then top level ('')."""
+    parts = section.split("/") if section else []
+    return ["/".join(parts[:k]) for k in range(len(parts), -1, -1)]
+
+
+def _require_modules(text: str) -> list[str]:
+    """The standard library modules ``text`` requires (``From Coq Require Import …``)."""
+    out = []
+    for s in split_sentences(text):
+        if s.kind is SentenceKind.COMMAND and s.words[:4] == ["From", "Coq", "Require", "Import"]:
+            out += re.findall(r"[\w.]*\w", strip_comments(s.text).split("Import", 1)[1].rstrip().rstrip("."))
+    return out
+
+
+def chunks_of(text: str, source: str = "") -> list[Chunk]:
     """``text`` cut into top-level chunks, each with the trivia before it."""
     doc = parse_document(text)
     by_start = {p.statement.start: p for p in doc.proofs}
@@ -99,22 +122,24 @@ def chunks_of(text: str) -> list[Chunk]:
         words = s.words
         if w in _SKIPPED:
             continue
+        here = "/".join(sections)
         if w == "Section":
             sections.append(words[1])
-            out.append(Chunk(piece, (), sections[-1], True))
+            out.append(Chunk(piece, (), "/".join(sections), True, source=source))
         elif w == "End" and sections and words[1:2] == [sections[-1]]:
-            out.append(Chunk(piece, (), sections.pop(), True))
+            sections.pop()
+            out.append(Chunk(piece, (), here, True, source=source))
         elif w in _STRUCTURE:
             if w == "Local" and words[1:2] == ["Notation"]:
                 names = tuple(words[2:3])
-            elif w in ("Variable", "Variables"):
+            elif w in _DECLARERS:
                 code = strip_comments(s.text)
                 names = tuple(re.findall(r"[A-Za-z_][\w']*", code[code.find(w) + len(w) : code.find(":")]))
             else:
                 names = ()
-            out.append(Chunk(piece, names, sections[-1] if sections else "", True))
+            out.append(Chunk(piece, names, here, True, source=source))
         else:
-            out.append(Chunk(piece, _defined_names(s.text), sections[-1] if sections else "", False, is_abort))
+            out.append(Chunk(piece, _defined_names(s.text), here, False, is_abort, source))
     return out
 
 
@@ -124,7 +149,7 @@ def _source(name: str) -> str:
 
 def development() -> list[Chunk]:
     """All chunks of the development, in dependency order."""
-    return [c for f in SOURCES for c in chunks_of(_source(f))]
+    return [c for f in SOURCES for c in chunks_of(_source(f), f)]
 
 
 def _is_scope(c: Chunk) -> bool:
@@ -135,41 +160,104 @@ def _opens_or_ends(c: Chunk) -> bool:
     return c.structural and bool(re.match(r"\s*(Section|End)\b", strip_comments(c.text)))
 
 
+def _ends(c: Chunk) -> bool:
+    return c.structural and bool(re.match(r"\s*End\b", strip_comments(c.text)))
+
+
+def _is_hypothesis(c: Chunk) -> bool:
+    return c.structural and bool(re.match(r"\s*Hypothes[ie]s\b", strip_comments(c.text)))
+
+
+def _drop_idle_scopes(out: list[Chunk]) -> list[Chunk]:
+    """``out`` less the scope commands that change nothing: one opened for nothing but the
+    next scope command or the section's end, and one opened again while it is the one opened last."""
+    while True:
+        kept = [c for j, c in enumerate(out)
+                if not (_is_scope(c) and j + 1 < len(out) and (_is_scope(out[j + 1]) or _ends(out[j + 1])))]
+        opened: list[tuple[str, str]] = []  # (section, scope) of the scope commands in force
+        again: list[Chunk] = []
+        for c in kept:
+            if _ends(c):
+                opened = [(s, n) for s, n in opened if s != c.section and not s.startswith(c.section + "/")]
+            elif _is_scope(c):
+                name = strip_comments(c.text).split()[-1].rstrip(".")
+                if opened and opened[-1][1] == name:
+                    continue
+                opened.append((c.section, name))
+            again.append(c)
+        if len(again) == len(out):
+            return again
+        out = again
+
+
 def context_for(chunks: list[Chunk], idx: int) -> tuple[list[Chunk], str]:
-    """(the chunks before ``chunks[idx]`` that it needs, in source order; the section
-    it stays in, '' when it is at top level)."""
+    """(the chunks before ``chunks[idx]`` that it needs, in source order; the sections
+    it stays in, outermost first, joined by '/', '' when it is at top level)."""
     target = chunks[idx]
     before = [c for c in chunks[:idx] if not c.is_abort]
-    definer: dict[tuple[str, str], int] = {}
+    definers: dict[tuple[str, str], list[int]] = {}
     for i, c in enumerate(before):
         for n in c.names:
-            definer[(c.section if c.structural else "", n)] = i
+            definers.setdefault((c.section if c.structural else "", n), []).append(i)
+
+    def resolve(user: int, where: str, name: str) -> int | None:
+        """The item that ``name``, used in the item at ``user`` in section ``where``, means."""
+        for w in _enclosing(where):
+            found = [i for i in definers.get((w, name), ()) if i < user]
+            if found:
+                return found[-1]
+        return None
+
     keep: set[int] = set()
-    sections = {target.section} - {""}
-    todo = {(target.section, n) for n in target.uses}
-    seen: set[tuple[str, str]] = set()
-    while todo:
-        where, name = todo.pop()
-        if (where, name) in seen:
-            continue
-        seen.add((where, name))
-        i = definer.get((where, name), definer.get(("", name)))
-        if i is None or i in keep:
-            continue
-        keep.add(i)
-        c = before[i]
-        todo |= {(c.section, n) for n in c.uses}
-        if c.section:
-            sections.add(c.section)
+    sections = set(_enclosing(target.section)) - {""}
+    todo = {(len(before), target.section, n) for n in target.uses}
+    seen: set[tuple[int, str, str]] = set()
+    while True:
+        while todo:
+            user, where, name = todo.pop()
+            if (user, where, name) in seen:
+                continue
+            seen.add((user, where, name))
+            i = resolve(user, where, name)
+            if i is None or i in keep:
+                continue
+            keep.add(i)
+            c = before[i]
+            todo |= {(i, c.section, n) for n in c.uses}
+            sections |= set(_enclosing(c.section)) - {""}
+        # a section's hypotheses before the last item needed from it (a proof may use them unnamed)
+        last: dict[str, int] = {s: len(before) for s in _enclosing(target.section)}
+        for i in keep:
+            for s in _enclosing(before[i].section):
+                last[s] = max(last.get(s, -1), i)
+        hyps = {i for i, c in enumerate(before)
+                if _is_hypothesis(c) and i not in keep and c.section in sections and i < last.get(c.section, -1)}
+        if not hyps:
+            break
+        keep |= hyps
+        for i in hyps:
+            todo |= {(i, before[i].section, n) for n in before[i].uses}
     out = [c for i, c in enumerate(before)
            if i in keep or (c.section in sections and (_opens_or_ends(c) or _is_scope(c)))]
-    # a scope opened for nothing but the next scope command or the section's end
-    out = [c for j, c in enumerate(out)
-           if not (_is_scope(c) and j + 1 < len(out) and out[j + 1].structural and not out[j + 1].names)]
-    # a section with no variable and no scope command of its own is no section
+    out = _drop_idle_scopes(out)
+    # a section with no variable, hypothesis, notation or scope command of its own is no section
     bare = sections - {c.section for c in out if c.structural and (c.names or _is_scope(c))}
     out = [c for c in out if not (_opens_or_ends(c) and c.section in bare)]
-    return out, "" if target.section in bare else target.section
+    parts = target.section.split("/") if target.section else []
+    kept = [n for k, n in enumerate(parts) if "/".join(parts[: k + 1]) not in bare]
+    return out, "/".join(kept)
+
+
+def header_for(chunks: list[Chunk]) -> str:
+    """:data:`HEADER`, requiring also the modules that the sources of ``chunks`` require beyond it."""
+    first, rest = HEADER.split("\n", 1)
+    base = _require_modules(first)
+    used = {c.source for c in chunks}
+    extra: list[str] = []
+    for f in SOURCES:
+        if f in used:
+            extra += [m for m in _require_modules(_source(f)) if m not in base and m not in extra]
+    return first[:-1] + "".join(" " + m for m in extra) + ".\n" + rest if extra else HEADER
 
 
 def _strip_trailing_blank(text: str) -> str:
@@ -200,12 +288,13 @@ def build(target: CertTarget, chunks: list[Chunk] | None = None) -> CoqTask:
     context = (
         "(** From the machine-checked accuracy certificate of a max-of-K transformer\n"
         "    (definitions and lemmas it needs copied with their proofs; standard\n"
-        "    library only). *)\n" + HEADER + "\n" + _strip_trailing_blank("".join(c.text for c in ctx)) + "\n"
+        "    library only). *)\n" + header_for(ctx + [chunks[idx]]) + "\n"
+        + _strip_trailing_blank("".join(c.text for c in ctx)) + "\n"
     )
     return CoqTask(
         f"coq_cert_{lemma}", lemma, context, f"(* {target.note} *)\n{statement}",
         proof if proof.startswith("Proof") else "Proof.\n" + proof, list(target.tags),
-        after=f"End {section}." if section else "",
+        after="\n".join(f"End {n}." for n in reversed(section.split("/"))) if section else "",
     )
 
 
@@ -235,6 +324,27 @@ TARGETS: tuple[CertTarget, ...] = (
                "an input the brute-force checker accepts is answered correctly by the network"),
     CertTarget("brute_sound", ("nn", "checker", "soundness", "brute-force", "counting", "kind1", "medium"),
                "the checker's count is a lower bound on the number of correct inputs"),
+    # the cubic checker (Cubic.v)
+    CertTarget("lastpass_spec", ("nn", "cubic", "checker", "lists", "induction", "kind3", "medium"),
+               "the last position where a list is positive, as lastpass finds it, holds a positive entry"),
+    CertTarget("box_count", ("nn", "cubic", "counting", "induction", "kind3", "medium"),
+               "the number of inputs in a box is the product of the per-position counts"),
+    CertTarget("NoDup_all_seqs", ("nn", "cubic", "counting", "brute-force", "induction", "kind3", "medium"),
+               "the enumeration of all inputs lists each input once"),
+    CertTarget("part_le", ("nn", "cubic", "counting", "induction", "kind3", "medium"),
+               "disjoint parts' counts add up to at most the total"),
+    CertTarget("box_seqmax", ("nn", "cubic", "checker", "lists", "kind3", "medium"),
+               "every input in a valid box has the box's max"),
+    CertTarget("wlist_spec", ("nn", "cubic", "margins", "lists", "kind3", "medium"),
+               "the least margin of output m is below its margin over every other output"),
+    CertTarget("S_split", ("nn", "cubic", "path-decomposition", "integer", "kind2", "medium"),
+               "an attention score splits into a token part and a position part"),
+    CertTarget("mulb_spec", ("nn", "cubic", "exp-bounds", "reals", "fixed-point", "kind5", "medium"),
+               "multiplying fixed-point bounds on two nonnegative reals, rounding, bounds their product"),
+    CertTarget("box_sound", ("nn", "cubic", "checker", "soundness", "reals", "kind3", "hard"),
+               "every input in a box the cubic checker accepts is classified correctly"),
+    CertTarget("cubic_abstract_sound", ("nn", "cubic", "soundness", "counting", "kind3", "medium"),
+               "the cubic checker's count is at most the number of correctly classified inputs"),
 )
 
 
