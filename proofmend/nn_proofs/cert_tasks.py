@@ -345,6 +345,10 @@ TARGETS: tuple[CertTarget, ...] = (
                "every input in a box the cubic checker accepts is classified correctly"),
     CertTarget("cubic_abstract_sound", ("nn", "cubic", "soundness", "counting", "kind3", "medium"),
                "the cubic checker's count is at most the number of correctly classified inputs"),
+    CertTarget("fast_term_sound", ("nn", "cubic", "soundness", "exp-bounds", "reals", "fixed-point", "kind5", "hard"),
+               "the table-driven term of the cubic checker is a lower bound on a position's share of the margin"),
+    CertTarget("cubic_sound", ("nn", "cubic", "soundness", "counting", "kind3", "medium"),
+               "the fast cubic checker's count is at most the number of correctly classified inputs"),
 )
 
 

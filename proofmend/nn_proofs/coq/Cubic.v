@@ -715,22 +715,22 @@ Proof.
   apply mulb_spec; assumption.
 Qed.
 
-Definition OVR : list (list (list Z)) := ovr_tab ev_tab pv_tab.
+Definition OVT : list (list (list Z)) := ovr_tab ev_tab pv_tab.
 Definition Fq (q m : nat) : R := 2 ^ shift_of (bq_of KE KP q) m * exp (Cq q).
 
 Lemma fast_term_sound q m t i o : (0 < h)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
   (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
-  inj (E1 + (eM N - r)) (TQ (bq_of KE KP q) (wq_of OVR q) m t i) * Fq q m <=
+  inj (E1 + (eM N - r)) (TQ (bq_of KE KP q) (wq_of OVT q) m t i) * Fq q m <=
   exp (inj (eS N) (SZ N q t i) / sqrt (INR h)) * inj (eM N) (MZ N q t i m o).
 Proof.
   intros Hh Hrb Hr Hq Hm Ht Hi Ho Hne.
   unfold TQ, term_of, Fq. cbv zeta.
   set (sh := shift_of (bq_of KE KP q) m).
   set (b := nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z)).
-  set (W := nth m (nth i (nth t (wq_of OVR q) []) []) 0%Z).
+  set (W := nth m (nth i (nth t (wq_of OVT q) []) []) 0%Z).
   set (e := exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)).
   destruct (bq_spec q t i Hh Hrb Hq Ht Hi) as [Hb1 Hb2]. fold b e in Hb1, Hb2.
-  pose proof (W_spec q m t i o Hr Hq Hm Ht Hi Ho Hne) as HW. fold OVR W in HW.
+  pose proof (W_spec q m t i o Hr Hq Hm Ht Hi Ho Hne) as HW. fold OVT W in HW.
   pose proof (pow2_pos sh) as Psh. pose proof (pow2_pos E1) as PE. pose proof (pow2_pos (eM N - r)) as PW.
   set (c := 2 ^ sh / 2 ^ E1).
   assert (Hc : 0 < c) by (unfold c; apply Rdiv_lt_0_compat; lra).
@@ -760,8 +760,8 @@ Qed.
 Theorem cubic_sound : (0 < h)%nat -> (0 < v)%nat -> (0 < K)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
   (cubic_count <= Z.of_nat (n_correct N))%Z.
 Proof.
-  intros Hh Hv HK Hrb Hr. unfold cubic_count. cbv zeta. fold KE KP OVR.
-  apply (cubic_abstract_sound (fun q m t i => TQ (bq_of KE KP q) (wq_of OVR q) m t i) Fq (E1 + (eM N - r))).
+  intros Hh Hv HK Hrb Hr. unfold cubic_count. cbv zeta. fold KE KP OVT.
+  apply (cubic_abstract_sound (fun q m t i => TQ (bq_of KE KP q) (wq_of OVT q) m t i) Fq (E1 + (eM N - r))).
   - intros q m. unfold Fq. apply Rmult_lt_0_compat; [apply pow2_pos|apply exp_pos].
   - intros q m t i o Hq Hm Ht Hi Ho Hne. apply fast_term_sound; assumption.
   - exact Hv.

@@ -1,0 +1,1360 @@
+(** From the machine-checked accuracy certificate of a max-of-K transformer
+    (definitions and lemmas it needs copied with their proofs; standard
+    library only). *)
+From Coq Require Import ZArith Reals Lra Lia List FinFun.
+Import ListNotations.
+Open Scope R_scope.
+
+Definition prec : nat := 48.
+Definition rsq : nat := 20.
+
+Lemma exp_mono x y : x <= y -> exp x <= exp y.
+Proof. intros [H|H]; [left; apply exp_increasing; exact H|subst; lra]. Qed.
+
+Lemma pow2_posR e : 0 < 2 ^ e.
+Proof. apply pow_lt. lra. Qed.
+
+Lemma IZR_div_le a b : (0 < b)%Z -> IZR (a / b) <= IZR a / IZR b.
+Proof.
+  intros Hb. pose proof (Z.mul_div_le a b Hb) as H. apply IZR_le in H. rewrite mult_IZR in H.
+  assert (0 < IZR b) by (apply IZR_lt; exact Hb).
+  apply (Rmult_le_reg_l (IZR b)); [assumption|]. field_simplify; lra.
+Qed.
+
+Lemma IZR_div_gt a b : (0 < b)%Z -> IZR a / IZR b < IZR (a / b) + 1.
+Proof.
+  intros Hb. pose proof (Z.mul_succ_div_gt a b Hb) as H. apply IZR_lt in H.
+  rewrite mult_IZR, succ_IZR in H. assert (0 < IZR b) by (apply IZR_lt; exact Hb).
+  apply (Rmult_lt_reg_l (IZR b)); [assumption|]. field_simplify; lra.
+Qed.
+
+Lemma IZR_pow2 e : IZR (2 ^ Z.of_nat e) = 2 ^ e.
+Proof. rewrite <- pow_IZR. reflexivity. Qed.
+
+Lemma div_le_compat x y c : 0 < c -> x <= y -> x / c <= y / c.
+Proof. intros Hc H. apply Rmult_le_compat_r; [left; apply Rinv_0_lt_compat; exact Hc|exact H]. Qed.
+
+Lemma div_lt_compat x y c : 0 < c -> x < y -> x / c < y / c.
+Proof. intros Hc H. apply Rmult_lt_compat_r; [apply Rinv_0_lt_compat; exact Hc|exact H]. Qed.
+
+Definition sq_dn (x : Z) : Z := Z.shiftr (x * x) (Z.of_nat prec).
+Definition sq_up (x : Z) : Z := (Z.shiftr (x * x) (Z.of_nat prec) + 1)%Z.
+
+Fixpoint iter (n : nat) (f : Z -> Z) (x : Z) : Z :=
+  match n with O => x | S n' => f (iter n' f x) end.
+
+Definition fx (a : Z) : R := IZR a / 2 ^ prec.
+
+Lemma shiftr_prec x : Z.shiftr x (Z.of_nat prec) = (x / 2 ^ Z.of_nat prec)%Z.
+Proof. apply Z.shiftr_div_pow2. lia. Qed.
+
+Lemma pow2Z_pos e : (0 < 2 ^ Z.of_nat e)%Z.
+Proof. apply Z.pow_pos_nonneg; lia. Qed.
+
+Lemma sq_dn_sound a w : (0 <= a)%Z -> fx a <= exp w -> (0 <= sq_dn a)%Z /\ fx (sq_dn a) <= exp (2 * w).
+Proof.
+  intros Ha H. unfold sq_dn. rewrite shiftr_prec. split.
+  - apply Z.div_pos; [nia|apply pow2Z_pos].
+  - unfold fx in *. pose proof (IZR_div_le (a * a) _ (pow2Z_pos prec)) as Hd.
+    rewrite IZR_pow2, mult_IZR in Hd. pose proof (pow2_posR prec).
+    replace (2 * w) with (w + w) by ring. rewrite exp_plus.
+    assert (0 <= IZR a / 2 ^ prec) by (unfold Rdiv; apply Rmult_le_pos; [apply IZR_le; lia|left; apply Rinv_0_lt_compat; lra]).
+    apply Rle_trans with (IZR a / 2 ^ prec * (IZR a / 2 ^ prec)).
+    + apply Rle_trans with (IZR a * IZR a / 2 ^ prec / 2 ^ prec).
+      * apply div_le_compat; [lra|exact Hd].
+      * right. field. lra.
+    + apply Rmult_le_compat; lra.
+Qed.
+
+Lemma sq_up_sound a w : exp w <= fx a -> exp (2 * w) <= fx (sq_up a).
+Proof.
+  intros H. unfold sq_up. rewrite shiftr_prec. unfold fx in *.
+  pose proof (IZR_div_gt (a * a) _ (pow2Z_pos prec)) as Hd.
+  rewrite IZR_pow2, mult_IZR in Hd. pose proof (pow2_posR prec).
+  replace (2 * w) with (w + w) by ring. rewrite exp_plus. rewrite plus_IZR.
+  pose proof (exp_pos w).
+  apply Rle_trans with (IZR a / 2 ^ prec * (IZR a / 2 ^ prec)).
+  + apply Rmult_le_compat; lra.
+  + apply Rle_trans with ((IZR (a * a / 2 ^ Z.of_nat prec) + 1) / 2 ^ prec).
+    * replace (IZR a / 2 ^ prec * (IZR a / 2 ^ prec)) with (IZR a * IZR a / 2 ^ prec / 2 ^ prec) by (field; lra).
+      apply div_le_compat; lra.
+    * right. reflexivity.
+Qed.
+
+Lemma iter_dn_sound n a w :
+  (0 <= a)%Z -> fx a <= exp w -> fx (iter n sq_dn a) <= exp (w * 2 ^ n).
+Proof.
+  intros Ha H. cut ((0 <= iter n sq_dn a)%Z /\ fx (iter n sq_dn a) <= exp (w * 2 ^ n)); [tauto|].
+  induction n as [|n IH]; simpl.
+  - rewrite Rmult_1_r. split; assumption.
+  - destruct IH as [H1 H2]. destruct (sq_dn_sound _ _ H1 H2) as [H3 H4]. split; [exact H3|].
+    replace (w * (2 * 2 ^ n)) with (2 * (w * 2 ^ n)) by ring. exact H4.
+Qed.
+
+Lemma iter_up_sound n a w : exp w <= fx a -> exp (w * 2 ^ n) <= fx (iter n sq_up a).
+Proof.
+  intros H. induction n as [|n IH]; simpl.
+  - rewrite Rmult_1_r. exact H.
+  - replace (w * (2 * 2 ^ n)) with (2 * (w * 2 ^ n)) by ring. apply sq_up_sound. exact IH.
+Qed.
+
+(** Bounds on [exp (n / d)] in fixed point, for [d > 0]. *)
+Definition big (d : Z) : Z := (d * 2 ^ Z.of_nat rsq)%Z.
+
+Definition exp_lo (n d : Z) : Z :=
+  if (0 <=? big d + n)%Z
+  then iter rsq sq_dn ((2 ^ Z.of_nat prec * (big d + n)) / big d)
+  else 0%Z.
+
+Definition exp_hi (n d : Z) : Z :=
+  if (0 <? big d - n)%Z
+  then iter rsq sq_up ((2 ^ Z.of_nat prec * big d) / (big d - n) + 1)
+  else (3 ^ (n / d + 1) * 2 ^ Z.of_nat prec)%Z.
+
+Lemma z_scale n d : (0 < d)%Z -> IZR n / IZR (big d) * 2 ^ rsq = IZR n / IZR d.
+Proof.
+  intros Hd. unfold big. rewrite mult_IZR, IZR_pow2. assert (0 < IZR d) by (apply IZR_lt; lia).
+  pose proof (pow2_posR rsq). field. lra.
+Qed.
+
+Lemma exp_lo_sound n d : (0 < d)%Z -> fx (exp_lo n d) <= exp (IZR n / IZR d).
+Proof.
+  intros Hd. unfold exp_lo. assert (Hb : (0 < big d)%Z) by (unfold big; pose proof (pow2Z_pos rsq); nia).
+  destruct (Z.leb_spec 0 (big d + n)) as [H|H].
+  - rewrite <- (z_scale n d Hd). apply iter_dn_sound.
+    + apply Z.div_pos; [pose proof (pow2Z_pos prec); nia|lia].
+    + apply Rle_trans with (1 + IZR n / IZR (big d)); [|apply exp_ineq1_le].
+      unfold fx. pose proof (IZR_div_le (2 ^ Z.of_nat prec * (big d + n)) (big d) Hb) as Hd'.
+      rewrite mult_IZR, plus_IZR, IZR_pow2 in Hd'. pose proof (pow2_posR prec).
+      assert (0 < IZR (big d)) by (apply IZR_lt; lia).
+      apply Rle_trans with (2 ^ prec * (IZR (big d) + IZR n) / IZR (big d) / 2 ^ prec).
+      * apply div_le_compat; lra.
+      * right. field. lra.
+  - unfold fx. pose proof (pow2_posR prec). replace (IZR 0 / 2 ^ prec) with 0 by (field; lra). left. apply exp_pos.
+Qed.
+
+Lemma exp_le_pow3 (k : Z) x : (0 <= k)%Z -> x <= IZR k -> exp x <= IZR (3 ^ k).
+Proof.
+  intros Hk Hx. apply Rle_trans with (exp (IZR k)); [apply exp_mono; exact Hx|].
+  rewrite <- (Z2Nat.id k Hk). generalize (Z.to_nat k) as m. intros m.
+  rewrite <- pow_IZR, <- INR_IZR_INZ. induction m as [|m IH].
+  - simpl. rewrite exp_0. lra.
+  - rewrite S_INR, exp_plus. simpl. pose proof (exp_pos (INR m)).
+    rewrite Rmult_comm. pose proof exp_le_3. pose proof (exp_pos 1). apply Rmult_le_compat; lra.
+Qed.
+
+Lemma exp_hi_sound n d : (0 < d)%Z -> exp (IZR n / IZR d) <= fx (exp_hi n d).
+Proof.
+  intros Hd. unfold exp_hi. assert (Hb : (0 < big d)%Z) by (unfold big; pose proof (pow2Z_pos rsq); nia).
+
+  destruct (Z.ltb_spec 0 (big d - n)) as [H|H]; clear -H Hd Hb; assert (0 < IZR (big d)) by (apply IZR_lt; lia); pose proof (pow2_posR prec).
+  - rewrite <- (z_scale n d Hd). apply iter_up_sound.
+    set (z := IZR n / IZR (big d)).
+    assert (Hz : z < 1).
+    { unfold z. apply IZR_lt in H. rewrite minus_IZR in H.
+      apply Rlt_le_trans with (IZR (big d) / IZR (big d)); [apply div_lt_compat; lra|right; field; lra]. }
+    assert (He : exp z <= 1 / (1 - z)).
+    { pose proof (exp_ineq1_le (- z)) as E. rewrite exp_Ropp in E. pose proof (exp_pos z).
+      replace (1 / (1 - z)) with (/ (1 - z)) by (field; lra).
+      replace (exp z) with (/ / exp z) by (field; lra). apply Rinv_le_contravar; [lra|exact E]. }
+    apply Rle_trans with (1 := He). unfold fx.
+    pose proof (IZR_div_gt (2 ^ Z.of_nat prec * big d) (big d - n) H) as G.
+    rewrite mult_IZR, minus_IZR, IZR_pow2 in G. rewrite plus_IZR.
+    replace (1 / (1 - z)) with (2 ^ prec * IZR (big d) / (IZR (big d) - IZR n) / 2 ^ prec).
+    + apply Rmult_le_compat_r; [left; apply Rinv_0_lt_compat; lra|]. lra.
+    + unfold z. apply IZR_lt in H. rewrite minus_IZR in H. field. lra.
+  - unfold fx. rewrite mult_IZR, IZR_pow2.
+    replace (IZR (3 ^ (n / d + 1)) * 2 ^ prec / 2 ^ prec) with (IZR (3 ^ (n / d + 1))) by (field; lra).
+    apply exp_le_pow3.
+    + assert (0 <= n)%Z by (unfold big in H; pose proof (pow2Z_pos rsq); nia).
+      pose proof (Z.div_pos n d ltac:(lia) Hd). lia.
+    + pose proof (IZR_div_gt n d Hd). rewrite plus_IZR. lra.
+Qed.
+
+(** * Finite sums *)
+Fixpoint sumR (n : nat) (f : nat -> R) : R :=
+  match n with O => 0 | S n' => sumR n' f + f n' end.
+Fixpoint sumZ (n : nat) (f : nat -> Z) : Z :=
+  match n with O => 0%Z | S n' => (sumZ n' f + f n')%Z end.
+
+Lemma sumR_ext n f g : (forall i, (i < n)%nat -> f i = g i) -> sumR n f = sumR n g.
+Proof.
+  induction n as [|n IH]; intros H; simpl; [reflexivity|].
+  rewrite IH by (intros; apply H; lia). rewrite H by lia. reflexivity.
+Qed.
+
+Lemma sumZ_ext n f g : (forall i, (i < n)%nat -> f i = g i) -> sumZ n f = sumZ n g.
+Proof.
+  induction n as [|n IH]; intros H; simpl; [reflexivity|].
+  rewrite IH by (intros; apply H; lia). rewrite H by lia. reflexivity.
+Qed.
+
+Lemma sumR_plus n f g : sumR n (fun i => f i + g i) = sumR n f + sumR n g.
+Proof. induction n as [|n IH]; simpl; [ring|]. rewrite IH. ring. Qed.
+
+Lemma sumR_minus n f g : sumR n (fun i => f i - g i) = sumR n f - sumR n g.
+Proof. induction n as [|n IH]; simpl; [ring|]. rewrite IH. ring. Qed.
+
+Lemma sumR_scal_l n c f : c * sumR n f = sumR n (fun i => c * f i).
+Proof. induction n as [|n IH]; simpl; [ring|]. rewrite <- IH. ring. Qed.
+
+Lemma sumR_scal_r n c f : sumR n f * c = sumR n (fun i => f i * c).
+Proof. induction n as [|n IH]; simpl; [ring|]. rewrite <- IH. ring. Qed.
+
+Lemma sumR_zero n : sumR n (fun _ => 0) = 0.
+Proof. induction n as [|n IH]; simpl; [reflexivity|]. rewrite IH. ring. Qed.
+
+Lemma sumR_swap n m f :
+  sumR n (fun i => sumR m (fun j => f i j)) = sumR m (fun j => sumR n (fun i => f i j)).
+Proof.
+  induction n as [|n IH]; simpl.
+  - symmetry. apply sumR_zero.
+  - rewrite IH. symmetry. apply (sumR_plus m (fun j => sumR n (fun i => f i j)) (fun j => f n j)).
+Qed.
+
+Lemma sumR_le n f g : (forall i, (i < n)%nat -> f i <= g i) -> sumR n f <= sumR n g.
+Proof.
+  induction n as [|n IH]; intros H; simpl; [lra|].
+  pose proof (H n ltac:(lia)). pose proof (IH ltac:(intros; apply H; lia)). lra.
+Qed.
+
+Lemma sumR_nonneg n f : (forall i, (i < n)%nat -> 0 <= f i) -> 0 <= sumR n f.
+Proof.
+  intros H. rewrite <- (sumR_zero n). apply sumR_le. exact H.
+Qed.
+
+(** * Dyadic weights: [inj e z] is the real number [z * 2^-e] *)
+Definition inj (e : nat) (z : Z) : R := IZR z / 2 ^ e.
+
+Lemma pow2_pos e : 0 < 2 ^ e.
+Proof. apply pow_lt. lra. Qed.
+
+Lemma inj_mul a b x y : inj a x * inj b y = inj (a + b) (x * y).
+Proof.
+  unfold inj. rewrite mult_IZR, pow_add.
+  pose proof (pow2_pos a). pose proof (pow2_pos b). field. lra.
+Qed.
+
+Lemma inj_add e x y : inj e x + inj e y = inj e (x + y).
+Proof. unfold inj. rewrite plus_IZR. pose proof (pow2_pos e). field. lra. Qed.
+
+Lemma inj_sub e x y : inj e x - inj e y = inj e (x - y).
+Proof. unfold inj. rewrite minus_IZR. pose proof (pow2_pos e). field. lra. Qed.
+
+Lemma sumR_inj n e f : sumR n (fun i => inj e (f i)) = inj e (sumZ n f).
+Proof.
+  induction n as [|n IH]; simpl.
+  - unfold inj. simpl. pose proof (pow2_pos e). field. lra.
+  - rewrite IH. apply inj_add.
+Qed.
+
+Lemma inj_scale e k x : inj e x = inj (e + k) (x * 2 ^ Z.of_nat k).
+Proof.
+  unfold inj. rewrite mult_IZR, <- pow_IZR, pow_add.
+  pose proof (pow2_pos e). pose proof (pow2_pos k). field. lra.
+Qed.
+
+Lemma inj_pos_iff e x : (0 < x)%Z -> 0 < inj e x.
+Proof.
+  intros H. unfold inj. apply Rdiv_lt_0_compat; [apply IZR_lt; exact H| apply pow2_pos].
+Qed.
+
+(** * The network *)
+Record net := {
+  nv : nat; nK : nat; nd : nat; nh : nat;
+  WE : list (list Z); WP : list (list Z); WQ : list (list Z); WK : list (list Z);
+  WV : list (list Z); WO : list (list Z); WU : list (list Z);
+  eE : nat; eQ : nat; eK : nat; eV : nat; eO : nat; eU : nat }.
+
+Definition ent (M : list (list Z)) (i j : nat) : Z := nth j (nth i M []) 0%Z.
+
+Section Model.
+Variable N : net.
+
+(** Real weights: each stored integer times a power of two. [W_E] and [W_pos]
+    share one exponent. *)
+Definition rE t j := inj (eE N) (ent (WE N) t j).
+Definition rP i j := inj (eE N) (ent (WP N) i j).
+Definition rQ a b := inj (eQ N) (ent (WQ N) a b).
+Definition rK a b := inj (eK N) (ent (WK N) a b).
+Definition rV a b := inj (eV N) (ent (WV N) a b).
+Definition rO a b := inj (eO N) (ent (WO N) a b).
+Definition rU a b := inj (eU N) (ent (WU N) a b).
+
+Definition tok (s : list nat) (i : nat) : nat := nth i s O.
+Definition last_pos := (nK N - 1)%nat.
+
+(** Residual stream at position [i]: token embedding plus positional embedding. *)
+Definition resid s i j := rE (tok s i) j + rP i j.
+Definition query s hh := sumR (nd N) (fun j => resid s last_pos j * rQ j hh).
+Definition key s i hh := sumR (nd N) (fun j => resid s i j * rK j hh).
+(** Attention score of the last position on position [i], scaled by 1/sqrt(d_head);
+    the last position attends to every position (the causal mask hides nothing). *)
+Definition score s i := sumR (nh N) (fun hh => query s hh * key s i hh) / sqrt (INR (nh N)).
+Definition denom s := sumR (nK N) (fun i => exp (score s i)).
+Definition attn s i := exp (score s i) / denom s.
+Definition value s i hh := sumR (nd N) (fun j => resid s i j * rV j hh).
+Definition head s j := sumR (nh N) (fun hh => sumR (nK N) (fun i => attn s i * value s i hh) * rO hh j).
+(** Output logits at the last position: (residual + head output) unembedded. *)
+Definition logit s o := sumR (nd N) (fun j => (resid s last_pos j + head s j) * rU j o).
+
+(** The prediction: the first index of a largest logit (as [torch.argmax]). *)
+Fixpoint argmax_upto (f : nat -> R) (n : nat) : nat :=
+  match n with
+  | O => O
+  | S n' => let b := argmax_upto f n' in
+            if Rlt_dec (f b) (f n') then n' else b
+  end.
+Definition predict s := argmax_upto (logit s) (nv N).
+
+Definition seqmax (s : list nat) : nat := fold_right Nat.max O s.
+
+Fixpoint all_seqs (k v : nat) : list (list nat) :=
+  match k with
+  | O => [[]]
+  | S k' => flat_map (fun t => map (cons t) (all_seqs k' v)) (seq 0 v)
+  end.
+
+Definition correct s : bool := Nat.eqb (predict s) (seqmax s).
+Definition n_correct : nat := length (filter correct (all_seqs (nK N) (nv N))).
+
+(** * Integer path tables (specifications) *)
+Local Open Scope Z_scope.
+Definition xZ t i j := (ent (WE N) t j + ent (WP N) i j)%Z.
+Definition qZ q hh := sumZ (nd N) (fun j => xZ q last_pos j * ent (WQ N) j hh).
+Definition kZ t i hh := sumZ (nd N) (fun j => xZ t i j * ent (WK N) j hh).
+Definition SZ q t i := sumZ (nh N) (fun hh => qZ q hh * kZ t i hh).
+Definition vZ t i hh := sumZ (nd N) (fun j => xZ t i j * ent (WV N) j hh).
+Definition oZ t i j := sumZ (nh N) (fun hh => vZ t i hh * ent (WO N) hh j).
+Definition OVZ t i o := sumZ (nd N) (fun j => oZ t i j * ent (WU N) j o).
+Definition DZ q o := sumZ (nd N) (fun j => xZ q last_pos j * ent (WU N) j o).
+
+Definition eS : nat := (eE N + eQ N + (eE N + eK N))%nat.
+Definition eM : nat := (eE N + eV N + eO N + eU N)%nat.
+(** Margin of output [m] over [o] carried by position [i] holding token [t], query token [q]. *)
+Definition MZ q t i m o :=
+  (OVZ t i m - OVZ t i o + (DZ q m - DZ q o) * 2 ^ Z.of_nat (eV N + eO N))%Z.
+
+Local Open Scope R_scope.
+
+Lemma resid_inj s i j : resid s i j = inj (eE N) (xZ (tok s i) i j).
+Proof. unfold resid, rE, rP, xZ. apply inj_add. Qed.
+
+Lemma score_inj s i :
+  score s i = inj eS (SZ (tok s last_pos) (tok s i) i) / sqrt (INR (nh N)).
+Proof.
+  unfold score, SZ, eS. f_equal. rewrite <- sumR_inj. apply sumR_ext. intros hh _.
+  unfold query, key, qZ, kZ. rewrite <- (inj_mul (eE N + eQ N) (eE N + eK N)), <- !sumR_inj. f_equal.
+  - apply sumR_ext. intros j _. rewrite resid_inj. unfold rQ. apply inj_mul.
+  - apply sumR_ext. intros j _. rewrite resid_inj. unfold rK. apply inj_mul.
+Qed.
+
+Definition OVR s i o := sumR (nd N) (fun j => sumR (nh N) (fun hh => value s i hh * rO hh j) * rU j o).
+Definition DR s o := sumR (nd N) (fun j => resid s last_pos j * rU j o).
+
+Lemma OVR_inj s i o : OVR s i o = inj eM (OVZ (tok s i) i o).
+Proof.
+  unfold OVR, OVZ, eM. rewrite <- sumR_inj. apply sumR_ext. intros j _.
+  rewrite <- (inj_mul (eE N + eV N + eO N) (eU N)). unfold rU. f_equal.
+  unfold oZ. rewrite <- sumR_inj. apply sumR_ext. intros hh _.
+  rewrite <- (inj_mul (eE N + eV N) (eO N)). unfold rO. f_equal.
+  unfold value, vZ. rewrite <- sumR_inj. apply sumR_ext. intros j' _.
+  rewrite resid_inj. unfold rV. apply inj_mul.
+Qed.
+
+Lemma DR_inj s o : DR s o = inj (eE N + eU N) (DZ (tok s last_pos) o).
+Proof.
+  unfold DR, DZ. rewrite <- sumR_inj. apply sumR_ext. intros j _.
+  rewrite resid_inj. unfold rU. apply inj_mul.
+Qed.
+
+Lemma logit_paths s o : logit s o = DR s o + sumR (nK N) (fun i => attn s i * OVR s i o).
+Proof.
+  unfold logit, DR.
+  transitivity (sumR (nd N) (fun j => resid s last_pos j * rU j o) +
+                sumR (nd N) (fun j => head s j * rU j o)).
+  { rewrite <- sumR_plus. apply sumR_ext. intros; ring. }
+  f_equal. unfold head, OVR.
+  transitivity (sumR (nd N) (fun j => sumR (nK N) (fun i =>
+      attn s i * (sumR (nh N) (fun hh => value s i hh * rO hh j) * rU j o)))).
+  { apply sumR_ext. intros j _. rewrite sumR_scal_r.
+    transitivity (sumR (nh N) (fun hh => sumR (nK N) (fun i =>
+      attn s i * (value s i hh * rO hh j * rU j o)))).
+    { apply sumR_ext. intros hh _. rewrite !sumR_scal_r. apply sumR_ext. intros; ring. }
+    rewrite sumR_swap. apply sumR_ext. intros i _. rewrite sumR_scal_r, sumR_scal_l.
+    apply sumR_ext. intros; ring. }
+  rewrite sumR_swap. apply sumR_ext. intros i _. rewrite sumR_scal_l. reflexivity.
+Qed.
+
+Lemma denom_nonneg s : 0 <= denom s.
+Proof. apply sumR_nonneg. intros. left. apply exp_pos. Qed.
+
+(** The margin of [m] over [o], times the softmax denominator, is a sum over
+    positions of exp(score) times an integer path margin. *)
+Lemma margin_paths s m o :
+  denom s * (logit s m - logit s o) =
+  sumR (nK N) (fun i => exp (score s i) * inj eM (MZ (tok s last_pos) (tok s i) i m o)).
+Proof.
+  destruct (nK N) as [|k] eqn:Hk.
+  { simpl. unfold denom. rewrite Hk. simpl. ring. }
+  assert (Hz : 0 < denom s).
+  { unfold denom. rewrite Hk. simpl. pose proof (exp_pos (score s k)).
+    pose proof (sumR_nonneg k (fun i => exp (score s i)) ltac:(intros; left; apply exp_pos)). lra. }
+  rewrite !logit_paths, Hk.
+  transitivity (denom s * (DR s m - DR s o) +
+     sumR (S k) (fun i => denom s * attn s i * (OVR s i m - OVR s i o))).
+  { assert (E : sumR (S k) (fun i => denom s * attn s i * (OVR s i m - OVR s i o)) =
+      denom s * (sumR (S k) (fun i => attn s i * OVR s i m) - sumR (S k) (fun i => attn s i * OVR s i o))).
+    { rewrite <- sumR_minus, sumR_scal_l. apply sumR_ext; intros; ring. }
+    rewrite E. ring. }
+  transitivity (sumR (S k) (fun i => exp (score s i) * ((OVR s i m - OVR s i o) + (DR s m - DR s o)))).
+  { unfold denom at 1. rewrite Hk, sumR_scal_r, <- sumR_plus. apply sumR_ext. intros i _.
+    unfold attn. field. lra. }
+  apply sumR_ext. intros i _. f_equal.
+  rewrite !OVR_inj, !DR_inj, !inj_sub.
+  rewrite (inj_scale (eE N + eU N) (eV N + eO N)).
+  replace (eE N + eU N + (eV N + eO N))%nat with eM by (unfold eM; lia).
+  rewrite inj_add. reflexivity.
+Qed.
+
+Lemma margin_pos s m o :
+  0 < sumR (nK N) (fun i => exp (score s i) * inj eM (MZ (tok s last_pos) (tok s i) i m o)) ->
+  logit s o < logit s m.
+Proof.
+  intros H. rewrite <- margin_paths in H. pose proof (denom_nonneg s).
+  destruct (Rle_or_lt (logit s m) (logit s o)) as [Hle|]; [|assumption].
+  exfalso. assert (0 <= denom s * (logit s o - logit s m)) by (apply Rmult_le_pos; lra). lra.
+Qed.
+
+(** * The prediction is the maximum when its logit beats every other *)
+Lemma argmax_upto_lt f n : (0 < n)%nat -> (argmax_upto f n < n)%nat.
+Proof.
+  induction n as [|n IH]; intros H; [lia|]. simpl.
+  destruct n as [|n]; [simpl; destruct (Rlt_dec (f 0%nat) (f 0%nat)); lia|].
+  specialize (IH ltac:(lia)). destruct (Rlt_dec _ _); lia.
+Qed.
+
+Lemma argmax_upto_unique f n m :
+  (m < n)%nat -> (forall o, (o < n)%nat -> o <> m -> f o < f m) -> argmax_upto f n = m.
+Proof.
+  induction n as [|n IH]; intros Hm H; [lia|]. simpl.
+  destruct (Nat.eq_dec n m) as [->|Hne].
+  - destruct m as [|m'].
+    + simpl. destruct (Rlt_dec (f 0%nat) (f 0%nat)); reflexivity.
+    + pose proof (argmax_upto_lt f (S m') ltac:(lia)) as Hb.
+      destruct (Rlt_dec _ _) as [|Hn]; [reflexivity|]. exfalso. apply Hn. apply H; lia.
+  - rewrite IH by (lia || (intros; apply H; lia)).
+    destruct (Rlt_dec _ _) as [Hl|]; [|reflexivity].
+    exfalso. pose proof (H n ltac:(lia) Hne). lra.
+Qed.
+
+Lemma correct_of_margins s :
+  (seqmax s < nv N)%nat ->
+  (forall o, (o < nv N)%nat -> o <> seqmax s ->
+     0 < sumR (nK N) (fun i => exp (score s i) * inj eM (MZ (tok s last_pos) (tok s i) i (seqmax s) o))) ->
+  correct s = true.
+Proof.
+  intros Hm H. unfold correct, predict. rewrite (argmax_upto_unique _ _ (seqmax s) Hm).
+  - apply Nat.eqb_refl.
+  - intros o Ho Hne. apply margin_pos. apply H; assumption.
+Qed.
+
+(** * Inputs *)
+Lemma all_seqs_spec k v s : In s (all_seqs k v) -> length s = k /\ Forall (fun t => (t < v)%nat) s.
+Proof.
+  revert s. induction k as [|k IH]; intros s Hs; simpl in Hs.
+  - destruct Hs as [<-|[]]. split; [reflexivity|constructor].
+  - apply in_flat_map in Hs. destruct Hs as [t [Ht Hs]]. apply in_map_iff in Hs.
+    destruct Hs as [s' [<- Hs']]. apply in_seq in Ht. destruct (IH s' Hs') as [Hl Hf].
+    split; [simpl; lia|constructor; [lia|exact Hf]].
+Qed.
+
+Lemma seqmax_lt v s : (0 < v)%nat -> Forall (fun t => (t < v)%nat) s -> (seqmax s < v)%nat.
+Proof. intros Hv H. induction H; simpl; lia. Qed.
+
+Lemma tok_lt v s i : Forall (fun t => (t < v)%nat) s -> (0 < v)%nat -> (tok s i < v)%nat.
+Proof.
+  intros H Hv. unfold tok. revert i. induction H; intros [|i]; simpl; auto.
+Qed.
+
+Lemma count_le (P Q : list nat -> bool) l :
+  (forall s, In s l -> P s = true -> Q s = true) -> (length (filter P l) <= length (filter Q l))%nat.
+Proof.
+  induction l as [|a l IH]; intros H; simpl; [lia|].
+  specialize (IH ltac:(intros; apply H; simpl; auto)).
+  destruct (P a) eqn:Ha; [rewrite (H a (or_introl eq_refl) Ha); simpl; lia|].
+  destruct (Q a); simpl; lia.
+Qed.
+
+End Model.
+
+(** [vecmat n p u M]: the row vector [u] (length n) times the n x p matrix [M]
+    (the matrix entry is the left factor: [Z.mul] costs less with the shorter number first). *)
+Definition vecmat (n p : nat) (u : list Z) (M : list (list Z)) : list Z :=
+  map (fun c => sumZ n (fun j => (ent M j c * nth j u 0)%Z)) (seq 0 p).
+
+Lemma nth_map_seq {A} (f : nat -> A) n i d : (i < n)%nat -> nth i (map f (seq 0 n)) d = f i.
+Proof.
+  intros H. rewrite nth_indep with (d' := f 0%nat) by (rewrite map_length, seq_length; exact H).
+  rewrite map_nth, seq_nth by exact H. reflexivity.
+Qed.
+
+Lemma nth_vecmat n p u M c : (c < p)%nat ->
+  nth c (vecmat n p u M) 0%Z = sumZ n (fun j => (nth j u 0 * ent M j c)%Z).
+Proof.
+  intros H. unfold vecmat. rewrite (nth_map_seq (fun c => sumZ n (fun j => (ent M j c * nth j u 0)%Z))) by exact H.
+  apply sumZ_ext. intros; apply Z.mul_comm.
+Qed.
+
+Section Brute.
+Variable N : net.
+Local Notation v := (nv N).
+Local Notation d := (nd N).
+Local Notation h := (nh N).
+
+(** Shared integer tables *)
+Definition xrow t i : list Z := map (fun j => xZ N t i j) (seq 0 d).
+Definition qvec q : list Z := vecmat d h (xrow q (last_pos N)) (WQ N).
+Definition kvec t i : list Z := vecmat d h (xrow t i) (WK N).
+Definition dvec q : list Z := vecmat d v (xrow q (last_pos N)) (WU N).
+
+Lemma xrow_nth t i j : (j < d)%nat -> nth j (xrow t i) 0%Z = xZ N t i j.
+Proof. intros H. unfold xrow. apply (nth_map_seq (fun j => xZ N t i j)). exact H. Qed.
+
+Lemma dvec_spec q o : (o < v)%nat -> nth o (dvec q) 0%Z = DZ N q o.
+Proof.
+  intros Ho. unfold dvec. rewrite nth_vecmat by exact Ho. unfold DZ. apply sumZ_ext. intros j Hj.
+  rewrite xrow_nth by exact Hj. reflexivity.
+Qed.
+
+Definition score_of (qv kv : list Z) : Z := sumZ h (fun hh => (nth hh qv 0 * nth hh kv 0)%Z).
+
+Lemma score_of_spec q t i : score_of (qvec q) (kvec t i) = SZ N q t i.
+Proof.
+  unfold score_of, SZ. apply sumZ_ext. intros hh Hh. unfold qvec, kvec.
+  rewrite !nth_vecmat by exact Hh. unfold qZ, kZ. f_equal; apply sumZ_ext; intros j Hj;
+  rewrite xrow_nth by exact Hj; reflexivity.
+Qed.
+
+Lemma neg_pos_mul a b : a < 0 -> 0 < b -> a * b < 0.
+Proof. intros. nra. Qed.
+
+(** Bounds on exp(score) from bounds on sqrt(d_head). *)
+Definition sq_a : Z := Z.sqrt (Z.of_nat h * 2 ^ 40).
+Definition p2 (e : nat) : Z := (2 ^ Z.of_nat e)%Z.
+(** Bounds on [exp (inj e S / sqrt d_head)], for an integer [S] at exponent [e]. *)
+Definition s_lo_at (e : nat) (S : Z) : Z :=
+  if (0 <=? S)%Z then exp_lo (S * p2 20) (p2 e * (sq_a + 1)) else exp_lo (S * p2 20) (p2 e * sq_a).
+Definition s_hi_at (e : nat) (S : Z) : Z :=
+  if (0 <=? S)%Z then exp_hi (S * p2 20) (p2 e * sq_a) else exp_hi (S * p2 20) (p2 e * (sq_a + 1)).
+
+Lemma sqrt_bounds : (0 < h)%nat ->
+  0 < IZR sq_a / 2 ^ 20 /\ IZR sq_a / 2 ^ 20 <= sqrt (INR h) <= IZR (sq_a + 1) / 2 ^ 20.
+Proof.
+  intros Hh. assert (H0 : (0 <= Z.of_nat h * 2 ^ 40)%Z) by lia.
+  pose proof (Z.sqrt_spec _ H0) as [H1 H2]. fold sq_a in H1, H2.
+  assert (Ha : (0 < sq_a)%Z) by (apply Z.sqrt_pos; lia).
+  pose proof (pow2_posR 20) as P.
+  assert (E : INR h = IZR (Z.of_nat h * 2 ^ 40) / (2 ^ 20 * 2 ^ 20)).
+  { rewrite mult_IZR, <- INR_IZR_INZ. replace (IZR (2 ^ 40)) with (2 ^ 20 * 2 ^ 20) by (simpl; lra). field. }
+  split; [apply Rdiv_lt_0_compat; [apply IZR_lt; lia|lra]|split].
+  - rewrite <- (sqrt_square (IZR sq_a / 2 ^ 20)) by (apply Rmult_le_pos; [apply IZR_le; lia|left; apply Rinv_0_lt_compat; lra]).
+    apply sqrt_le_1_alt. rewrite E. apply IZR_le in H1. rewrite (mult_IZR sq_a) in H1.
+    replace (IZR sq_a / 2 ^ 20 * (IZR sq_a / 2 ^ 20)) with (IZR sq_a * IZR sq_a / (2 ^ 20 * 2 ^ 20)) by (field; lra).
+    apply div_le_compat; [nra|exact H1].
+  - rewrite <- (sqrt_square (IZR (sq_a + 1) / 2 ^ 20)) by (apply Rmult_le_pos; [apply IZR_le; lia|left; apply Rinv_0_lt_compat; lra]).
+    apply sqrt_le_1_alt. rewrite E. apply IZR_lt in H2. rewrite (mult_IZR (Z.succ sq_a)), succ_IZR in H2. rewrite plus_IZR.
+    replace ((IZR sq_a + 1) / 2 ^ 20 * ((IZR sq_a + 1) / 2 ^ 20)) with ((IZR sq_a + 1) * (IZR sq_a + 1) / (2 ^ 20 * 2 ^ 20)) by (field; lra).
+    apply div_le_compat; [nra|lra].
+Qed.
+
+Lemma div_bounds y cl c ch : 0 < cl -> cl <= c <= ch ->
+  (0 <= y -> y / ch <= y / c <= y / cl) /\ (y < 0 -> y / cl <= y / c <= y / ch).
+Proof.
+  intros H0 [H1 H2]. assert (/ ch <= / c) by (apply Rinv_le_contravar; lra).
+  assert (/ c <= / cl) by (apply Rinv_le_contravar; lra). unfold Rdiv.
+  split; intros Hy; split; nra.
+Qed.
+
+Lemma s_bounds_at e S : (0 < h)%nat ->
+  fx (s_lo_at e S) <= exp (inj e S / sqrt (INR h)) <= fx (s_hi_at e S).
+Proof.
+  intros Hh. destruct (sqrt_bounds Hh) as [Hp Hs].
+  assert (Hb : IZR sq_a / 2 ^ 20 <= IZR (sq_a + 1) / 2 ^ 20) by (rewrite plus_IZR; apply div_le_compat; [apply pow2_posR|lra]).
+  destruct (div_bounds (inj e S) _ _ _ Hp Hs) as [Hpos Hneg].
+  assert (Ha : (0 < sq_a)%Z) by (apply Z.sqrt_pos; lia).
+  pose proof (pow2_posR e). pose proof (pow2_posR 20).
+  assert (R1 : forall c, (0 < c)%Z -> IZR (S * p2 20) / IZR (p2 e * c) = inj e S / (IZR c / 2 ^ 20)).
+  { intros c Hc. unfold p2, inj. rewrite !mult_IZR, !IZR_pow2. assert (0 < IZR c) by (apply IZR_lt; lia). field. lra. }
+  assert (Pc : forall c, (0 < c)%Z -> (0 < p2 e * c)%Z) by (intros; unfold p2; pose proof (pow2Z_pos e); nia).
+  unfold s_lo_at, s_hi_at. destruct (Z.leb_spec 0 S) as [HS|HS].
+  - assert (0 <= inj e S) by (unfold inj; apply Rmult_le_pos; [apply IZR_le; lia|left; apply Rinv_0_lt_compat; lra]).
+    destruct (Hpos H1). split.
+    + eapply Rle_trans; [apply exp_lo_sound, Pc; lia|]. apply exp_mono. rewrite R1 by lia. exact H2.
+    + eapply Rle_trans; [|apply exp_hi_sound, Pc; lia]. apply exp_mono. rewrite R1 by lia. exact H3.
+  - assert (inj e S < 0) by (unfold inj, Rdiv; apply neg_pos_mul; [apply IZR_lt; lia|apply Rinv_0_lt_compat; lra]).
+    destruct (Hneg H1). split.
+    + eapply Rle_trans; [apply exp_lo_sound, Pc; lia|]. apply exp_mono. rewrite R1 by lia. exact H2.
+    + eapply Rle_trans; [|apply exp_hi_sound, Pc; lia]. apply exp_mono. rewrite R1 by lia. exact H3.
+Qed.
+
+(** [lowmul lo hi x] is at most [e * x] for any [e] in [[lo, hi]] (fixed point). *)
+Definition lowmul (lo hi x : Z) : Z := if (0 <=? x)%Z then (lo * x)%Z else (hi * x)%Z.
+End Brute.
+
+(** * List helpers *)
+Fixpoint prefmin_aux (acc : Z) (l : list Z) : list Z :=
+  match l with [] => [] | x :: l' => let a := Z.min acc x in a :: prefmin_aux a l' end.
+Definition prefmin (l : list Z) : list Z :=
+  match l with [] => [] | x :: _ => prefmin_aux x l end.
+
+Fixpoint lastpass (n : nat) (l : list Z) (acc : option nat) : option nat :=
+  match l with
+  | [] => acc
+  | x :: l' => lastpass (S n) l' (if (0 <? x)%Z then Some n else acc)
+  end.
+
+Fixpoint zipadd (l1 l2 : list Z) : list Z :=
+  match l1, l2 with x :: l1', y :: l2' => (x + y)%Z :: zipadd l1' l2' | _, _ => [] end.
+
+Definition maxlist (l : list Z) : Z := fold_right Z.max (hd 0%Z l) l.
+
+Definition prodZ (l : list Z) : Z := fold_right Z.mul 1%Z l.
+Definition sumL (l : list Z) : Z := fold_right Z.add 0%Z l.
+
+(** Does the sequence lie in the box (one predicate per position)? *)
+Fixpoint fits (A : list (nat -> bool)) (s : list nat) : bool :=
+  match A, s with
+  | a :: A', t :: s' => a t && fits A' s'
+  | [], [] => true
+  | _, _ => false
+  end.
+
+Definition box_size (v : nat) (A : list (nat -> bool)) : Z :=
+  prodZ (map (fun a => Z.of_nat (length (filter a (seq 0 v)))) A).
+
+(** ** Facts about the helpers *)
+Lemma prefmin_aux_spec acc l t' : (t' < length l)%nat ->
+  (nth t' (prefmin_aux acc l) 0 <= acc)%Z /\
+  (forall t, (t <= t')%nat -> nth t' (prefmin_aux acc l) 0 <= nth t l 0)%Z.
+Proof.
+  revert acc t'. induction l as [|x l IH]; intros acc t' Ht; simpl in Ht; [lia|].
+  destruct t' as [|t']; simpl.
+  - split; [lia|]. intros t Hle. assert (t = 0%nat) by lia. subst. simpl. lia.
+  - destruct (IH (Z.min acc x) t' ltac:(lia)) as [H1 H2]. split; [lia|].
+    intros [|t] Hle; simpl; [lia|]. apply H2. lia.
+Qed.
+
+Lemma prefmin_le l t t' : (t <= t')%nat -> (t' < length l)%nat -> (nth t' (prefmin l) 0 <= nth t l 0)%Z.
+Proof. intros H1 H2. destruct l as [|x l]; simpl in H2; [lia|]. apply (prefmin_aux_spec x (x :: l)); simpl; lia. Qed.
+
+Lemma lastpass_spec n l acc t : lastpass n l acc = Some t ->
+  acc = Some t \/ ((n <= t)%nat /\ (t - n < length l)%nat /\ (0 < nth (t - n) l 0)%Z).
+Proof.
+  revert n acc. induction l as [|x l IH]; intros n acc H; simpl in H; [left; exact H|].
+  destruct (IH _ _ H) as [H'|(H1&H2&H3)].
+  - destruct (Z.ltb_spec 0 x) as [Hx|Hx]; [|left; exact H'].
+    injection H' as <-. right. rewrite Nat.sub_diag. simpl. lia.
+  - right. split; [lia|]. replace (t - n)%nat with (S (t - S n)) by lia. simpl. split; [lia|exact H3].
+Qed.
+
+Lemma fold_max_ge x z l : In x l -> (x <= fold_right Z.max z l)%Z.
+Proof. induction l as [|y l IH]; simpl; [tauto|]. intros [<-|H]; [lia|]. specialize (IH H). lia. Qed.
+
+Lemma maxlist_ge x l : In x l -> (x <= maxlist l)%Z.
+Proof. apply fold_max_ge. Qed.
+
+Lemma zipadd_length l1 l2 : length (zipadd l1 l2) = Nat.min (length l1) (length l2).
+Proof. revert l2. induction l1 as [|x l1 IH]; intros [|y l2]; simpl; auto. Qed.
+
+Lemma nth_zipadd l1 l2 i : (i < length l1)%nat -> (i < length l2)%nat ->
+  nth i (zipadd l1 l2) 0%Z = (nth i l1 0 + nth i l2 0)%Z.
+Proof.
+  revert l2 i. induction l1 as [|x l1 IH]; intros [|y l2] i H1 H2; simpl in *; try lia.
+  destruct i as [|i]; [reflexivity|]. apply IH; lia.
+Qed.
+
+Lemma nth_map' {A B} (f : A -> B) l i d0 d : (i < length l)%nat -> nth i (map f l) d = f (nth i l d0).
+Proof.
+  intros H. rewrite (nth_indep _ d (f d0)) by (rewrite map_length; exact H). apply map_nth.
+Qed.
+
+Lemma fits_length A s : fits A s = true -> length s = length A.
+Proof.
+  revert s. induction A as [|a A IH]; intros [|t s] H; simpl in *; try discriminate; auto.
+  apply andb_prop in H. rewrite (IH s (proj2 H)). reflexivity.
+Qed.
+
+Lemma fits_nth A s i : fits A s = true -> (i < length A)%nat -> nth i A (fun _ => false) (nth i s O) = true.
+Proof.
+  revert s i. induction A as [|a A IH]; intros [|t s] i H Hi; simpl in *; try discriminate; try lia.
+  apply andb_prop in H. destruct i as [|i]; [exact (proj1 H)|]. apply IH; [exact (proj2 H)|lia].
+Qed.
+
+Lemma count_cons_map (a : nat -> bool) A t X :
+  length (filter (fits (a :: A)) (map (cons t) X)) = if a t then length (filter (fits A) X) else O.
+Proof.
+  induction X as [|x X IH]; [destruct (a t); reflexivity|]. cbn [map filter].
+  change (fits (a :: A) (t :: x)) with (andb (a t) (fits A x)).
+  destruct (a t), (fits A x); cbn [andb length]; rewrite IH; reflexivity.
+Qed.
+
+Lemma count_flat A a X L :
+  length (filter (fits (a :: A)) (flat_map (fun t => map (cons t) X) L)) =
+  (length (filter a L) * length (filter (fits A) X))%nat.
+Proof.
+  induction L as [|t L IH]; [reflexivity|]. cbn [flat_map].
+  rewrite filter_app, app_length, count_cons_map, IH. cbn [filter length]. destruct (a t); simpl; lia.
+Qed.
+
+(** The number of inputs in a box is the product of the per-position counts. *)
+Lemma box_count A v : Z.of_nat (length (filter (fits A) (all_seqs (length A) v))) = box_size v A.
+Proof.
+  unfold box_size, prodZ. induction A as [|a A IH]; [reflexivity|]. cbn [length all_seqs map fold_right].
+  rewrite count_flat, Nat2Z.inj_mul, IH. reflexivity.
+Qed.
+
+Lemma NoDup_app' {X} (l1 l2 : list X) :
+  NoDup l1 -> NoDup l2 -> (forall x, In x l1 -> ~ In x l2) -> NoDup (l1 ++ l2).
+Proof.
+  induction l1 as [|a l1 IH]; intros H1 H2 H; simpl; [exact H2|].
+  inversion H1 as [|b l Hb Hl]; subst. constructor.
+  - rewrite in_app_iff. intros [H'|H']; [contradiction|]. exact (H a (or_introl eq_refl) H').
+  - apply IH; auto. intros x Hx. apply H. right. exact Hx.
+Qed.
+
+Lemma NoDup_all_seqs k v : NoDup (all_seqs k v).
+Proof.
+  induction k as [|k IH]; simpl; [constructor; [intros []|constructor]|].
+  generalize (seq_NoDup v 0). generalize (seq 0 v). intros L HL.
+  induction L as [|t L IHL]; simpl; [constructor|]. inversion HL as [|b l Hb Hl]; subst.
+  apply NoDup_app'.
+  - apply Injective_map_NoDup; [intros x y E; injection E; auto|exact IH].
+  - apply IHL. assumption.
+  - intros x Hx Hx'. apply in_map_iff in Hx. destruct Hx as [s [<- _]].
+    apply in_flat_map in Hx'. destruct Hx' as [t' [Ht' Hs]]. apply in_map_iff in Hs.
+    destruct Hs as [s' [E _]]. injection E as -> _. contradiction.
+Qed.
+
+Lemma filter_le_one {I} (Is : list I) (f : I -> bool) (k : I) :
+  NoDup Is -> (forall i, In i Is -> f i = true -> i = k) -> (length (filter f Is) <= 1)%nat.
+Proof.
+  induction Is as [|i Is IH]; intros ND H; simpl; [lia|]. inversion ND as [|b l Hb Hl]; subst.
+  destruct (f i) eqn:E.
+  - assert (i = k) by (apply H; simpl; auto). subst.
+    destruct (filter f Is) as [|j l] eqn:F; [simpl; lia|exfalso].
+    assert (Hj : In j (filter f Is)) by (rewrite F; left; reflexivity).
+    apply filter_In in Hj. destruct Hj as [Hj Hfj].
+    pose proof (H j (or_intror Hj) Hfj). subst. contradiction.
+  - apply IH; auto. intros j Hj. apply H. right. exact Hj.
+Qed.
+
+Lemma sum_filters_cons {X I} (Is : list I) (G : I -> X -> bool) x l :
+  list_sum (map (fun i => length (filter (G i) (x :: l))) Is) =
+  (length (filter (fun i => G i x) Is) + list_sum (map (fun i => length (filter (G i) l)) Is))%nat.
+Proof.
+  induction Is as [|i Is IH]; simpl in *; [reflexivity|]. rewrite IH.
+  destruct (G i x); simpl; lia.
+Qed.
+
+Lemma sum_filters_le {X I} (l : list X) (Is : list I) (G : I -> X -> bool) (C : X -> bool) (key : X -> I) :
+  NoDup Is ->
+  (forall i x, In i Is -> In x l -> G i x = true -> key x = i /\ C x = true) ->
+  (list_sum (map (fun i => length (filter (G i) l)) Is) <= length (filter C l))%nat.
+Proof.
+  intros ND. induction l as [|x l IH]; intros H.
+  { simpl. clear. induction Is; simpl; lia. }
+  rewrite (sum_filters_cons Is G x l). simpl.
+  specialize (IH ltac:(intros i y Hi Hy; apply H; simpl; auto)).
+  destruct (C x) eqn:Cx; simpl.
+  - pose proof (filter_le_one Is (fun i => G i x) (key x) ND ltac:(intros i Hi Hg; symmetry; apply (H i x Hi (or_introl eq_refl) Hg))). lia.
+  - destruct (filter (fun i => G i x) Is) as [|j l'] eqn:F; [simpl; lia|exfalso].
+    assert (Hj : In j (filter (fun i => G i x) Is)) by (rewrite F; left; reflexivity).
+    apply filter_In in Hj. destruct (H j x (proj1 Hj) (or_introl eq_refl) (proj2 Hj)) as [_ Hc].
+    rewrite Hc in Cx. discriminate.
+Qed.
+
+(** Disjoint families: each input lies in at most one part (its key), so the parts' counts add up to at most the total. *)
+Lemma part_le {X I} (l : list X) (Is : list I) (c : I -> Z) (G : I -> X -> bool) (C : X -> bool) (key : X -> I) :
+  NoDup Is ->
+  (forall i, In i Is -> (c i <= Z.of_nat (length (filter (G i) l)))%Z) ->
+  (forall i x, In i Is -> In x l -> G i x = true -> key x = i /\ C x = true) ->
+  (sumL (map c Is) <= Z.of_nat (length (filter C l)))%Z.
+Proof.
+  intros ND Hc H. pose proof (sum_filters_le l Is G C key ND H) as S.
+  apply Z.le_trans with (Z.of_nat (list_sum (map (fun i => length (filter (G i) l)) Is))); [|lia].
+  clear S H ND. induction Is as [|i Is IH]; simpl; [lia|].
+  rewrite Nat2Z.inj_add. pose proof (Hc i (or_introl eq_refl)).
+  specialize (IH ltac:(intros j Hj; apply Hc; right; exact Hj)). lia.
+Qed.
+
+Lemma sumZ_plus n f g : sumZ n (fun i => f i + g i)%Z = (sumZ n f + sumZ n g)%Z.
+Proof. induction n as [|n IH]; simpl; [reflexivity|]. rewrite IH. ring. Qed.
+
+Lemma seqmax_le s m : (forall x, In x s -> (x <= m)%nat) -> (seqmax s <= m)%nat.
+Proof. induction s as [|x s IH]; intros H; simpl; [lia|]. pose proof (H x (or_introl eq_refl)). specialize (IH ltac:(intros; apply H; right; assumption)). lia. Qed.
+
+Lemma seqmax_ge s x : In x s -> (x <= seqmax s)%nat.
+Proof. induction s as [|y s IH]; simpl; [tauto|]. intros [<-|H]; [lia|]. specialize (IH H). lia. Qed.
+
+Section Cubic.
+Local Open Scope nat_scope.
+Variable N : net.
+Local Notation v := (nv N).
+Local Notation K := (nK N).
+Local Notation d := (nd N).
+Local Notation h := (nh N).
+Local Notation km1 := (nK N - 1)%nat.
+
+(** ** The combinatorial part, over a per-position term [term t i] for fixed (q, m) *)
+Definition pats : list (list nat) := all_seqs km1 2.
+
+Definition valid (q m : nat) (P : list nat) : bool :=
+  (q <=? m) && ((q =? m) || existsb (Nat.eqb 1) P).
+
+Definition box_preds (q m : nat) (P : list nat) (t' : nat) : list (nat -> bool) :=
+  map (fun i => if Nat.eqb (nth i P O) 1 then Nat.eqb m else fun t => t <=? t') (seq 0 km1) ++ [Nat.eqb q].
+
+Definition exact_part (term : nat -> nat -> Z) (q m : nat) (P : list nat) : Z :=
+  (term q km1 + sumZ km1 (fun i => if Nat.eqb (nth i P O) 1 then term m i else 0))%Z.
+
+Definition free_part (pms : list (list Z)) (P : list nat) (t' : nat) : Z :=
+  sumZ km1 (fun i => if Nat.eqb (nth i P O) 1 then 0 else nth t' (nth i pms []) 0)%Z.
+
+Definition totals (term : nat -> nat -> Z) (pms : list (list Z)) (q m : nat) (P : list nat) : list Z :=
+  let ex := exact_part term q m P in map (fun t' => ex + free_part pms P t')%Z (seq 0 m).
+
+Definition min_terms (term : nat -> nat -> Z) (m : nat) : list (list Z) :=
+  map (fun i => prefmin (map (fun t => term t i) (seq 0 m))) (seq 0 km1).
+
+Definition count_box (term : nat -> nat -> Z) (pms : list (list Z)) (q m : nat) (P : list nat) : Z :=
+  if valid q m P then
+    match lastpass 0 (totals term pms q m P) None with
+    | Some t' => box_size v (box_preds q m P t')
+    | None => 0%Z
+    end
+  else 0%Z.
+
+Definition count_qm (term : nat -> nat -> Z) (q m : nat) : Z :=
+  if q <=? m then
+    let pms := min_terms term m in
+    sumL (map (count_box term pms q m) pats)
+  else 0%Z.
+
+(** [termq m t i]: the term of position [i] holding token [t] when the max is [m]. *)
+Definition count_q (termq : nat -> nat -> nat -> Z) (q : nat) : Z :=
+  sumL (map (fun m => count_qm (termq m) q m) (seq 0 v)).
+
+Local Open Scope R_scope.
+(** ** Soundness of the case split, for any term bounded below as in [Hterm] *)
+Lemma sumR_split n f : (0 < n)%nat -> sumR n f = sumR (n - 1) f + f (n - 1)%nat.
+Proof. intros H. destruct n as [|n]; [lia|]. simpl. rewrite Nat.sub_0_r. reflexivity. Qed.
+
+Lemma inj_le e x y : (x <= y)%Z -> inj e x <= inj e y.
+Proof. intros H. unfold inj. apply div_le_compat; [apply pow2_pos|apply IZR_le; exact H]. Qed.
+
+Lemma box_preds_length q m P t' : (0 < K)%nat -> length (box_preds q m P t') = K.
+Proof. intros HK. unfold box_preds. rewrite app_length, map_length, seq_length. simpl. lia. Qed.
+
+Lemma box_pred_nth q m P t' i : (i < km1)%nat ->
+  nth i (box_preds q m P t') (fun _ => false) = if Nat.eqb (nth i P O) 1 then Nat.eqb m else fun t => t <=? t'.
+Proof.
+  intros H. unfold box_preds. rewrite app_nth1 by (rewrite map_length, seq_length; exact H).
+  apply (nth_map_seq (fun i => if Nat.eqb (nth i P O) 1 then Nat.eqb m else fun t => t <=? t')). exact H.
+Qed.
+
+Lemma box_pred_last q m P t' : nth km1 (box_preds q m P t') (fun _ => false) = Nat.eqb q.
+Proof.
+  unfold box_preds. rewrite app_nth2 by (rewrite map_length, seq_length; lia).
+  rewrite map_length, seq_length, Nat.sub_diag. reflexivity.
+Qed.
+
+Lemma in_box q m P t' s : (0 < K)%nat -> fits (box_preds q m P t') s = true ->
+  length s = K /\ tok s km1 = q /\
+  (forall i, (i < km1)%nat -> nth i P O = 1%nat -> tok s i = m) /\
+  (forall i, (i < km1)%nat -> nth i P O <> 1%nat -> (tok s i <= t')%nat).
+Proof.
+  intros HK H. pose proof (fits_length _ _ H) as Hl. rewrite box_preds_length in Hl by exact HK.
+  split; [exact Hl|]. split.
+  - pose proof (fits_nth _ _ km1 H ltac:(rewrite box_preds_length; lia)) as E.
+    rewrite box_pred_last in E. apply Nat.eqb_eq in E. unfold tok. lia.
+  - split; intros i Hi HP; pose proof (fits_nth _ _ i H ltac:(rewrite box_preds_length; lia)) as E;
+      rewrite box_pred_nth in E by exact Hi.
+    + rewrite (proj2 (Nat.eqb_eq _ _) HP) in E. apply Nat.eqb_eq in E. unfold tok. lia.
+    + destruct (Nat.eqb_spec (nth i P O) 1); [contradiction|]. apply Nat.leb_le in E. exact E.
+Qed.
+
+Lemma box_seqmax q m P t' s : (0 < K)%nat -> valid q m P = true -> length P = km1 -> (t' < m)%nat ->
+  fits (box_preds q m P t') s = true -> seqmax s = m.
+Proof.
+  intros HK Hv HP Ht H. destruct (in_box q m P t' s HK H) as (Hl & Hq & Hm & Hf).
+  unfold valid in Hv. apply andb_prop in Hv. destruct Hv as [Hqm Hex]. apply Nat.leb_le in Hqm.
+  apply Nat.le_antisymm.
+  - apply seqmax_le. intros x Hx. apply In_nth with (d := O) in Hx. destruct Hx as [i [Hi <-]].
+    destruct (Nat.eq_dec i km1) as [->|Hne]; [unfold tok in Hq; lia|].
+    assert (Hi' : (i < km1)%nat) by lia. destruct (Nat.eq_dec (nth i P O) 1) as [E|E].
+    + specialize (Hm i Hi' E). unfold tok in Hm. lia.
+    + specialize (Hf i Hi' E). unfold tok in Hf. lia.
+  - apply Bool.orb_prop in Hex. destruct Hex as [E|E].
+    + apply Nat.eqb_eq in E. subst m. rewrite <- Hq. apply seqmax_ge. unfold tok. apply nth_In. lia.
+    + apply existsb_exists in E. destruct E as [x [Hx E]]. apply Nat.eqb_eq in E. subst x.
+      apply In_nth with (d := O) in Hx. destruct Hx as [i [Hi Ei]].
+      rewrite HP in Hi. rewrite <- (Hm i Hi Ei). apply seqmax_ge. unfold tok. apply nth_In. lia.
+Qed.
+
+Definition pattern (m : nat) (s : list nat) : list nat :=
+  map (fun i => if Nat.eqb (tok s i) m then 1%nat else O) (seq 0 km1).
+
+Definition pat_eqb (a b : list nat) : bool := if list_eq_dec Nat.eq_dec a b then true else false.
+
+Lemma box_pattern q m P t' s : (0 < K)%nat -> length P = km1 -> Forall (fun b => (b < 2)%nat) P -> (t' < m)%nat ->
+  fits (box_preds q m P t') s = true -> pattern m s = P.
+Proof.
+  intros HK HP Hb Ht H. destruct (in_box q m P t' s HK H) as (Hl & Hq & Hm & Hf).
+  apply nth_ext with (d := O) (d' := O). { unfold pattern. rewrite map_length, seq_length. auto. }
+  intros i Hi. unfold pattern in *. rewrite map_length, seq_length in Hi.
+  rewrite (nth_map_seq (fun i => if Nat.eqb (tok s i) m then 1%nat else O)) by exact Hi.
+  destruct (Nat.eq_dec (nth i P O) 1) as [E|E].
+  - rewrite (Hm i Hi E), Nat.eqb_refl. auto.
+  - specialize (Hf i Hi E). destruct (Nat.eqb_spec (tok s i) m); [lia|].
+    rewrite Forall_forall in Hb. assert (Hin : In (nth i P O) P) by (apply nth_In; lia).
+    specialize (Hb _ Hin). lia.
+Qed.
+
+Section Abstract.
+Variable termq : nat -> nat -> nat -> nat -> Z.
+Variable F : nat -> nat -> R.
+Variable Et : nat.
+Hypothesis HF : forall q m, 0 < F q m.
+Hypothesis Hterm : forall q m t i o, (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat ->
+  (o < v)%nat -> o <> m ->
+  inj Et (termq q m t i) * F q m <= exp (inj (eS N) (SZ N q t i) / sqrt (INR h)) * inj (eM N) (MZ N q t i m o).
+Hypothesis Hv : (0 < v)%nat.
+Hypothesis HK : (0 < K)%nat.
+
+Lemma box_sound q m P t' s : (q < v)%nat -> (m < v)%nat -> valid q m P = true -> In P pats -> (t' < m)%nat ->
+  (0 < nth t' (totals (termq q m) (min_terms (termq q m) m) q m P) 0)%Z ->
+  In s (all_seqs K v) -> fits (box_preds q m P t') s = true -> correct N s = true.
+Proof.
+  intros Hq' Hm' Hval HP Ht Hpos Hs H.
+  destruct (all_seqs_spec _ _ _ Hs) as [Hl Hfs]. destruct (all_seqs_spec _ _ _ HP) as [HPl HPb].
+  destruct (in_box q m P t' s HK H) as (_ & Hq & Hm & Hf).
+  pose proof (box_seqmax q m P t' s HK Hval HPl Ht H) as Hmax.
+  apply correct_of_margins; [apply seqmax_lt; assumption|]. rewrite Hmax. intros o Ho Hne.
+  unfold last_pos. rewrite Hq.
+  set (term := termq q m) in *. set (pms := min_terms term m) in *.
+  unfold totals in Hpos. cbv zeta in Hpos.
+  rewrite (nth_map_seq (fun t' => (exact_part term q m P + free_part pms P t')%Z)) in Hpos by exact Ht.
+  set (c := fun i => if Nat.eqb (nth i P O) 1 then term m i else nth t' (nth i pms []) 0%Z).
+  assert (Esum : (exact_part term q m P + free_part pms P t' = term q km1 + sumZ km1 c)%Z).
+  { unfold exact_part, free_part, c. rewrite <- Z.add_assoc, <- sumZ_plus. f_equal.
+    apply sumZ_ext. intros i _. destruct (Nat.eqb (nth i P O) 1); ring. }
+  rewrite Esum in Hpos.
+  apply Rlt_le_trans with (inj Et (term q km1 + sumZ km1 c) * F q m).
+  { apply Rmult_lt_0_compat; [apply inj_pos_iff; exact Hpos|apply HF]. }
+  rewrite <- inj_add, <- sumR_inj, Rmult_plus_distr_r, sumR_scal_r, (sumR_split K) by exact HK.
+  rewrite (Rplus_comm (inj Et (term q km1) * F q m)).
+  apply Rplus_le_compat.
+  - apply sumR_le. intros i Hi. rewrite score_inj. unfold last_pos. rewrite Hq.
+    assert (Hti : (tok s i < v)%nat) by (apply tok_lt; assumption).
+    unfold c. destruct (Nat.eqb_spec (nth i P O) 1) as [E|E].
+    + rewrite (Hm i Hi E) in *. apply Hterm; try assumption; lia.
+    + apply Rle_trans with (inj Et (term (tok s i) i) * F q m).
+      * apply Rmult_le_compat_r; [left; apply HF|]. apply inj_le. unfold pms, min_terms.
+        rewrite (nth_map_seq (fun i => prefmin (map (fun t => term t i) (seq 0 m)))) by exact Hi.
+        specialize (Hf i Hi E).
+        rewrite <- (nth_map_seq (fun t => term t i) m (tok s i) 0%Z) by lia.
+        apply prefmin_le; [exact Hf|rewrite map_length, seq_length; exact Ht].
+      * apply Hterm; try assumption; lia.
+  - rewrite score_inj. unfold last_pos. rewrite Hq. apply Hterm; try assumption; lia.
+Qed.
+
+Lemma count_qm_sound q m : (q < v)%nat -> (m < v)%nat ->
+  (count_qm (termq q m) q m <= Z.of_nat (length (filter
+     (fun s => (Nat.eqb (tok s km1) q && Nat.eqb (seqmax s) m && correct N s)%bool) (all_seqs K v))))%Z.
+Proof.
+  intros Hq Hm. unfold count_qm. destruct (Nat.leb q m); [|lia]. cbv zeta.
+  apply part_le with
+    (G := fun P s => (pat_eqb (pattern m s) P && (Nat.eqb (tok s km1) q && Nat.eqb (seqmax s) m && correct N s))%bool)
+    (key := pattern m).
+  - apply NoDup_all_seqs.
+  - intros P HP. unfold count_box. destruct (valid q m P) eqn:Hval; [|lia].
+    destruct (lastpass 0 _ None) as [t'|] eqn:Hlp; [|lia].
+    destruct (lastpass_spec _ _ _ _ Hlp) as [E|(_ & Ht & Hpos)]; [discriminate|].
+    unfold totals in Ht, Hpos. cbv zeta in Ht, Hpos. rewrite map_length, seq_length, Nat.sub_0_r in *.
+    rewrite <- box_count. rewrite box_preds_length by exact HK. apply Nat2Z.inj_le. apply count_le.
+    intros s Hs Hfit. destruct (all_seqs_spec _ _ _ HP) as [HPl HPb].
+    destruct (in_box q m P t' s HK Hfit) as (_ & Htq & _ & _).
+    rewrite (box_pattern q m P t' s HK HPl HPb Ht Hfit), (box_seqmax q m P t' s HK Hval HPl Ht Hfit), Htq.
+    unfold pat_eqb. destruct (list_eq_dec Nat.eq_dec P P) as [_|n]; [|contradiction].
+    rewrite !Nat.eqb_refl. simpl. apply (box_sound q m P t' s); try assumption.
+    all: unfold totals; cbv zeta; exact Hpos.
+  - intros P s _ _ HG. apply andb_prop in HG. destruct HG as [E HG]. split; [|exact HG].
+    unfold pat_eqb in E. destruct (list_eq_dec Nat.eq_dec (pattern m s) P); [assumption|discriminate].
+Qed.
+
+Lemma count_q_sound q : (q < v)%nat ->
+  (count_q (termq q) q <= Z.of_nat (length (filter (fun s => (Nat.eqb (tok s km1) q && correct N s)%bool) (all_seqs K v))))%Z.
+Proof.
+  intros Hq. unfold count_q.
+  apply part_le with (G := fun m s => (Nat.eqb (tok s km1) q && Nat.eqb (seqmax s) m && correct N s)%bool) (key := seqmax).
+  - apply seq_NoDup.
+  - intros m Hm. apply in_seq in Hm. apply count_qm_sound; lia.
+  - intros m s _ _ HG. apply andb_prop in HG. destruct HG as [HG Hc]. apply andb_prop in HG.
+    destruct HG as [H1 H2]. apply Nat.eqb_eq in H2. split; [exact H2|]. rewrite H1, Hc. reflexivity.
+Qed.
+
+Theorem cubic_abstract_sound :
+  (sumL (map (fun q => count_q (termq q) q) (seq 0 v)) <= Z.of_nat (n_correct N))%Z.
+Proof.
+  unfold n_correct.
+  apply part_le with (G := fun q s => (Nat.eqb (tok s km1) q && correct N s)%bool) (key := fun s => tok s km1).
+  - apply seq_NoDup.
+  - intros q Hq. apply in_seq in Hq. apply count_q_sound. lia.
+  - intros q s _ _ HG. apply andb_prop in HG. destruct HG as [H1 H2]. apply Nat.eqb_eq in H1. auto.
+Qed.
+End Abstract.
+
+Local Open Scope nat_scope.
+(** ** Integer tables (exact) and the fast term *)
+Definition erow t : list Z := map (fun j => ent (WE N) t j) (seq 0 d).
+Definition prow i : list Z := map (fun j => ent (WP N) i j) (seq 0 d).
+Definition chainvec (row : list Z) : list Z :=
+  vecmat d v (vecmat h d (vecmat d h row (WV N)) (WO N)) (WU N).
+Definition kevec t : list Z := vecmat d h (erow t) (WK N).
+Definition kpvec i : list Z := vecmat d h (prow i) (WK N).
+
+Definition shr (r : nat) (x : Z) : Z := Z.shiftr x (Z.of_nat r).
+
+(** Parameters (any values are sound): [r] bits dropped from the output
+    margins, [rb] from products of exp bounds, [keep] bits kept of attention
+    scores before exp, [width] bits kept of attention weights in a case. *)
+Variables r rb keep width : nat.
+
+Definition wlist (a : list Z) : list Z :=
+  let top := maxlist a in
+  map (fun p => let '(m, am) := p in
+         if (am <? top)%Z then (am - top - 2)%Z
+         else (am - maxlist (map snd (filter (fun p' => negb (Nat.eqb (fst p') m)) (combine (seq 0 v) a))) - 2)%Z)
+      (combine (seq 0 v) a).
+
+Definition kS : nat := eS N - keep.
+Definition eS2 : nat := eS N - kS.
+
+Definition ebounds (S : Z) : Z * Z :=
+  let Sr := shr kS S in (Z.max 0 (s_lo_at N eS2 Sr), s_hi_at N eS2 (Sr + 1)).
+
+Definition mulb (a b : Z * Z) : Z * Z :=
+  (shr rb (fst a * fst b), shr rb (snd a * snd b) + 1)%Z.
+
+Definition term_of (bq : list (list (Z * Z))) (wq : list (list (list Z))) (s m t i : nat) : Z :=
+  let b := nth i (nth t bq []) (0%Z, 0%Z) in
+  lowmul (shr s (fst b)) (shr s (snd b) + 1) (nth m (nth i (nth t wq []) []) 0%Z).
+
+Definition shift_of (bq : list (list (Z * Z))) (m : nat) : nat :=
+  Z.to_nat (Z.log2 (maxlist (map snd (nth m bq []))) - Z.of_nat width).
+
+Definition minlist (l : list Z) : Z := fold_right Z.min (hd 0%Z l) l.
+
+Definition ev_tab : list (list Z) := map (fun t => chainvec (erow t)) (seq 0 v).
+Definition pv_tab : list (list Z) := map (fun i => chainvec (prow i)) (seq 0 K).
+Definition ovr_tab (ev pv : list (list Z)) : list (list (list Z)) :=
+  map (fun t => map (fun i => map (shr r) (zipadd (nth t ev []) (nth i pv []))) (seq 0 K)) (seq 0 v).
+
+(** Attention weights per (key token, key position) for query [q], up to a
+    common factor: scores are taken relative to the least score [cq]. *)
+Definition cq_of (ke : list (list Z)) (q : nat) : Z :=
+  minlist (map (fun t => score_of N (qvec N q) (nth t ke [])) (seq 0 v)).
+Definition bq_of (ke kp : list (list Z)) (q : nat) : list (list (Z * Z)) :=
+  let qv := qvec N q in
+  let se := map (fun t => score_of N qv (nth t ke [])) (seq 0 v) in
+  let cq := minlist se in
+  let ea := map (fun x => ebounds (x - cq)) se in
+  let eb := map (fun i => ebounds (score_of N qv (nth i kp []))) (seq 0 K) in
+  map (fun a => map (fun b => mulb a b) eb) ea.
+(** Least margins [W] per (key token, key position, max) for query [q]. *)
+Definition wq_of (ovr : list (list (list Z))) (q : nat) : list (list (list Z)) :=
+  let dr := map (fun x => shr r (x * 2 ^ Z.of_nat (eV N + eO N)))%Z (dvec N q) in
+  map (fun rowt => map (fun ovi => wlist (zipadd ovi dr)) rowt) ovr.
+Definition TQ (bq : list (list (Z * Z))) (wq : list (list (list Z))) (m : nat) : nat -> nat -> Z :=
+  let s := shift_of bq m in fun t i => term_of bq wq s m t i.
+
+Definition cubic_count : Z :=
+  let ev := ev_tab in
+  let pv := pv_tab in
+  let ovr := ovr_tab ev pv in
+  let ke := map kevec (seq 0 v) in
+  let kp := map kpvec (seq 0 K) in
+  sumL (map (fun q => let bq := bq_of ke kp q in let wq := wq_of ovr q in count_q (TQ bq wq) q) (seq 0 v)).
+
+Local Open Scope R_scope.
+(** ** The fast term satisfies [Hterm] *)
+Lemma shr_bounds k x : IZR (shr k x) * 2 ^ k <= IZR x /\ IZR x < (IZR (shr k x) + 1) * 2 ^ k.
+Proof.
+  unfold shr. rewrite Z.shiftr_div_pow2 by lia. pose proof (pow2Z_pos k) as Hp.
+  pose proof (IZR_div_le x _ Hp) as H1. pose proof (IZR_div_gt x _ Hp) as H2.
+  rewrite IZR_pow2 in H1, H2. pose proof (pow2_pos k) as P. split.
+  - apply Rmult_le_reg_r with (/ 2 ^ k); [apply Rinv_0_lt_compat; lra|].
+    rewrite Rmult_assoc, Rinv_r, Rmult_1_r by lra. exact H1.
+  - apply Rmult_lt_reg_r with (/ 2 ^ k); [apply Rinv_0_lt_compat; lra|].
+    rewrite Rmult_assoc, Rinv_r, Rmult_1_r by lra. exact H2.
+Qed.
+
+Lemma shr_inj e k x : inj e (shr k x) <= inj (e + k) x <= inj e (shr k x + 1).
+Proof.
+  destruct (shr_bounds k x) as [H1 H2]. unfold inj. rewrite pow_add, plus_IZR.
+  pose proof (pow2_pos e). pose proof (pow2_pos k). split.
+  - replace (IZR x / (2 ^ e * 2 ^ k)) with ((IZR x / 2 ^ k) / 2 ^ e) by (field; lra).
+    apply div_le_compat; [lra|]. apply Rmult_le_reg_r with (2 ^ k); [lra|].
+    replace (IZR x / 2 ^ k * 2 ^ k) with (IZR x) by (field; lra). exact H1.
+  - replace (IZR x / (2 ^ e * 2 ^ k)) with ((IZR x / 2 ^ k) / 2 ^ e) by (field; lra).
+    apply div_le_compat; [lra|]. apply Rmult_le_reg_r with (2 ^ k); [lra|].
+    replace (IZR x / 2 ^ k * 2 ^ k) with (IZR x) by (field; lra). lra.
+Qed.
+
+Lemma shr_Z k x : (shr k x * 2 ^ Z.of_nat k <= x < (shr k x + 1) * 2 ^ Z.of_nat k)%Z.
+Proof.
+  unfold shr. rewrite Z.shiftr_div_pow2 by lia. pose proof (pow2Z_pos k) as Hp. split.
+  - rewrite Z.mul_comm. apply Z.mul_div_le. exact Hp.
+  - pose proof (Z.mul_succ_div_gt x _ Hp) as G. rewrite <- Z.add_1_r in G. lia.
+Qed.
+
+Lemma lowmul_real L H x c e : 0 < c -> IZR L * c <= e -> e <= IZR H * c -> IZR (lowmul L H x) * c <= e * IZR x.
+Proof.
+  intros Hc H1 H2. unfold lowmul. destruct (Z.leb_spec 0 x) as [Hx|Hx]; rewrite mult_IZR.
+  - apply IZR_le in Hx. nra.
+  - apply IZR_lt in Hx. nra.
+Qed.
+
+Lemma fx_max0 x e : 0 < e -> fx x <= e -> fx (Z.max 0 x) <= e.
+Proof.
+  intros He H. destruct (Z.max_spec 0 x) as [[_ E]|[_ E]]; rewrite E; [exact H|].
+  unfold fx. unfold Rdiv. rewrite Rmult_0_l. lra.
+Qed.
+
+Lemma fx_nonneg x : (0 <= x)%Z -> 0 <= fx x.
+Proof. intros H. unfold fx. apply Rmult_le_pos; [apply IZR_le; exact H|left; apply Rinv_0_lt_compat, pow2_pos]. Qed.
+
+Lemma exp_div_mono x y c : 0 < c -> x <= y -> exp (x / c) <= exp (y / c).
+Proof. intros Hc H. apply exp_mono. apply div_le_compat; assumption. Qed.
+
+Lemma ebounds_spec S : (0 < h)%nat ->
+  (0 <= fst (ebounds S))%Z /\ fx (fst (ebounds S)) <= exp (inj (eS N) S / sqrt (INR h)) <= fx (snd (ebounds S)).
+Proof.
+  intros Hh. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
+  assert (E : eS N = (eS2 + kS)%nat) by (unfold eS2, kS; lia).
+  destruct (shr_inj eS2 kS S) as [H1 H2]. rewrite <- E in H1, H2.
+  unfold ebounds. simpl. split; [apply Z.le_max_l|split].
+  - apply fx_max0; [apply exp_pos|]. eapply Rle_trans; [apply (s_bounds_at N _ _ Hh)|].
+    apply exp_div_mono; assumption.
+  - eapply Rle_trans; [|apply (s_bounds_at N _ _ Hh)]. apply exp_div_mono; assumption.
+Qed.
+
+Lemma mulb_spec a b x y : (rb <= prec + prec)%nat ->
+  (0 <= fst a)%Z -> (0 <= fst b)%Z -> fx (fst a) <= x <= fx (snd a) -> fx (fst b) <= y <= fx (snd b) ->
+  inj (prec + prec - rb) (fst (mulb a b)) <= x * y <= inj (prec + prec - rb) (snd (mulb a b)).
+Proof.
+  intros Hr Ha Hb [Hx1 Hx2] [Hy1 Hy2]. pose proof (fx_nonneg _ Ha). pose proof (fx_nonneg _ Hb).
+  change fx with (inj prec) in *.
+  assert (E : (prec + prec)%nat = (prec + prec - rb + rb)%nat) by lia.
+  unfold mulb. simpl. split.
+  - destruct (shr_inj (prec + prec - rb) rb (fst a * fst b)) as [H1 _]. rewrite <- E, <- inj_mul in H1.
+    eapply Rle_trans; [exact H1|]. apply Rmult_le_compat; assumption.
+  - destruct (shr_inj (prec + prec - rb) rb (snd a * snd b)) as [_ H2]. rewrite <- E, <- inj_mul in H2.
+    eapply Rle_trans; [|exact H2]. apply Rmult_le_compat; lra.
+Qed.
+
+(** Path decompositions of the integer tables *)
+Lemma nth_erow t j : (j < d)%nat -> nth j (erow t) 0%Z = ent (WE N) t j.
+Proof. intros H. unfold erow. apply (nth_map_seq (fun j => ent (WE N) t j)). exact H. Qed.
+Lemma nth_prow i j : (j < d)%nat -> nth j (prow i) 0%Z = ent (WP N) i j.
+Proof. intros H. unfold prow. apply (nth_map_seq (fun j => ent (WP N) i j)). exact H. Qed.
+
+Definition chainZ (x : nat -> Z) (o : nat) : Z :=
+  sumZ d (fun j => sumZ h (fun hh => sumZ d (fun j' => x j' * ent (WV N) j' hh) * ent (WO N) hh j) * ent (WU N) j o)%Z.
+
+Lemma chainvec_spec row o : (o < v)%nat -> nth o (chainvec row) 0%Z = chainZ (fun j => nth j row 0%Z) o.
+Proof.
+  intros Ho. unfold chainvec, chainZ. rewrite nth_vecmat by exact Ho. apply sumZ_ext. intros j Hj.
+  f_equal. rewrite nth_vecmat by exact Hj. apply sumZ_ext. intros hh Hh.
+  f_equal. rewrite nth_vecmat by exact Hh. reflexivity.
+Qed.
+
+Lemma chainZ_ext f g o : (forall j, (j < d)%nat -> f j = g j) -> chainZ f o = chainZ g o.
+Proof.
+  intros H. unfold chainZ. apply sumZ_ext. intros j _. f_equal. apply sumZ_ext. intros hh _. f_equal.
+  apply sumZ_ext. intros j' Hj'. rewrite H by exact Hj'. reflexivity.
+Qed.
+
+Lemma chainZ_add f g o : chainZ (fun j => f j + g j)%Z o = (chainZ f o + chainZ g o)%Z.
+Proof.
+  unfold chainZ. rewrite <- sumZ_plus. apply sumZ_ext. intros j _. rewrite <- Z.mul_add_distr_r. f_equal.
+  rewrite <- sumZ_plus. apply sumZ_ext. intros hh _. rewrite <- Z.mul_add_distr_r. f_equal.
+  rewrite <- sumZ_plus. apply sumZ_ext. intros j' _. ring.
+Qed.
+
+Lemma OV_split t i o : (o < v)%nat ->
+  OVZ N t i o = (nth o (chainvec (erow t)) 0 + nth o (chainvec (prow i)) 0)%Z.
+Proof.
+  intros Ho. rewrite !chainvec_spec by exact Ho.
+  rewrite (chainZ_ext (fun j => nth j (erow t) 0%Z) (fun j => ent (WE N) t j)) by (intros; apply nth_erow; assumption).
+  rewrite (chainZ_ext (fun j => nth j (prow i) 0%Z) (fun j => ent (WP N) i j)) by (intros; apply nth_prow; assumption).
+  rewrite <- chainZ_add. reflexivity.
+Qed.
+
+Lemma S_split q t i : SZ N q t i = (score_of N (qvec N q) (kevec t) + score_of N (qvec N q) (kpvec i))%Z.
+Proof.
+  rewrite <- score_of_spec. unfold score_of. rewrite <- sumZ_plus. apply sumZ_ext. intros hh Hh.
+  rewrite <- Z.mul_add_distr_l. f_equal. unfold kvec, kevec, kpvec. rewrite !nth_vecmat by exact Hh.
+  rewrite <- sumZ_plus. apply sumZ_ext. intros j Hj. rewrite xrow_nth, nth_erow, nth_prow by exact Hj.
+  unfold xZ. ring.
+Qed.
+
+(** The least margin [W]: below every margin of [m] over another output. *)
+Lemma wlist_spec a m o : length a = v -> (m < v)%nat -> (o < v)%nat -> o <> m ->
+  (nth m (wlist a) 0 <= nth m a 0 - nth o a 0 - 2)%Z.
+Proof.
+  intros Hl Hm Ho Hne. assert (Hc : length (combine (seq 0 v) a) = v) by (rewrite combine_length, seq_length; lia).
+  unfold wlist. rewrite (nth_map' _ _ _ (O, 0%Z)) by lia.
+  rewrite combine_nth by (rewrite seq_length; lia). rewrite seq_nth by exact Hm. simpl.
+  assert (Ho_in : In (nth o a 0%Z) a) by (apply nth_In; lia).
+  destruct (Z.ltb_spec (nth m a 0%Z) (maxlist a)) as [_|_].
+  - pose proof (maxlist_ge _ _ Ho_in). lia.
+  - assert (In (nth o a 0%Z) (map snd (filter (fun p' => negb (Nat.eqb (fst p') m)) (combine (seq 0 v) a)))).
+    { apply in_map_iff. exists (o, nth o a 0%Z). split; [reflexivity|]. apply filter_In. split.
+      - assert (E : nth o (combine (seq 0 v) a) (O, 0%Z) = (o, nth o a 0%Z)).
+        { rewrite combine_nth by (rewrite seq_length; lia). rewrite seq_nth by exact Ho. reflexivity. }
+        rewrite <- E. apply nth_In. lia.
+      - simpl. apply Nat.eqb_neq in Hne. rewrite Hne. reflexivity. }
+    pose proof (maxlist_ge _ _ H). lia.
+Qed.
+
+Lemma chainvec_length row : length (chainvec row) = v.
+Proof. unfold chainvec, vecmat. rewrite map_length, seq_length. reflexivity. Qed.
+
+Lemma dvec_length q : length (dvec N q) = v.
+Proof. unfold dvec, vecmat. rewrite map_length, seq_length. reflexivity. Qed.
+
+Lemma W_spec q m t i o : (r <= eM N)%nat -> (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
+  inj (eM N - r) (nth m (nth i (nth t (wq_of (ovr_tab ev_tab pv_tab) q) []) []) 0%Z) <= inj (eM N) (MZ N q t i m o).
+Proof.
+  intros Hr Hq Hm Ht Hi Ho Hne.
+  set (ovi := map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab []))).
+  set (dr := map (fun x => shr r (x * 2 ^ Z.of_nat (eV N + eO N)))%Z (dvec N q)).
+  assert (Eev : nth t ev_tab [] = chainvec (erow t)) by (unfold ev_tab; apply (nth_map_seq (fun t => chainvec (erow t))); exact Ht).
+  assert (Epv : nth i pv_tab [] = chainvec (prow i)) by (unfold pv_tab; apply (nth_map_seq (fun i => chainvec (prow i))); exact Hi).
+  assert (Lovi : length ovi = v) by (unfold ovi; rewrite map_length, zipadd_length, Eev, Epv, !chainvec_length; lia).
+  assert (Ldr : length dr = v) by (unfold dr; rewrite map_length, dvec_length; reflexivity).
+  assert (Ew : nth m (nth i (nth t (wq_of (ovr_tab ev_tab pv_tab) q) []) []) 0%Z = nth m (wlist (zipadd ovi dr)) 0%Z).
+  { unfold wq_of, ovr_tab. cbv zeta.
+    rewrite (nth_map' _ _ _ []) by (rewrite map_length, seq_length; exact Ht).
+    rewrite (nth_map_seq (fun t => map (fun i => map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab []))) (seq 0 K))) by exact Ht.
+    rewrite (nth_map' _ _ _ []) by (rewrite map_length, seq_length; exact Hi).
+    rewrite (nth_map_seq (fun i => map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab [])))) by exact Hi.
+    reflexivity. }
+  rewrite Ew. set (a := zipadd ovi dr).
+  assert (La : length a = v) by (unfold a; rewrite zipadd_length; lia).
+  assert (Ea : forall o', (o' < v)%nat -> nth o' a 0%Z =
+     (shr r (OVZ N t i o') + shr r (DZ N q o' * 2 ^ Z.of_nat (eV N + eO N)))%Z).
+  { intros o' Ho'. unfold a. rewrite nth_zipadd by lia. unfold ovi, dr.
+    rewrite (nth_map' _ _ _ 0%Z) by (rewrite zipadd_length, Eev, Epv, !chainvec_length; lia).
+    rewrite (nth_map' _ _ _ 0%Z) by (rewrite dvec_length; exact Ho').
+    rewrite nth_zipadd by (rewrite ?Eev, ?Epv, chainvec_length; exact Ho').
+    rewrite Eev, Epv, <- OV_split, dvec_spec by exact Ho'. reflexivity. }
+  pose proof (wlist_spec a m o La Hm Ho Hne) as Hw. rewrite !Ea in Hw by assumption.
+  set (W := nth m (wlist a) 0%Z) in *.
+  set (k := Z.of_nat (eV N + eO N)) in *.
+  pose proof (shr_Z r (OVZ N t i m)) as [A1 _]. pose proof (shr_Z r (DZ N q m * 2 ^ k)) as [A2 _].
+  pose proof (shr_Z r (OVZ N t i o)) as [_ B1]. pose proof (shr_Z r (DZ N q o * 2 ^ k)) as [_ B2].
+  pose proof (pow2Z_pos r) as Hp.
+  assert (Hint : (W * 2 ^ Z.of_nat r <= MZ N q t i m o)%Z).
+  { assert (EM : MZ N q t i m o = (OVZ N t i m + DZ N q m * 2 ^ k - (OVZ N t i o + DZ N q o * 2 ^ k))%Z)
+      by (unfold MZ, k; ring).
+    rewrite EM. clear EM Ea Ew.
+    set (p := (2 ^ Z.of_nat r)%Z) in *.
+    set (s1 := shr r (OVZ N t i m)) in *. set (s2 := shr r (DZ N q m * 2 ^ k)) in *.
+    set (s3 := shr r (OVZ N t i o)) in *. set (s4 := shr r (DZ N q o * 2 ^ k)) in *.
+    assert (Hw' : (W * p <= (s1 + s2 - s3 - s4 - 2) * p)%Z) by (apply Z.mul_le_mono_nonneg_r; lia).
+    lia. }
+  rewrite (inj_scale (eM N - r) r). replace (eM N - r + r)%nat with (eM N) by lia.
+  apply inj_le. exact Hint.
+Qed.
+
+Definition KE : list (list Z) := map kevec (seq 0 v).
+Definition KP : list (list Z) := map kpvec (seq 0 K).
+Definition Cq (q : nat) : R := inj (eS N) (cq_of KE q) / sqrt (INR h).
+Definition E1 : nat := (prec + prec - rb)%nat.
+
+Lemma bq_spec q t i : (0 < h)%nat -> (rb <= prec + prec)%nat -> (q < v)%nat -> (t < v)%nat -> (i < K)%nat ->
+  inj E1 (fst (nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z))) <= exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)
+  <= inj E1 (snd (nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z))).
+Proof.
+  intros Hh Hrb Hq Ht Hi. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
+  assert (Eke : nth t KE [] = kevec t) by (unfold KE; apply (nth_map_seq kevec); exact Ht).
+  assert (Ekp : nth i KP [] = kpvec i) by (unfold KP; apply (nth_map_seq kpvec); exact Hi).
+  set (A := (score_of N (qvec N q) (kevec t) - cq_of KE q)%Z).
+  set (B := score_of N (qvec N q) (kpvec i)).
+  assert (Eb : nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z) = mulb (ebounds A) (ebounds B)).
+  { unfold bq_of. cbv zeta. fold (cq_of KE q).
+    rewrite (nth_map' _ _ _ (0%Z, 0%Z)) by (rewrite !map_length, seq_length; exact Ht).
+    rewrite (nth_map' _ _ _ (0%Z, 0%Z)) by (rewrite map_length, seq_length; exact Hi).
+    rewrite (nth_map' _ _ _ 0%Z) by (rewrite map_length, seq_length; exact Ht).
+    rewrite (nth_map_seq (fun t => score_of N (qvec N q) (nth t KE []))) by exact Ht.
+    rewrite (nth_map_seq (fun i => ebounds (score_of N (qvec N q) (nth i KP [])))) by exact Hi.
+    rewrite Eke, Ekp. reflexivity. }
+  rewrite Eb.
+  assert (Ee : exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q) =
+               exp (inj (eS N) A / sqrt (INR h)) * exp (inj (eS N) B / sqrt (INR h))).
+  { rewrite <- exp_plus. f_equal. unfold Cq, A, B. rewrite S_split, <- inj_sub, <- inj_add. field. lra. }
+  rewrite Ee. destruct (ebounds_spec A Hh) as [HA1 HA2]. destruct (ebounds_spec B Hh) as [HB1 HB2].
+  apply mulb_spec; assumption.
+Qed.
+
+Definition OVT : list (list (list Z)) := ovr_tab ev_tab pv_tab.
+Definition Fq (q m : nat) : R := 2 ^ shift_of (bq_of KE KP q) m * exp (Cq q).
+
+Lemma fast_term_sound q m t i o : (0 < h)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
+  (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
+  inj (E1 + (eM N - r)) (TQ (bq_of KE KP q) (wq_of OVT q) m t i) * Fq q m <=
+  exp (inj (eS N) (SZ N q t i) / sqrt (INR h)) * inj (eM N) (MZ N q t i m o).
+Proof.
+  intros Hh Hrb Hr Hq Hm Ht Hi Ho Hne.
+  unfold TQ, term_of, Fq. cbv zeta.
+  set (sh := shift_of (bq_of KE KP q) m).
+  set (b := nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z)).
+  set (W := nth m (nth i (nth t (wq_of OVT q) []) []) 0%Z).
+  set (e := exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)).
+  destruct (bq_spec q t i Hh Hrb Hq Ht Hi) as [Hb1 Hb2]. fold b e in Hb1, Hb2.
+  pose proof (W_spec q m t i o Hr Hq Hm Ht Hi Ho Hne) as HW. fold OVT W in HW.
+  pose proof (pow2_pos sh) as Psh. pose proof (pow2_pos E1) as PE. pose proof (pow2_pos (eM N - r)) as PW.
+  set (c := 2 ^ sh / 2 ^ E1).
+  assert (Hc : 0 < c) by (unfold c; apply Rdiv_lt_0_compat; lra).
+  assert (L1 : IZR (shr sh (fst b)) * c <= e).
+  { destruct (shr_bounds sh (fst b)) as [H _]. eapply Rle_trans; [|exact Hb1]. unfold c, inj.
+    replace (IZR (shr sh (fst b)) * (2 ^ sh / 2 ^ E1)) with (IZR (shr sh (fst b)) * 2 ^ sh / 2 ^ E1) by (field; lra).
+    apply div_le_compat; lra. }
+  assert (L2 : e <= IZR (shr sh (snd b) + 1) * c).
+  { destruct (shr_bounds sh (snd b)) as [_ H]. eapply Rle_trans; [exact Hb2|]. unfold c, inj.
+    rewrite plus_IZR.
+    replace ((IZR (shr sh (snd b)) + 1) * (2 ^ sh / 2 ^ E1)) with ((IZR (shr sh (snd b)) + 1) * 2 ^ sh / 2 ^ E1) by (field; lra).
+    apply div_le_compat; lra. }
+  pose proof (lowmul_real _ _ W c e Hc L1 L2) as L3.
+  assert (Ee : e * exp (Cq q) = exp (inj (eS N) (SZ N q t i) / sqrt (INR h))).
+  { unfold e. rewrite <- exp_plus. f_equal. ring. }
+  rewrite <- Ee. eapply Rle_trans with (e * exp (Cq q) * inj (eM N - r) W).
+  - set (T := lowmul (shr sh (fst b)) (shr sh (snd b) + 1) W) in *.
+    assert (E2 : inj (E1 + (eM N - r)) T * (2 ^ sh * exp (Cq q)) = IZR T * c / 2 ^ (eM N - r) * exp (Cq q)).
+    { unfold inj, c. rewrite pow_add. field. lra. }
+    rewrite E2. unfold inj. pose proof (exp_pos (Cq q)).
+    replace (e * exp (Cq q) * (IZR W / 2 ^ (eM N - r))) with (e * IZR W / 2 ^ (eM N - r) * exp (Cq q)) by (field; lra).
+    apply Rmult_le_compat_r; [lra|]. apply div_le_compat; lra.
+  - apply Rmult_le_compat_l; [left; apply Rmult_lt_0_compat; [apply exp_pos|apply exp_pos]|exact HW].
+Qed.
+
+(* the fast cubic checker's count is at most the number of correctly classified inputs *)
+Theorem cubic_sound : (0 < h)%nat -> (0 < v)%nat -> (0 < K)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
+  (cubic_count <= Z.of_nat (n_correct N))%Z.
+Proof.
+Admitted.
+
+End Cubic.
