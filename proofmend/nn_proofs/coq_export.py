@@ -110,6 +110,21 @@ def exp_hi(n: int, d: int) -> int:
     return a
 
 
+def _s_lo_at(e: int, s: int, sq_a: int) -> int:
+    """``Brute.s_lo_at``: lower bound on ``exp(s * 2^-e / sqrt(d_head))``, ``sq_a`` = isqrt(d_head * 2^40)."""
+    return exp_lo(s << 20, (1 << e) * (sq_a + 1 if s >= 0 else sq_a))
+
+
+def _s_hi_at(e: int, s: int, sq_a: int) -> int:
+    """``Brute.s_hi_at``: the matching upper bound."""
+    return exp_hi(s << 20, (1 << e) * (sq_a if s >= 0 else sq_a + 1))
+
+
+def _lowmul(lo: int, hi: int, x: int) -> int:
+    """``Brute.lowmul``: a lower bound on ``e * x`` for any ``e`` in ``[lo, hi]`` (fixed point)."""
+    return lo * x if x >= 0 else hi * x
+
+
 class _Mirror:
     """The integer tables and bounds of ``Brute.v`` for one network."""
 
@@ -130,9 +145,7 @@ class _Mirror:
     def bounds(self, s: int) -> tuple[int, int]:
         got = self._bounds.get(s)
         if got is None:
-            n = s << 20
-            lo_d, hi_d = (self.sq_a + 1, self.sq_a) if s >= 0 else (self.sq_a, self.sq_a + 1)
-            got = (exp_lo(n, (1 << self.eS) * lo_d), exp_hi(n, (1 << self.eS) * hi_d))
+            got = (_s_lo_at(self.eS, s, self.sq_a), _s_hi_at(self.eS, s, self.sq_a))
             self._bounds[s] = got
         return got
 
@@ -148,7 +161,7 @@ class _Mirror:
             total = 0
             for lo, hi, t, i in terms:
                 x = self.OV[t, i, m] - self.OV[t, i, o] + (self.D[q, m] - self.D[q, o]) * self.shift
-                total += lo * x if x >= 0 else hi * x
+                total += _lowmul(lo, hi, x)
             if total <= 0:
                 return False
         return True
@@ -183,14 +196,6 @@ class CubicParams:
         e = iw.exps
         e_m = e["E"] + e["V"] + e["O"] + e["U"]
         return CubicParams(r=max(0, e_m - margin_bits))
-
-
-def _s_lo_at(e: int, s: int, sq_a: int) -> int:
-    return exp_lo(s << 20, (1 << e) * (sq_a + 1 if s >= 0 else sq_a))
-
-
-def _s_hi_at(e: int, s: int, sq_a: int) -> int:
-    return exp_hi(s << 20, (1 << e) * (sq_a if s >= 0 else sq_a + 1))
 
 
 def _log2(x: int) -> int:
@@ -248,8 +253,7 @@ def cubic_count(iw: IntWeights, params: CubicParams) -> int:
 
             def term(t: int, i: int, m: int = m, s: int = s) -> int:
                 lo, hi = bq[t][i]
-                x = w[t][i][m]
-                return (lo >> s) * x if x >= 0 else ((hi >> s) + 1) * x
+                return _lowmul(lo >> s, (hi >> s) + 1, w[t][i][m])
 
             pms = []
             for i in range(k - 1):
