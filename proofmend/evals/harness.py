@@ -1,39 +1,30 @@
 """The eval harness: every task × sample, solved in a private copy, scored by the audit.
 
 One line per (task, sample) goes to ``results.jsonl`` as soon as it is known
-(append, flush, fsync: an interrupted run leaves only whole lines).  A rerun
-skips the pairs already there, unless ``fresh``.  Workers are processes, each
-with its own prover sessions.  A solver that raises gives status ``error`` and
-the run goes on.  At the end ``summary.json``, ``report.md`` and ``success.png``
-are written from all the results in the directory.
+(append, flush, fsync: an interrupted run leaves only whole lines), written by
+this process alone whatever runs the samples (a local pool, a Ray cluster).  A
+rerun skips the pairs already there, unless ``fresh``.  Each sample runs in a
+worker process with its own prover sessions (:mod:`.sample`).  A solver that
+raises gives status ``error`` and the run goes on.  At the end
+``summary.json``, ``report.md`` and ``success.png`` are written from all the
+results in the directory.
 """
 
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
-import re
-import shlex
 import shutil
-import signal
-import tempfile
-import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 from ..agent.config import AgentConfig
 from ..provers.errors import InputError
-from ..provers.limits import Limits
-from .proofs import judge, target_is_done
-from .schema import Corpus, Task
-from .solvers import solver_for
+from .pool import LocalPool
+from .schema import Corpus
 
 RESULTS = "results.jsonl"
 RUN_INFO = "run.json"
@@ -140,93 +131,6 @@ class ResultsLog:
         os.close(self._fd)
 
 
-# ------------------------------------------------------------------ one task sample
-
-
-def trace_name(task_id: str, sample: int) -> str:
-    return re.sub(r"[^\w.-]+", "__", task_id) + f".s{sample}.jsonl"
-
-
-def hard_limit_s(config: AgentConfig) -> float:
-    """Wall-clock seconds after which a task sample is stopped from outside the solver."""
-    return 2 * config.timeout_s + config.compile_timeout_s + 60
-
-
-class TaskTimeout(Exception):
-    pass
-
-
-@contextmanager
-def deadline(seconds: float) -> Iterator[None]:
-    """Raise :class:`TaskTimeout` in this thread after ``seconds`` (main thread only)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def ring(signum, frame):
-        raise TaskTimeout(f"stopped after the hard limit of {seconds:g} s")
-
-    old = signal.signal(signal.SIGALRM, ring)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
-    try:
-        yield
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
-
-
-def sample_config(config: AgentConfig, sample: int) -> AgentConfig:
-    """The config of one sample: distinct sample indices, so model samples differ."""
-    return config.model_copy(update={"sample_index": config.sample_index + sample * config.samples})
-
-
-def run_one(task_json: str, task_file: str, sample: int, config_json: str, trace_dir: str | None) -> dict:
-    """Solve and score one task sample in a fresh temporary directory; returns the result record."""
-    task = Task.model_validate_json(task_json)
-    config = AgentConfig.model_validate_json(config_json)
-    record: dict[str, Any] = {
-        "id": task.id, "kind": task.kind, "sample": sample, "status": "error", "attempts": 0,
-        "tokens_in": 0, "tokens_out": 0, "cost_usd": None, "seconds": 0.0, "proof": None,
-        "reason": None, "exit": None, "tags": list(task.tags), "model": config.model,
-    }
-    t0 = time.monotonic()
-    try:
-        with tempfile.TemporaryDirectory(prefix="proofmend-eval-") as tmp:
-            src = Path(task_file)
-            work = Path(tmp) / src.name
-            shutil.copyfile(src, work)
-            if task.coq_flags:  # so that every tool run on the copy compiles it with the task's flags
-                flags = "".join(f"-arg {shlex.quote(f)}\n" for f in task.coq_flags)
-                (Path(tmp) / "_CoqProject").write_text(flags + src.name + "\n", encoding="utf-8")
-            original = src.read_bytes().decode("utf-8")
-            trace = Path(trace_dir) / trace_name(task.id, sample) if trace_dir else None
-            with deadline(hard_limit_s(config)):
-                attempt = solver_for(config.model).solve(task, work, sample_config(config, sample), trace)
-                record.update(attempts=attempt.attempts, tokens_in=attempt.tokens_in, tokens_out=attempt.tokens_out,
-                              cost_usd=attempt.cost_usd, proof=attempt.proof, exit=attempt.exit)
-                status, reason = score(task, attempt.new_text, original, src, config)
-            record.update(status=status, reason=reason if status != "solved" else None)
-            if status != "solved" and attempt.error:
-                record["reason"] = f"{reason}: {attempt.error}" if reason else attempt.error
-    except Exception as e:  # the solver or the prover broke: recorded, the run goes on
-        record.update(status="error", reason=f"{type(e).__name__}: {e}"[:2000])
-    record["seconds"] = round(time.monotonic() - t0, 3)
-    return record
-
-
-def score(task: Task, new_text: str | None, original: str, task_file: Path, config: AgentConfig) -> tuple[str, str | None]:
-    """("solved", None) when the audit accepts the new file; else ("failed", why)."""
-    if new_text is None:
-        return "failed", "no proof"
-    if not target_is_done(new_text, task.theorem):
-        return "failed", f"{task.theorem} is still a hole"
-    limits = Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb)
-    verdict = judge(new_text, original, task, task_file, limits)
-    if not verdict.accepted:
-        return "failed", "audit rejected: " + "; ".join(str(f) for f in verdict.findings)
-    return "solved", None
-
-
 # ------------------------------------------------------------------ the run
 
 
@@ -262,6 +166,16 @@ def _write_info(out_dir: Path, info: dict) -> None:
     os.replace(tmp, out_dir / RUN_INFO)
 
 
+class Executor(Protocol):
+    """Runs jobs (the arguments of :func:`run_one`) and yields one record per job as they complete.
+
+    Only the caller writes ``results.jsonl``: an executor never writes results.
+    """
+
+    def execute(self, jobs: list[tuple], corpus: Corpus) -> Iterator[dict]: ...
+    def describe(self) -> dict: ...
+
+
 def run_eval(
     corpus: Corpus,
     config: AgentConfig,
@@ -270,12 +184,18 @@ def run_eval(
     out_dir: Path = Path("eval-out"),
     fresh: bool = False,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> EvalRun:
-    """Run ``config.model`` on every task of ``corpus`` ``samples`` times; write results, summary, report."""
+    """Run ``config.model`` on every task of ``corpus`` ``samples`` times; write results, summary, report.
+
+    ``executor`` runs the samples (default: a :class:`LocalPool` of ``workers``
+    processes); whichever it is, this function alone writes the output directory.
+    """
     from .metrics import summarize
     from .report import write_report
 
     progress = progress or NoProgress()
+    executor = executor or LocalPool(workers)
     out_dir = Path(out_dir)
     info = _prepare(out_dir, _run_info(config, samples, corpus), fresh)
     results_path = out_dir / RESULTS
@@ -291,8 +211,13 @@ def run_eval(
     progress.start(len(corpus.tasks) * samples, skipped)
     t0 = time.monotonic()
     ran = 0
+    written = set(done)
     try:
-        for record in _execute(jobs, workers):
+        for record in executor.execute(jobs, corpus):
+            key = (record["id"], record["sample"])
+            if key in written:  # never two lines for one pair
+                continue
+            written.add(key)
             log.append(record)
             ran += 1
             progress.advance(record)
@@ -300,7 +225,7 @@ def run_eval(
         log.close()
         progress.finish()
         info["wall_s"] = round(info["wall_s"] + time.monotonic() - t0, 3)
-        info["last_run"] = {"workers": workers, "ran": ran, "skipped": skipped,
+        info["last_run"] = {**executor.describe(), "ran": ran, "skipped": skipped,
                             "wall_s": round(time.monotonic() - t0, 3)}
         _write_info(out_dir, info)
     records = read_results(results_path)
@@ -310,67 +235,3 @@ def run_eval(
     return EvalRun(out_dir, records, ran, skipped, summary)
 
 
-def _error_record(job: tuple, reason: str) -> dict:
-    task = Task.model_validate_json(job[0])
-    return {"id": task.id, "kind": task.kind, "sample": job[2], "status": "error", "attempts": 0,
-            "tokens_in": 0, "tokens_out": 0, "cost_usd": None, "seconds": 0.0, "proof": None,
-            "reason": reason, "exit": None, "tags": list(task.tags),
-            "model": AgentConfig.model_validate_json(job[3]).model}
-
-
-def _new_pool(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
-
-
-def _stop(pool: ProcessPoolExecutor) -> None:
-    pool.shutdown(wait=False, cancel_futures=True)
-    for proc in list((getattr(pool, "_processes", None) or {}).values()):  # no public way to stop busy workers
-        proc.terminate()
-
-
-def _execute(jobs: list[tuple], workers: int) -> Iterator[dict]:
-    """Results of ``run_one`` over ``jobs`` as they complete.
-
-    Workers are spawned (not forked: the parent may run threads).  When a worker
-    process dies, the pool is rebuilt and the jobs in flight are retried once;
-    a job in flight at two deaths is recorded as an error.
-    """
-    if workers <= 1 or len(jobs) <= 1:
-        for job in jobs:
-            yield run_one(*job)
-        return
-    workers = min(workers, len(jobs))
-    pool = _new_pool(workers)
-    pending: dict[Future, tuple] = {}
-    deaths: dict[int, int] = {}
-    queue = list(range(len(jobs)))[::-1]
-    try:
-        while queue or pending:
-            # A bounded window: an interrupt leaves little queued work to cancel.
-            while queue and len(pending) < 2 * workers:
-                i = queue.pop()
-                pending[pool.submit(run_one, *jobs[i])] = i
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
-            broken = False
-            for fut in finished:
-                i = pending.pop(fut)
-                try:
-                    yield fut.result()
-                except BrokenProcessPool:
-                    broken = True
-                    deaths[i] = deaths.get(i, 0) + 1
-                    if deaths[i] >= 2:
-                        yield _error_record(jobs[i], "worker process died twice on this task")
-                    else:
-                        queue.append(i)
-            if broken:
-                for fut, i in pending.items():
-                    deaths[i] = deaths.get(i, 0) + 1
-                    queue.append(i)
-                pending.clear()
-                _stop(pool)
-                pool = _new_pool(workers)
-    except BaseException:
-        _stop(pool)
-        raise
-    pool.shutdown(wait=True)

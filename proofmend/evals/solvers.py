@@ -15,6 +15,7 @@ from typing import Protocol
 from ..agent.config import AgentConfig
 from .proofs import task_project, with_proof
 from .schema import Task
+from .slots import ProverSlots, SlotReleasingModel
 
 REFERENCE = "reference"
 
@@ -58,10 +59,23 @@ def _same_theorem(hole_name: str, theorem: str) -> bool:
 
 
 class AgentSolver:
-    """The repair agent (``proofmend.agent.repair.mend_file``) on the task's theorem."""
+    """The repair agent (``proofmend.agent.repair.mend_file``) on the task's theorem.
 
-    def __init__(self, name: str):
+    With ``slots`` the sample holds a prover slot while it works and gives it
+    back while a model call is in flight (see :mod:`.slots`).
+    """
+
+    def __init__(self, name: str, slots: ProverSlots | None = None):
         self.name = name
+        self.slots = slots
+
+    def _model(self, config: AgentConfig):
+        if self.slots is None or config.offline:
+            return None  # mend_file makes its own
+        from ..agent.models import ModelSettings, make_model
+
+        settings = ModelSettings(temperature=config.temperature, max_tokens=config.max_tokens, api_base=config.api_base)
+        return SlotReleasingModel(make_model(config.model, settings), self.slots)
 
     def solve(self, task: Task, path: Path, config: AgentConfig, trace_path: Path | None) -> Attempt:
         from ..agent.repair import mend_file
@@ -71,7 +85,8 @@ class AgentSolver:
             return Attempt(None, exit="unsupported",
                            error=f"{task.prover} tasks are not supported: the agent mends Coq proofs only")
         with Trace(trace_path) as trace:
-            report = mend_file(path, config, theorem=task.theorem, trace=trace, project=task_project(task, path))
+            report = mend_file(path, config, theorem=task.theorem, trace=trace, project=task_project(task, path),
+                               model=self._model(config))
         holes = [h for h in report.holes if _same_theorem(h.theorem, task.theorem)]
         tokens_in = sum(h.tokens_in for h in report.holes)
         tokens_out = sum(h.tokens_out for h in report.holes)
@@ -95,8 +110,8 @@ class AgentSolver:
         )
 
 
-def solver_for(model: str) -> Solver:
+def solver_for(model: str, slots: ProverSlots | None = None) -> Solver:
     """The solver behind ``--model``: ``reference``, or the agent with that model."""
     if model == REFERENCE:
         return ReferenceSolver()
-    return AgentSolver(model)
+    return AgentSolver(model, slots)
