@@ -15,5 +15,5 @@ python3 -m venv .venv
 # The CPU build of torch (only the nn_proofs commands need it); pinned so pip
 # takes the local wheel instead of downloading a CUDA build.
 .venv/bin/pip install -q torch==2.13.0 || echo "warning: torch not installed; 'proofmend nn' will be unavailable" >&2
-.venv/bin/pip install -q -e '.[test,nn]'
+.venv/bin/pip install -q -e '.[test,nn,ray]'
 echo "proofmend is set up in .venv ($(.venv/bin/proofmend --version 2>/dev/null || echo ok))"

@@ -36,7 +36,21 @@ class DefaultToRun(TyperGroup):
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         if args and args[0] not in self.commands and args[0] not in ctx.help_option_names:
             args = [self.default, *args]
-        return super().parse_args(ctx, args)
+        return super().parse_args(ctx, _ray_address_optional(args))
+
+
+def _ray_address_optional(args: list[str]) -> list[str]:
+    """``--ray`` alone means a local Ray instance: give it the value ``local``."""
+    out = list(args)
+    for i, a in enumerate(out):
+        if a == "--":
+            break
+        if a == "--ray":
+            nxt = out[i + 1] if i + 1 < len(out) else None
+            if nxt is None or not (nxt in ("auto", "local") or ":" in nxt):
+                out.insert(i + 1, "local")
+            break
+    return out
 
 
 app = typer.Typer(
@@ -113,7 +127,7 @@ def run_command(
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="'search' (built-in tactic search, no LLM; the default), a litellm model string, 'replay:FILE.jsonl', or 'reference': a pipeline check that puts each task's known reference proof through the scorer — not an agent.")] = None,
     attempts: Annotated[Optional[int], typer.Option("--attempts", "-n", min=1, help="Candidate proofs asked of the model per task (agent default when omitted).")] = None,
     samples: Annotated[int, typer.Option("--samples", "-k", min=1, help="Independent runs per task; pass@k uses k = this.")] = 1,
-    workers: Annotated[int, typer.Option("--workers", "-w", min=1, help="Tasks run in parallel, each in its own process.")] = 1,
+    workers: Annotated[Optional[int], typer.Option("--workers", "-w", min=1, help="Tasks run in parallel, each in its own process (default 1; with --ray and no address: the CPUs of the local Ray instance, default all).")] = None,
     timeout: Annotated[Optional[float], typer.Option("--timeout", help="Wall-clock seconds of work on one task (agent default when omitted).")] = None,
     out: Annotated[Path, typer.Option("--out", "-o", help="Output directory: results.jsonl, summary.json, report.md, success.png, traces/.")] = Path("eval-out"),
     validate: Annotated[bool, typer.Option("--validate", help="Check the corpus instead: every reference proof passes the audit and no task is already solved as given. Exit 1 naming each bad task.")] = False,
@@ -123,6 +137,9 @@ def run_command(
     kind: Annotated[Optional[list[str]], typer.Option("--kind", help="Run only tasks of this kind (repeatable): property, equivalence, repair, nn_bound.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Run only tasks carrying this tag (repeatable), e.g. easy.")] = None,
     memory_mb: Annotated[Optional[int], typer.Option("--memory-mb", help="Address-space limit of each prover process, in MiB.")] = None,
+    ray: Annotated[Optional[str], typer.Option("--ray", metavar="[ADDRESS]", help="Run the samples on a Ray cluster (needs proofmend[ray]): 'auto' (the cluster this machine joined with 'ray start'), ray://HOST:PORT, or nothing for a local instance. Same outputs as a local run.")] = None,
+    model_concurrency: Annotated[Optional[int], typer.Option("--model-concurrency", min=1, help="Task samples in flight at once when that is more than the CPUs: a sample gives its prover slot back while it waits on a model call, so prover work stays within the CPUs.")] = None,
+    strict: Annotated[bool, typer.Option("--strict", help="With --validate: a task without a reference proof is an error (by default it is valid but unverified).")] = False,
 ) -> None:
     """Run a model over CORPUS and score it (the default command).
 
@@ -150,7 +167,7 @@ def run_command(
     config = AgentConfig(model=model, **overrides)
 
     if validate:
-        _validate(loaded, workers, config)
+        _validate(loaded, workers or 1, config, strict)
         return
 
     from .harness import run_eval
@@ -159,15 +176,24 @@ def run_command(
     if model != REFERENCE and not _agent_available():
         raise InputError("the repair agent (proofmend.agent.repair) is not available in this installation; "
                          "--model reference checks the pipeline without it")
-    run = run_eval(loaded, config, samples=samples, workers=workers, out_dir=out, fresh=fresh,
-                   progress=BarProgress(f"eval {model}"))
+    if ray is not None:
+        from .ray_runner import RayExecutor
+
+        with RayExecutor(ray, model_concurrency=model_concurrency, num_cpus=workers) as executor:
+            run = run_eval(loaded, config, samples=samples, out_dir=out, fresh=fresh,
+                           progress=BarProgress(f"eval {model} (ray)"), executor=executor)
+    else:
+        from .pool import LocalPool
+
+        run = run_eval(loaded, config, samples=samples, out_dir=out, fresh=fresh, progress=BarProgress(f"eval {model}"),
+                       executor=LocalPool(workers or 1, model_concurrency))
     _print_summary(run.summary)
     errors = run.summary["overall"]["error_samples"]
     typer.echo(f"{run.ran} run, {run.skipped} already done; results in {out}/ (report.md, summary.json)", err=True)
     raise typer.Exit(1 if errors else 0)
 
 
-def _validate(corpus, workers: int, config) -> None:
+def _validate(corpus, workers: int, config, strict: bool = False) -> None:
     from ..provers.limits import Limits
     from .validate import validate_corpus
 
@@ -181,9 +207,12 @@ def _validate(corpus, workers: int, config) -> None:
         bar.finish()
     for p in problems:
         typer.echo(str(p))
-    bad = len({p.task_id for p in problems})
-    typer.echo(f"{len(corpus.tasks) - bad} of {len(corpus.tasks)} tasks valid" + (f", {bad} bad" if bad else ""), err=True)
-    raise typer.Exit(1 if problems else 0)
+    bad = {p.task_id for p in problems if strict or not p.unverified}
+    unverified = {p.task_id for p in problems if p.unverified} - bad
+    note = [f"{len(unverified)} unverified (no reference proof)"] if unverified else []
+    note += [f"{len(bad)} bad"] if bad else []
+    typer.echo(f"{len(corpus.tasks) - len(bad)} of {len(corpus.tasks)} tasks valid" + "".join(f", {n}" for n in note), err=True)
+    raise typer.Exit(1 if bad else 0)
 
 
 def _print_summary(summary: dict) -> None:

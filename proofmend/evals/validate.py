@@ -1,5 +1,7 @@
 """Corpus validation: every task is solvable (its reference proof passes the
 audit) and unsolved as given (its target is a hole, or the file fails to compile).
+A task without a reference proof is valid but unverified: it is reported as a
+:class:`Problem` with ``unverified`` set, which is an error only under ``--strict``.
 
 Reference proofs are audited under :data:`REFERENCE_POLICY`: no axiom at all,
 except those of the standard library that the task's file has loaded
@@ -33,9 +35,10 @@ class Problem:
 
     task_id: str
     message: str
+    unverified: bool = False  # not a fault: the task has no reference proof to check
 
     def __str__(self) -> str:
-        return f"{self.task_id}: {self.message}"
+        return f"{self.task_id}: {'unverified: ' if self.unverified else ''}{self.message}"
 
 
 def check_task(task: Task, task_file: Path, limits: Limits) -> list[Problem]:
@@ -59,7 +62,8 @@ def check_task(task: Task, task_file: Path, limits: Limits) -> list[Problem]:
     problems: list[Problem] = []
     # (a) the reference proof passes the audit
     if not task.reference_proof or not task.reference_proof.strip():
-        problems.append(problem("no reference proof"))
+        # valid (the format makes the reference optional: open problems have none), but unverified
+        problems.append(Problem(task.id, "no reference proof", unverified=True))
     else:
         try:
             candidate = with_proof(original, task.theorem, task.reference_proof, str(task_file))
