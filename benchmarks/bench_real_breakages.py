@@ -1,0 +1,215 @@
+"""Measure `repair` on the real-breakage corpus: proofs that a commit of a public
+Coq project had to change, put back as they were before the commit.
+
+For each task of the manifest (``benchmarks/real_breakages/manifest.jsonl``):
+
+1. its checkout is ``CHECKOUTS/<name>@<commit[:8]>``, the project at the fixed
+   commit, built by the project's own build.  With ``--mirrors DIR`` a missing
+   checkout is written from the repository's history (``DIR/<owner>+<name>/repo``
+   or ``DIR/<owner>+<name>``, a bare or ordinary git directory); it must then be
+   built with the project's own build (``make`` / ``dune build``) before it counts;
+   until then the task is reported ``not-built``.
+2. the old proof (from the manifest, or read from the parent commit's file with
+   ``--mirrors`` when the manifest carries only its hash) replaces the fixed proof;
+   the project's configuration files are left as they are;
+3. ``repair FILE --theorem T --model search --timeout S --json --trace …`` runs (the
+   installed CLI, so the figure is for whatever the package does now);
+4. the file is restored, byte for byte and with its time stamp.
+
+Statuses: ``fixed``; ``unsolved``; ``load-failure`` (repair reported that the file
+could not be loaded: its message is printed); ``no-hole`` (repair exited without
+working on the theorem: it did not see the failure); ``crash`` (no JSON, or an exit
+code other than 0/1); ``timeout`` (the run passed ``--task-timeout``).  Time to
+first candidate: from starting ``repair`` to the first ``check`` event in its trace.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import machine, pct, table, write_json  # noqa: E402
+from _real_projects import (  # noqa: E402
+    CHECKOUTS, CORPUS_DIR, ROOT, built_vo, checkout, proof_text, proofs_by_name, put_back, sha, show,
+)
+
+
+def mirror_of(mirrors: Path | None, repo: str) -> Path | None:
+    if mirrors is None:
+        return None
+    key = repo.replace("/", "+")
+    for cand in (mirrors / key / "repo", mirrors / key, mirrors / (key + ".git")):
+        if cand.is_dir():
+            return cand
+    return None
+
+
+def old_proof_of(task: dict, git_dir: Path | None) -> str | None:
+    if task.get("old_proof"):
+        return task["old_proof"]
+    if git_dir is None:
+        return None
+    text = show(git_dir, task["parent"], task.get("old_file", task["file"]))
+    p = proofs_by_name(text or "").get(task["theorem"])
+    if p is None:
+        return None
+    body = proof_text(text, p)
+    return body if sha(body) == task["old_proof_sha"] else None
+
+
+class FirstCheck(threading.Thread):
+    """Watch a trace file; note when its first 'check' event appears."""
+
+    def __init__(self, path: Path, t0: float):
+        super().__init__(daemon=True)
+        self.path, self.t0, self.at, self.stop = path, t0, None, threading.Event()
+
+    def run(self) -> None:
+        while not self.stop.is_set() and self.at is None:
+            try:
+                text = self.path.read_text(errors="replace")
+                if '"event": "check"' in text or '"event":"check"' in text:
+                    self.at = time.monotonic() - self.t0
+            except OSError:
+                pass
+            self.stop.wait(0.05)
+
+
+def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, task_timeout: float) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        trace = Path(tmp) / "trace.jsonl"
+        cmd = [exe, str(root / rel), "--theorem", theorem, "--model", "search", "--timeout", str(timeout),
+               "--json", "--trace", str(trace)]
+        t0 = time.monotonic()
+        watch = FirstCheck(trace, t0)
+        watch.start()
+        try:
+            res = subprocess.run(cmd, cwd=root, capture_output=True, text=True, errors="replace", timeout=task_timeout)
+        except subprocess.TimeoutExpired:
+            watch.stop.set()
+            return {"status": "timeout", "seconds": time.monotonic() - t0, "first_candidate_s": watch.at,
+                    "message": f"repair ran past {task_timeout:.0f} s"}
+        seconds = time.monotonic() - t0
+        watch.stop.set()
+        watch.join()
+        first = watch.at
+        if first is None and trace.exists() and '"check"' in trace.read_text(errors="replace"):
+            first = seconds  # written too late for the watcher to see: an upper bound
+    out = {"rc": res.returncode, "seconds": round(seconds, 2),
+           "first_candidate_s": None if first is None else round(first, 2)}
+    try:
+        data = json.loads(res.stdout)
+    except json.JSONDecodeError:
+        return {**out, "status": "crash", "message": (res.stderr.strip() or res.stdout.strip())[-600:]}
+    holes = [h for h in data.get("holes", []) if h.get("theorem") == theorem or h.get("theorem", "").endswith("." + theorem)]
+    errors = data.get("errors") or [h for h in data.get("files", []) if isinstance(h, dict) and h.get("error")]
+    if holes:
+        h = holes[0]
+        status = "fixed" if h.get("status") == "fixed" else "unsolved"
+        return {**out, "status": status, "attempts": h.get("attempts"), "proof": h.get("proof"),
+                "message": "" if status == "fixed" else str(h.get("error") or h.get("exit") or "")[:300]}
+    if errors:
+        return {**out, "status": "load-failure", "message": str(errors[0].get("error"))[:600]}
+    if res.returncode not in (0, 1):
+        return {**out, "status": "crash", "message": res.stderr.strip()[-600:]}
+    return {**out, "status": "no-hole", "message": (res.stderr.strip() or "repair reported nothing to mend")[-600:]}
+
+
+def run_task(task: dict, a: argparse.Namespace) -> dict:
+    name = task["repo"].split("/")[-1]
+    root = Path(a.checkouts) / f"{name}@{task['commit'][:8]}"
+    git_dir = mirror_of(Path(a.mirrors) if a.mirrors else None, task["repo"])
+    base = {"id": task["id"], "repo": task["repo"], "layout": task["layout"], "theorem": task["theorem"],
+            "file": task["file"], "first_candidate_s": None, "seconds": None}
+    if not root.is_dir():
+        if git_dir is None:
+            return {**base, "status": "no-checkout", "message": f"{root} is missing (pass --mirrors to write it)"}
+        checkout(git_dir, task["commit"], root)
+    if built_vo(root, task["file"]) is None:
+        return {**base, "status": "not-built", "message": f"build {root} with the project's own build first"}
+    old = old_proof_of(task, git_dir)
+    if old is None:
+        return {**base, "status": "no-old-proof", "message": "the old proof is not in the manifest: pass --mirrors"}
+    path = root / task["file"]
+    original, st = path.read_bytes(), path.stat()
+    swapped = put_back(original.decode("utf-8", errors="replace"), task["theorem"], old)
+    if swapped is None:
+        return {**base, "status": "no-old-proof", "message": "theorem not found in the checkout"}
+    try:
+        path.write_text(swapped.text)
+        res = run_repair(a.repair, root, task["file"], task["theorem"], a.timeout, a.task_timeout)
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    return {**base, **res}
+
+
+def summarise(results: list[dict]) -> str:
+    by: dict[str, list[dict]] = defaultdict(list)
+    for r in results:
+        by[f"{r['repo']} ({r['layout']})"].append(r)
+    statuses = ["fixed", "unsolved", "load-failure", "no-hole", "crash", "timeout", "not-built"]
+    rows = []
+    for key, rs in sorted(by.items()) + [("all", results)]:
+        fixed = sum(r["status"] == "fixed" for r in rs)
+        firsts = sorted(r["first_candidate_s"] for r in rs if r.get("first_candidate_s") is not None)
+        med = f"{firsts[len(firsts) // 2]:.1f}" if firsts else "-"
+        rows.append([key, pct(fixed, len(rs))] + [sum(r["status"] == s for r in rs) for s in statuses[1:]] + [med])
+    return table(["project (layout)", "fixed"] + statuses[1:] + ["median s to 1st cand."], rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--manifest", default=str(CORPUS_DIR / "manifest.jsonl"))
+    ap.add_argument("--checkouts", default=str(CHECKOUTS), help="folder of built checkouts <name>@<commit8>")
+    ap.add_argument("--mirrors", help="folder of git directories <owner>+<name>[/repo] to write missing checkouts "
+                                      "and read old proofs from")
+    ap.add_argument("--repair", default=str(ROOT / ".venv" / "bin" / "repair"))
+    ap.add_argument("--timeout", type=float, default=30, help="repair --timeout (seconds of work on one proof)")
+    ap.add_argument("--task-timeout", type=float, default=900, help="wall limit of one repair run")
+    ap.add_argument("--ids", help="comma-separated task ids (default: all)")
+    ap.add_argument("--repo", help="only the tasks of this owner/name")
+    ap.add_argument("--out", help="write the figures and every task's outcome here (JSON)")
+    a = ap.parse_args(argv)
+    try:
+        tasks = [json.loads(ln) for ln in open(a.manifest) if ln.strip()]
+    except (OSError, json.JSONDecodeError) as exc:
+        print(f"bench_real_breakages: cannot read {a.manifest}: {exc}", file=sys.stderr)
+        return 2
+    if a.ids:
+        wanted = set(a.ids.split(","))
+        tasks = [t for t in tasks if t["id"] in wanted]
+    if a.repo:
+        tasks = [t for t in tasks if t["repo"] == a.repo]
+    t_all = time.monotonic()
+    results = []
+    for i, task in enumerate(tasks, 1):
+        r = run_task(task, a)
+        results.append(r)
+        first = "-" if r.get("first_candidate_s") is None else f"{r['first_candidate_s']:.1f}"
+        secs = "-" if r.get("seconds") is None else f"{r['seconds']:.1f}"
+        print(f"[{i}/{len(tasks)}] {r['id']}: {r['status']} ({secs} s, first candidate {first} s)", flush=True)
+        if r["status"] not in ("fixed", "unsolved") and r.get("message"):
+            print("    " + r["message"].strip().replace("\n", "\n    ")[:600], flush=True)
+    print()
+    print(summarise(results))
+    fixed = sum(r["status"] == "fixed" for r in results)
+    print(f"\n{fixed}/{len(results)} fixed in {time.monotonic() - t_all:.0f} s "
+          f"(repair --model search --timeout {a.timeout:g})")
+    write_json(Path(a.out) if a.out else None, {"machine": machine(), "timeout_s": a.timeout, "fixed": fixed,
+                                                "total": len(results), "tasks": results})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

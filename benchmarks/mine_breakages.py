@@ -1,0 +1,203 @@
+"""Mine real proof breakages from the git history of a Coq project.
+
+Two steps:
+
+``candidates``  reads history only.  For each non-merge commit C (parent P) in
+    a date range that changes a statement or a definition somewhere (any
+    sentence outside proof bodies differs), every theorem present at both P and
+    C in a changed file whose proof body changed is a candidate: its proof at P
+    is the "old proof".  Old or new proofs that are Admitted are left out.
+
+``validate``    takes a checkout of C that the project's own build has built
+    (at least the candidate files and what they load) and keeps a candidate only
+    if (a) the file at C was built (its .vo is there), and (b) the file at C
+    with the old proof put back in place of the fixed one fails under ``coqc``
+    with the project's flags, with the error inside the put-back proof.  The
+    project's configuration files are left untouched; the object file of the
+    check goes to a temporary folder.
+
+Example (history of a fetched or cloned repository, then one built checkout):
+
+    python benchmarks/mine_breakages.py candidates --git-dir REPO.git \\
+        --repo owner/name --since 2022-03-01 --until 2023-09-01 --out cands.jsonl
+    python benchmarks/mine_breakages.py validate --candidates cands.jsonl \\
+        --commit C --checkout /work/real-projects/name@C --out tasks.jsonl
+
+``validate`` appends the kept tasks to ``--out`` and prints one line per
+candidate.  The manifest of the corpus is the concatenation of those lines.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _real_projects import (  # noqa: E402
+    built_vo, coqc_file, fixed_proof_line, git, layout_of, normalise, proof_text, proofs_by_name,
+    put_back, sha, show,
+)
+
+LICENCE_WORDS = (
+    ("MIT License", "MIT"), ("Permission is hereby granted, free of charge", "MIT"),
+    ("GNU LESSER GENERAL PUBLIC LICENSE", "LGPL"), ("GNU Lesser General Public License", "LGPL"),
+    ("GNU GENERAL PUBLIC LICENSE", "GPL"), ("CeCILL-B", "CECILL-B"), ("CeCILL-C", "CECILL-C"),
+    ("CeCILL", "CECILL"), ("Apache License", "Apache-2.0"), ("Mozilla Public License", "MPL-2.0"),
+    ("Neither the name", "BSD-3-Clause"), ("Redistribution and use in source and binary forms", "BSD-2-Clause"),
+)
+
+
+def licence_of(git_dir: Path, commit: str) -> str:
+    names = [n for n in git(git_dir, "ls-tree", "--name-only", commit).split()
+             if n.upper().startswith(("LICENSE", "LICENCE", "COPYING"))]
+    for n in names:
+        text = show(git_dir, commit, n) or ""
+        for word, spdx in LICENCE_WORDS:
+            if word in text:
+                return spdx
+    return "unknown"
+
+
+def outside_proofs(text: str) -> set[str]:
+    """Normalised sentences of the file that are not inside a proof body."""
+    from proofmend.provers.coq.locator import parse_document
+
+    try:
+        doc = parse_document(text)
+    except ValueError:
+        return set()
+    inside: set[int] = set()
+    for p in doc.proofs:
+        inside.update(range(p.body_start, p.body_end))
+    return {normalise(s.text) for s in doc.sentences if s.start not in inside}
+
+
+def commit_candidates(git_dir: Path, parent: str, commit: str, max_lines: int) -> list[dict]:
+    status = git(git_dir, "diff", "--name-status", "-M", parent, commit, "--", "*.v").splitlines()
+    pairs = []
+    for row in status:
+        parts = row.split("\t")
+        if parts[0] == "M":
+            pairs.append((parts[1], parts[1]))
+        elif parts[0].startswith("R"):
+            pairs.append((parts[1], parts[2]))
+    interface_changed = False
+    out = []
+    for old_path, new_path in pairs:
+        old, new = show(git_dir, parent, old_path), show(git_dir, commit, new_path)
+        if old is None or new is None:
+            continue
+        if outside_proofs(old) != outside_proofs(new):
+            interface_changed = True
+        old_p, new_p = proofs_by_name(old), proofs_by_name(new)
+        for name, np in new_p.items():
+            op = old_p.get(name)
+            if op is None or op.is_hole or np.is_hole:
+                continue
+            old_body, new_body = proof_text(old, op), proof_text(new, np)
+            if normalise(old_body) == normalise(new_body) or old_body.count("\n") > max_lines:
+                continue
+            out.append({
+                "parent": parent, "commit": commit, "file": new_path, "old_file": old_path, "theorem": name,
+                "statement_changed": normalise(op.statement.text) != normalise(np.statement.text),
+                "old_proof": old_body, "old_proof_sha": sha(old_body),
+            })
+    return out if interface_changed else []
+
+
+def cmd_candidates(a: argparse.Namespace) -> int:
+    git_dir = Path(a.git_dir)
+    rows = git(git_dir, "log", "--no-merges", "--format=%H %P %cs", f"--since={a.since}", f"--until={a.until}",
+               a.rev, "--", "*.v").splitlines()
+    n = 0
+    with open(a.out, "w") as fh:
+        for row in reversed(rows):
+            commit, parent, date = row.split()[0], row.split()[1], row.split()[-1]
+            cands = commit_candidates(git_dir, parent, commit, a.max_lines)
+            # statement changes first, then short proofs; at most --per-commit
+            cands.sort(key=lambda c: (not c["statement_changed"], c["old_proof"].count("\n")))
+            for c in cands[: a.per_commit]:
+                c.update(repo=a.repo, date=date)
+                fh.write(json.dumps(c) + "\n")
+                n += 1
+    print(f"{n} candidates from {len(rows)} commits -> {a.out}")
+    return 0
+
+
+def cmd_validate(a: argparse.Namespace) -> int:
+    root = Path(a.checkout)
+    cands = [json.loads(ln) for ln in open(a.candidates) if ln.strip()]
+    cands = [c for c in cands if c["commit"].startswith(a.commit)]
+    layout = layout_of(root)
+    kept = 0
+    with open(a.out, "a") as fh:
+        for c in cands:
+            t0 = time.time()
+            rel, name = c["file"], c["theorem"]
+            verdict = ""
+            if built_vo(root, rel) is None:
+                verdict = "fixed file not built"
+            else:
+                text = (root / rel).read_text(errors="replace")
+                swapped = put_back(text, name, c["old_proof"])
+                if swapped is None:
+                    verdict = "theorem not found at the fixed commit"
+                else:
+                    ok, line, msg = coqc_file(root, rel, swapped.text, timeout=a.timeout)
+                    if ok:
+                        verdict = "old proof still checks"
+                    elif line is None or not swapped.first_line <= line <= swapped.last_line:
+                        verdict = f"fails outside the proof (line {line}): {msg.splitlines()[0] if msg else ''}"
+                    else:
+                        verdict = "kept"
+                        task = dict(c)
+                        task.update(
+                            id=f"{c['repo'].split('/')[-1]}-{c['commit'][:8]}-{name}", layout=layout,
+                            licence=a.licence, fixed_proof_line=fixed_proof_line(text, name),
+                            old_error_line=line, old_error=msg.splitlines()[0][:300] if msg else "",
+                        )
+                        fh.write(json.dumps(task) + "\n")
+                        fh.flush()
+                        kept += 1
+            print(f"{c['commit'][:8]} {rel} {name}: {verdict} ({time.time() - t0:.1f} s)", flush=True)
+    print(f"kept {kept}/{len(cands)}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    c = sub.add_parser("candidates", help="candidate breakages from history")
+    c.add_argument("--git-dir", required=True, help="a git directory (bare or .git) holding the history")
+    c.add_argument("--repo", required=True, help="owner/name, recorded in the tasks")
+    c.add_argument("--rev", default="HEAD")
+    c.add_argument("--since", default="2000-01-01")
+    c.add_argument("--until", default="2100-01-01")
+    c.add_argument("--max-lines", type=int, default=60, help="longest old proof kept (lines)")
+    c.add_argument("--per-commit", type=int, default=6, help="most candidates kept per commit")
+    c.add_argument("--out", required=True)
+    v = sub.add_parser("validate", help="keep the candidates of one commit whose old proof fails there")
+    v.add_argument("--candidates", required=True)
+    v.add_argument("--commit", required=True, help="the fixed commit (a prefix is enough)")
+    v.add_argument("--checkout", required=True, help="a built checkout of that commit")
+    v.add_argument("--licence", default="unknown")
+    v.add_argument("--timeout", type=float, default=600)
+    v.add_argument("--out", required=True, help="kept tasks are appended here (JSONL)")
+    lic = sub.add_parser("licence", help="print the licence of a commit, read from its LICENSE file")
+    lic.add_argument("--git-dir", required=True)
+    lic.add_argument("--commit", default="HEAD")
+    a = ap.parse_args(argv)
+    if a.cmd == "candidates":
+        return cmd_candidates(a)
+    if a.cmd == "validate":
+        return cmd_validate(a)
+    print(licence_of(Path(a.git_dir), a.commit))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
