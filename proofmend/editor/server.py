@@ -2,87 +2,127 @@
 
 - ``textDocument/codeAction`` offers "Mend proof: NAME" for the proof that holds
   the cursor (its statement or its body).  The action carries the command
-  ``proofmend.mendProof``; running it mends that proof off the server's loop
-  (with work-done progress where the client shows it) and sends the new body
-  with ``workspace/applyEdit``.
+  ``proofmend.mendProof``; running it mends that proof in a process group of
+  its own (with cancellable work-done progress where the client shows it) and
+  sends the new body with ``workspace/applyEdit``.
+- A mend ends early, with every prover it started, on ``$/cancelRequest`` of
+  its ``workspace/executeCommand``, on ``window/workDoneProgress/cancel`` of
+  its progress, or on the command ``proofmend.cancelMends``.  The server's
+  loop never waits on a mend, so it answers meanwhile.
 - ``didOpen``/``didChange`` keep the buffer; holes (``Admitted``/``admit``) are
-  shown as Information diagnostics from the text alone; ``didSave`` also
+  shown as Information diagnostics from the text alone, and a text that cannot
+  be split into sentences gets one warning saying why; ``didSave`` also
   batch-checks the saved file with ``coqc`` (debounced, off the loop).
-- The model comes from ``initializationOptions`` (``{"model": ..., "timeout":
-  seconds, "attempts": n, "apiBase": url}``), else ``PROOFMEND_MODEL``, else the
-  built-in tactic search.
+- Settings come from ``initializationOptions`` (see :func:`config_from_options`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import functools
 import logging
 import os
+import signal
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
+from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..agent.config import AgentConfig
-from ..provers.coq.batch import CheckResult
-from ..provers.coq.locator import CoqDocument, parse_document
-from ..provers.coq.sentences import SplitError
-from .api import MendResult, check, mend_proof_at, offset_of, position_of, proof_at, theorem_label
+from .api import MendResult, check, offset_of, position_of, proof_at, theorem_label
+from .lsp_text import (client_position, coq_diagnostics, hole_diagnostics, overlaps, parse_or_none, server_offset,
+                       why_unreadable)
+from .mend_job import MendCancelled, MendFailed, MendJob
 
 log = logging.getLogger(__name__)
 
 MEND_COMMAND = "proofmend.mendProof"
+CANCEL_COMMAND = "proofmend.cancelMends"
 ACTION_KINDS = (lsp.CodeActionKind.QuickFix, lsp.CodeActionKind.RefactorRewrite)
 CHECK_DELAY_S = 0.3  # a burst of saves is checked once
 HOLES_DELAY_S = 0.5  # typing re-reads the holes once it pauses
-SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
-            "info": lsp.DiagnosticSeverity.Information}
+
+
+def config_from_options(options: Any) -> AgentConfig:
+    """The agent's settings from the client's ``initializationOptions`` (every key optional).
+
+    ``{"model": str, "timeout": seconds, "attempts": n, "apiBase": url}``; without
+    a model, ``PROOFMEND_MODEL``, else the built-in tactic search.
+    """
+    options = options if isinstance(options, dict) else {}
+    fields: dict[str, Any] = {"model": options.get("model") or os.environ.get("PROOFMEND_MODEL") or "search"}
+    if options.get("timeout") is not None:
+        fields["timeout_s"] = float(options["timeout"])
+    if options.get("attempts") is not None:
+        fields["attempts"] = int(options["attempts"])
+    if options.get("apiBase"):
+        fields["api_base"] = str(options["apiBase"])
+    return AgentConfig(**fields)
+
+
+@dataclass
+class RunningMend:
+    """A mend in flight and the handles a client may cancel it by."""
+
+    job: MendJob
+    uri: str
+    label: str
+    request_id: Any = None  # the id of its workspace/executeCommand request
+    token: str | None = None  # its work-done progress token
+
+
+class MendProtocol(LanguageServerProtocol):
+    """pygls answers a cancelled request by itself; here the cancel also ends the mend that request started."""
+
+    def _handle_cancel_notification(self, msg_id):
+        super()._handle_cancel_notification(msg_id)
+        self._server.cancel_mends(lambda m: m.request_id == msg_id)
 
 
 class ProofmendServer(LanguageServer):
-    """The server's state: settings, the worker threads, pending checks and the last diagnostics."""
+    """The server's state: settings, the running mends, pending checks and the last diagnostics."""
 
     def __init__(self) -> None:
-        super().__init__("proofmend", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
-        self.config = AgentConfig(model=os.environ.get("PROOFMEND_MODEL") or "search")
-        self.model: Any = None
+        super().__init__("proofmend", __version__, protocol_cls=MendProtocol,
+                         text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
+        self.config = config_from_options(None)
         self.model_error: str | None = None
         self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proofmend")
         self.pending: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self.running: set[asyncio.Task] = set()  # scheduled jobs, held until they finish
-        self.mending: set[tuple[str, int]] = set()  # (uri, statement offset) of proofs being mended
+        self.mends: list[RunningMend] = []
         self.compiled: dict[str, list[lsp.Diagnostic]] = {}  # uri -> coqc diagnostics of the last save
 
-    # ------------------------------------------------------------ settings
-    def configure(self, options: Any) -> None:
-        options = options if isinstance(options, dict) else {}
-        fields: dict[str, Any] = {"model": options.get("model") or os.environ.get("PROOFMEND_MODEL") or "search"}
-        if options.get("timeout") is not None:
-            fields["timeout_s"] = float(options["timeout"])
-        if options.get("attempts") is not None:
-            fields["attempts"] = int(options["attempts"])
-        if options.get("apiBase"):
-            fields["api_base"] = str(options["apiBase"])
-        self.config = AgentConfig(**fields)
-
     def load_model(self) -> None:
-        """Build and preflight the model once (None for the built-in search); keep the error to report it."""
+        """Preflight the model once (nothing for the built-in search); keep the error to report it."""
         if self.config.offline:
             return
         from ..agent.models import ModelConfigError, ModelSettings, check_model, make_model
 
         try:
-            self.model = make_model(self.config.model, ModelSettings(
-                temperature=self.config.temperature, max_tokens=self.config.max_tokens, api_base=self.config.api_base))
-            check_model(self.model)
+            check_model(make_model(self.config.model, ModelSettings(
+                temperature=self.config.temperature, max_tokens=self.config.max_tokens, api_base=self.config.api_base)))
         except ModelConfigError as e:
-            self.model, self.model_error = None, str(e)
+            self.model_error = str(e)
+
+    def cancel_mends(self, which) -> int:
+        """Cancel the running mends ``which`` selects; how many."""
+        chosen = [m for m in self.mends if which(m)]
+        for m in chosen:
+            m.job.cancel()
+        return len(chosen)
+
+    def kill_mends(self) -> None:
+        for m in self.mends:
+            m.job.kill()
 
     def say(self, message: str, kind: lsp.MessageType = lsp.MessageType.Info) -> None:
         self.window_show_message(lsp.ShowMessageParams(type=kind, message=f"proofmend: {message}"))
@@ -107,78 +147,7 @@ class ProofmendServer(LanguageServer):
 
 
 server = ProofmendServer()
-
-
-# ------------------------------------------------------------------ positions in client units
-
-def client_position(text: str, offset: int, ls: LanguageServer) -> lsp.Position:
-    line, col = position_of(text, offset)
-    return client_position_lc(text, line, col, ls)
-
-
-def client_position_lc(text: str, line: int, col: int, ls: LanguageServer) -> lsp.Position:
-    lines = text.split("\n")
-    if line >= len(lines):
-        return lsp.Position(line=len(lines) - 1, character=ls.workspace.position_codec.client_num_units(lines[-1]))
-    return lsp.Position(line=line, character=ls.workspace.position_codec.client_num_units(lines[line][:col]))
-
-
-def server_offset(text: str, pos: lsp.Position, ls: LanguageServer) -> int:
-    """The character offset of a position given in the client's units (UTF-16 by default)."""
-    lines = text.split("\n")
-    if pos.line >= len(lines):
-        return len(text)
-    units, col = 0, 0
-    codec = ls.workspace.position_codec
-    for ch in lines[pos.line]:
-        if units >= pos.character:
-            break
-        units += codec.client_num_units(ch)
-        col += 1
-    return offset_of(text, pos.line, col)
-
-
-def parse_or_none(text: str) -> CoqDocument | None:
-    try:
-        return parse_document(text)
-    except SplitError:
-        return None
-
-
-# ------------------------------------------------------------------ diagnostics
-
-def hole_diagnostics(text: str, ls: LanguageServer) -> list[lsp.Diagnostic]:
-    doc = parse_or_none(text)
-    if doc is None:
-        return []
-    out = []
-    for p in doc.proofs:
-        if not p.hole_kind:
-            continue
-        end = text.find("\n", p.statement.start)
-        end = p.statement.end if end < 0 else min(end, p.statement.end)
-        label = theorem_label(doc, p)
-        message = f"Admitted: {label}" if p.hole_kind == "admitted" else f"admit: {label}"
-        out.append(lsp.Diagnostic(
-            range=lsp.Range(start=client_position(text, p.statement.start, ls), end=client_position(text, end, ls)),
-            message=message, severity=lsp.DiagnosticSeverity.Information, source="proofmend", code=p.hole_kind))
-    return out
-
-
-def coq_diagnostics(result: CheckResult, path: Path, text: str, ls: LanguageServer) -> list[lsp.Diagnostic]:
-    out = []
-    for d in result.diagnostics:
-        elsewhere = bool(d.file) and Path(d.file).name != path.name
-        if d.line <= 0 or elsewhere:
-            start = end = lsp.Position(line=0, character=0)
-            message = f"{d.file}: {d.message}" if elsewhere else d.message
-        else:
-            start = client_position_lc(text, d.line - 1, d.col, ls)
-            end = client_position_lc(text, d.end_line - 1, d.end_col, ls)
-            message = d.message
-        out.append(lsp.Diagnostic(range=lsp.Range(start=start, end=end), message=message,
-                                  severity=SEVERITY.get(d.severity, lsp.DiagnosticSeverity.Error), source="coqc"))
-    return out
+atexit.register(server.kill_mends)
 
 
 def publish(ls: ProofmendServer, uri: str, text: str, version: int | None) -> None:
@@ -190,7 +159,7 @@ def publish(ls: ProofmendServer, uri: str, text: str, version: int | None) -> No
 
 @server.feature(lsp.INITIALIZE)
 def initialize(ls: ProofmendServer, params: lsp.InitializeParams) -> None:
-    ls.configure(params.initialization_options)
+    ls.config = config_from_options(params.initialization_options)
 
 
 @server.feature(lsp.INITIALIZED)
@@ -198,6 +167,11 @@ async def initialized(ls: ProofmendServer, params: lsp.InitializedParams) -> Non
     await ls.off_loop(ls.load_model)
     if ls.model_error:
         ls.say(f"model {ls.config.model!r} cannot be used: {ls.model_error}", lsp.MessageType.Error)
+
+
+@server.feature(lsp.SHUTDOWN)
+def shutdown(ls: ProofmendServer, params: Any) -> None:
+    ls.kill_mends()
 
 
 @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
@@ -244,6 +218,11 @@ def did_close(ls: ProofmendServer, params: lsp.DidCloseTextDocumentParams) -> No
     ls.compiled.pop(params.text_document.uri, None)
 
 
+@server.feature(lsp.WINDOW_WORK_DONE_PROGRESS_CANCEL)
+def progress_cancelled(ls: ProofmendServer, params: lsp.WorkDoneProgressCancelParams) -> None:
+    ls.cancel_mends(lambda m: m.token is not None and m.token == params.token)
+
+
 # ------------------------------------------------------------------ the code action
 
 @server.feature(lsp.TEXT_DOCUMENT_CODE_ACTION,
@@ -259,7 +238,7 @@ def code_action(ls: ProofmendServer, params: lsp.CodeActionParams) -> list[lsp.C
         return []
     _, p = found
     span = lsp.Range(start=client_position(text, p.statement.start, ls), end=client_position(text, p.body_end, ls))
-    inside = [d for d in params.context.diagnostics if _overlaps(d.range, span)]
+    inside = [d for d in params.context.diagnostics if overlaps(d.range, span)]
     kind = lsp.CodeActionKind.QuickFix if p.is_hole or inside else lsp.CodeActionKind.RefactorRewrite
     if params.context.only and not any(kind == k or kind.startswith(f"{k}.") for k in params.context.only):
         return []
@@ -270,9 +249,12 @@ def code_action(ls: ProofmendServer, params: lsp.CodeActionParams) -> list[lsp.C
                                                arguments=[uri, where.line, where.character]))]
 
 
-def _overlaps(a: lsp.Range, b: lsp.Range) -> bool:
-    key = lambda p: (p.line, p.character)  # noqa: E731
-    return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+@server.command(CANCEL_COMMAND)
+def cancel_command(ls: ProofmendServer, *args: Any) -> dict:
+    """Cancel the running mends (of one document when its URI is given); answers how many."""
+    uri = str(args[0]) if args else None
+    count = ls.cancel_mends(lambda m: uri is None or m.uri == uri)
+    return {"cancelled": count}
 
 
 @server.command(MEND_COMMAND)
@@ -285,25 +267,45 @@ async def mend_command(ls: ProofmendServer, *args: Any) -> dict | None:
     if ls.model_error:
         ls.say(f"model {ls.config.model!r} cannot be used: {ls.model_error}", lsp.MessageType.Error)
         return None
-    doc = ls.workspace.get_text_document(uri)
-    text = doc.source
-    offset = server_offset(text, lsp.Position(line=line, character=character), ls)
-    at = position_of(text, offset)
-    path = Path(to_fs_path(uri) or "untitled.v")
-    key = (uri, offset)
-    if key in ls.mending:
-        ls.say("this proof is already being mended", lsp.MessageType.Info)
+    request_id = ls.protocol.msg_id
+    text = ls.workspace.get_text_document(uri).source
+    problem = why_unreadable(text)
+    if problem is not None:
+        ls.say(f"cannot read this file ({problem} at line {position_of(text, problem.offset)[0] + 1})",
+               lsp.MessageType.Warning)
         return None
-    ls.mending.add(key)
-    token = await _progress_begin(ls, f"Mending the proof at line {at[0] + 1}")
+    offset = server_offset(text, lsp.Position(line=line, character=character), ls)
+    doc = parse_or_none(text)
+    found = proof_at(doc, offset) if doc is not None else None
+    if found is None:
+        ls.say("no proof at this position", lsp.MessageType.Warning)
+        return None
+    label = theorem_label(doc, found[1])
+    if any(m.uri == uri and m.label == label for m in ls.mends):
+        ls.say(f"{label} is already being mended", lsp.MessageType.Info)
+        return None
+    at = position_of(text, offset)
+    job = MendJob(Path(to_fs_path(uri) or "untitled.v"), at[0], at[1], text, ls.config)
+    running = RunningMend(job, uri, label, request_id)
+    ls.mends.append(running)
     try:
-        result: MendResult | None = await ls.off_loop(mend_proof_at, path, at[0], at[1], text, ls.config, ls.model)
+        running.token = await _progress_begin(ls, f"Mending {label}")
+        await job.start()
+        result = await job.result()
+    except MendCancelled:
+        ls.say(f"mending {label} was cancelled")
+        return {"theorem": label, "status": "cancelled", "applied": False}
     except Exception as e:  # bad input, a missing prover, a model failure: one message, the server lives on
-        ls.say(f"could not mend: {e}", lsp.MessageType.Error)
+        ls.say(f"could not mend {label}: {e}", lsp.MessageType.Error)
         return None
     finally:
-        ls.mending.discard(key)
-        _progress_end(ls, token)
+        ls.mends.remove(running)
+        _progress_end(ls, running.token)
+    return await _deliver(ls, uri, text, result)
+
+
+async def _deliver(ls: ProofmendServer, uri: str, text: str, result: MendResult | None) -> dict | None:
+    """Send the mended body to the client (re-anchored on the buffer as it is now) and answer the command."""
     if result is None:
         ls.say("no proof at this position", lsp.MessageType.Warning)
         return None
@@ -314,17 +316,26 @@ async def mend_command(ls: ProofmendServer, *args: Any) -> dict | None:
         return answer
     edit = _edit_for_current_buffer(ls, uri, text, result)
     if edit is None:
-        ls.say(f"{result.theorem} changed while it was being mended; nothing applied", lsp.MessageType.Warning)
+        ls.say(f"{result.theorem} changed while it was being mended; the mended proof was not applied",
+               lsp.MessageType.Warning)
+        answer["status"] = "dropped"
         return answer
     reply = await ls.workspace_apply_edit_async(
         lsp.ApplyWorkspaceEditParams(edit=edit, label=f"Mend proof: {result.theorem}"))
     answer["applied"] = bool(reply and reply.applied)
+    if not answer["applied"]:
+        ls.say(f"the editor did not apply the mended proof of {result.theorem}"
+               f"{': ' + reply.failure_reason if reply and reply.failure_reason else ''}", lsp.MessageType.Warning)
     return answer
 
 
 def _edit_for_current_buffer(ls: ProofmendServer, uri: str, mended_text: str,
                              result: MendResult) -> lsp.WorkspaceEdit | None:
-    """The edit against the buffer as it is now: the body is found again if text above it moved."""
+    """The edit against the buffer as it is now: the body is found again if text around it changed.
+
+    None (drop the edit) when the proof's statement or body changed, or the
+    buffer no longer holds exactly one such proof.
+    """
     doc = ls.workspace.get_text_document(uri)
     now = doc.source
     a = offset_of(mended_text, *result.replace_start)
@@ -357,7 +368,7 @@ async def _progress_begin(ls: ProofmendServer, message: str) -> str | None:
         await ls.work_done_progress.create_async(token)
     except Exception:  # the client refused a progress bar: work without one
         return None
-    ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title="proofmend", message=message))
+    ls.work_done_progress.begin(token, lsp.WorkDoneProgressBegin(title="proofmend", message=message, cancellable=True))
     return token
 
 
@@ -369,6 +380,7 @@ def _progress_end(ls: ProofmendServer, token: str | None) -> None:
 def serve() -> None:
     """Serve LSP on stdin/stdout until the client says exit."""
     logging.basicConfig(level=os.environ.get("PROOFMEND_LOG", "WARNING"))
+    signal.signal(signal.SIGTERM, lambda *_: (server.kill_mends(), os._exit(143)))
     server.start_io()
 
 
