@@ -77,7 +77,7 @@ def check(
 
     Exit 0 when the file compiles and has no holes, 1 otherwise.
     """
-    from .provers.coq.batch import check_file
+    from .provers.coq.check import check_file
 
     if file.suffix != ".v":
         raise InputError(f"not a Coq file (expected .v): {file}")
@@ -115,7 +115,8 @@ def audit(
     """
     from .provers.coq.audit import AxiomPolicy, admitted_names
     from .provers.coq.audit import audit as run_audit
-    from .provers.coq.batch import Builder, read_source
+    from .provers.coq.batch import read_source
+    from .provers.coq.workspace import Workspace
     from .provers.coq.project import project_for
 
     for p in (candidate, against):
@@ -125,9 +126,13 @@ def audit(
     orig_text = read_source(against)
     project = project_for(against)
     limits = Limits(timeout_s=timeout, memory_mb=memory_mb)
-    Builder(project, limits).ensure_dependencies(against)
     policy = AxiomPolicy(frozenset(allow_axiom) if allow_axiom else None, admitted_names(project))
-    verdict = run_audit(cand_text, orig_text, project, against.name, limits, policy)
+    # Dependencies from the user's build where up to date, the rest compiled privately: nothing written here.
+    with Workspace(project, against.resolve() if project.project_file is None else None, limits) as ws:
+        failure = ws.ensure_dependencies(ws.path(against))
+        if failure is not None:
+            raise InputError(f"the dependency {ws.user_path(failure.file)} does not compile: {failure.message}")
+        verdict = run_audit(cand_text, orig_text, ws.project, against.name, limits, policy)
     if as_json:
         typer.echo(json.dumps(verdict.to_json(), indent=2))
     else:
@@ -172,6 +177,9 @@ class RichProgress:
         mark = {"fixed": "[green]fixed[/]", "unsolved": "[red]unsolved[/]", "skipped": "[yellow]skipped[/]"}[result.status]
         if self.enabled:
             self.bar.console.print(f"{mark} {result.file}:{result.line} {result.theorem} ({result.elapsed_s:.1f} s)")
+
+    def file_built(self, done: int, total: int, file: str) -> None:
+        self.bar.update(self.task, description=f"building dependencies {done}/{total}: {os.path.basename(file)}")
 
 
 def make_agent_model(model: str, api_base: str | None, temperature: float, max_tokens: int):
@@ -240,8 +248,7 @@ def repair_command(
         typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
     else:
         _print_repair(report, write, written)
-    holes = report.holes
-    raise typer.Exit(0 if all(h.status == "fixed" for h in holes) else 1)
+    raise typer.Exit(0 if report.complete else 1)
 
 
 def _print_repair(report, write: bool, written: list) -> None:
@@ -259,8 +266,11 @@ def _print_repair(report, write: bool, written: list) -> None:
                                             fromfile=f"a/{name}", tofile=f"b/{name}")
                 typer.echo("".join(diff), nl=False)
     holes = report.holes
+    for f in report.errors:
+        typer.echo(f"proofmend: cannot load {f.error}", err=True)
     if not holes:
-        typer.echo("no failing proofs and no holes found")
+        if not report.errors:
+            typer.echo("no failing proofs and no holes found")
         return
     table = Table(title="proofmend repair")
     for col in ("file", "line", "theorem", "status", "attempts", "seconds", "note"):

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import json
 
-from proofmend.provers.coq.batch import ByteColumns, check_file, parse_diagnostics
+from proofmend.provers.coq.batch import ByteColumns, parse_diagnostics
+from proofmend.provers.coq.check import check_file
 
 from .conftest import needs_coq, run_cli
 

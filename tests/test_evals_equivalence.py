@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from proofmend.evals.cli import app
 from proofmend.evals.equivalence import parse_binders
 from proofmend.evals.schema import load_corpus
-from proofmend.provers.coq.batch import check_file
+from proofmend.provers.coq.check import check_file
 
 from .conftest import needs_coq
 

@@ -139,14 +139,12 @@ def test_project_flags_reach_the_session(write):
     write("p/_CoqProject", "-Q lib Lib\n")
     write("p/lib/Defs.v", "Definition three := 3.\n")
     f = write("p/use.v", "From Lib Require Import Defs.\nLemma t : three = 3.\nProof.\n")
-    from proofmend.provers.coq.batch import Builder
-
-    proj = project_for(f)
-    Builder(proj).ensure_dependencies(f)
-    assert (f.parent / "lib" / "Defs.vo").exists() is False  # not in the project's file list
     import subprocess
 
-    subprocess.run(["coqc", "-Q", "lib", "Lib", "lib/Defs.v"], cwd=f.parent, check=True)
+    proj = project_for(f)
+    with pytest.raises(PrefixError):  # not built: Lib.Defs cannot be found
+        ProofSession(proj, f.read_text())
+    subprocess.run(["coqc", "-Q", "lib", "Lib", "lib/Defs.v"], cwd=f.parent, check=True)  # the user's build
     with ProofSession(proj, f.read_text()) as s:
         r = s.run("reflexivity.")
         assert isinstance(r, TacticOk) and r.finished

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -21,10 +20,10 @@ from typing import Protocol
 from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
 from ..provers.coq.batch import parse_source, read_source, run_coqc
 from ..provers.coq.locator import CoqDocument, ProofItem, Terminator, parse_document
-from ..provers.coq.project import (
-    CoqProject, dependencies, dependencies_of, dependency_order, parse_project_file, project_for,
-)
+from ..provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
 from ..provers.coq.scan import scan_proofs
+from ..provers.coq.workspace import Workspace, compose_bodies
+from ..provers.coq.loaderrors import first_line, load_hint
 from ..provers.coq.sentences import code_tokens
 from ..provers.errors import InputError
 from ..provers.limits import Limits
@@ -39,6 +38,7 @@ class Progress(Protocol):
     def file_started(self, file: str, holes: int) -> None: ...
     def hole_started(self, file: str, theorem: str) -> None: ...
     def hole_done(self, result: HoleResult) -> None: ...
+    def file_built(self, done: int, total: int, file: str) -> None: ...
 
 
 class NoProgress:
@@ -49,6 +49,9 @@ class NoProgress:
         pass
 
     def hole_done(self, result: HoleResult) -> None:
+        pass
+
+    def file_built(self, done: int, total: int, file: str) -> None:
         pass
 
 
@@ -66,59 +69,7 @@ class FileReport:
         return self.new_text != self.original_text
 
 
-IGNORED = shutil.ignore_patterns("*.vo", "*.vok", "*.vos", "*.glob", ".*.aux", ".git", "__pycache__",
-                                 ".venv", "*.cm*", "*.o", "node_modules", ".lia.cache", ".nia.cache")
-
-
-class Workspace:
-    """A private copy of the project's tree where all compiling happens."""
-
-    def __init__(self, project: CoqProject, single_file: Path | None = None):
-        self.user_project = project
-        self.tmp = Path(tempfile.mkdtemp(prefix="proofmend-ws-"))
-        self.root = self.tmp / "project"
-        if project.project_file is not None:
-            shutil.copytree(project.root, self.root, ignore=IGNORED, symlinks=True)
-            self.project = _relocate(project, self.root)
-        else:
-            self.root.mkdir()
-            assert single_file is not None
-            shutil.copy2(single_file, self.root / single_file.name)
-            self.project = CoqProject(self.root, (), project.args, (self.root / single_file.name,), None)
-
-    def path(self, user_file: Path) -> Path:
-        return self.root / user_file.resolve().relative_to(self.user_project.root)
-
-    def close(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-
-def _relocate(project: CoqProject, new_root: Path) -> CoqProject:
-    assert project.project_file is not None
-    moved = parse_project_file(new_root / project.project_file.relative_to(project.root))
-    files = tuple(new_root / f.relative_to(project.root) for f in project.files if _inside(f, project.root))
-    return CoqProject(moved.root, moved.loadpaths, moved.args, files, moved.project_file)
-
-
-def _inside(p: Path, root: Path) -> bool:
-    try:
-        p.resolve().relative_to(root.resolve())
-        return True
-    except ValueError:
-        return False
-
-
-def compose(doc: CoqDocument, bodies: dict[int, str]) -> str:
-    """``doc.text`` with the bodies (statement end → terminator end) of some proofs replaced."""
-    out = []
-    pos = 0
-    for i, p in enumerate(doc.proofs):
-        if i in bodies:
-            out.append(doc.text[pos : p.body_start])
-            out.append(bodies[i])
-            pos = p.body_end
-    out.append(doc.text[pos:])
-    return "".join(out)
+compose = compose_bodies
 
 
 ADMITTED_BODY = "\nAdmitted."
@@ -154,29 +105,6 @@ class Mender:
         self.progress = progress or NoProgress()
         self.theorem = theorem
         self.limits = Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb)
-        self._build_lock = threading.Lock()
-        self._built: set[Path] = set()
-
-    # ------------------------------------------------------------ building
-    def build(self, ws_file: Path) -> None:
-        """Compile ``ws_file`` in the workspace, admitting proofs that fail, so dependents can load it."""
-        with self._build_lock:
-            if ws_file in self._built:
-                return
-            text = read_source(ws_file)
-            rc, _, _ = run_coqc(self.ws.project, ws_file, self.limits)
-            if rc != 0:
-                doc = parse_source(ws_file, text)
-                scan = scan_proofs(self.ws.project, doc, self.limits)
-                patched = compose(doc, {i: ADMITTED_BODY for i in scan.failing})
-                ws_file.write_text(patched, encoding="utf-8")
-                run_coqc(self.ws.project, ws_file, self.limits)
-                ws_file.write_text(text, encoding="utf-8")
-            self._built.add(ws_file)
-
-    def build_dependencies(self, ws_file: Path) -> None:
-        for f in dependencies_of(self.ws.project, ws_file)[0]:
-            self.build(f)
 
     # ------------------------------------------------------------ one file
     def mend_file(self, user_file: Path) -> FileReport:
@@ -185,11 +113,20 @@ class Mender:
         doc = parse_source(user_file, text)
         display = os.path.relpath(user_file, Path.cwd()) if _inside(user_file, Path.cwd()) else str(user_file)
         report = FileReport(user_file, text, text)
-        self.build_dependencies(ws_file)
+        failure = self.ws.ensure_dependencies(ws_file)
+        if failure is not None:
+            dep = os.path.relpath(self.ws.user_path(failure.file))
+            report.error = (f"{display}: the dependency {dep} does not compile"
+                            f"{f' (line {failure.line})' if failure.line else ''}: {failure.message}")
+            self.progress.file_started(display, 0)
+            return report
         scan = scan_proofs(self.ws.project, doc, self.limits)
         targets = [i for i, p in enumerate(doc.proofs) if p.is_hole or i in scan.failing]
         if self.theorem:
             targets = [i for i in targets if self.theorem in (doc.proofs[i].name, doc.proofs[i].qualname)]
+        if scan.outside_error is not None:
+            report.error = f"{display}:{scan.outside_line}: {first_line(scan.outside_error)}" + load_hint(
+                scan.outside_error, self.ws.project)
         self.progress.file_started(display, len(targets))
         policy = AxiomPolicy(
             frozenset(self.config.allowed_axioms) if self.config.allowed_axioms is not None else None,
@@ -237,9 +174,9 @@ class Mender:
         report.new_text = compose(doc, fixes)
         # The mended text replaces the workspace copy; it is recompiled (failing
         # proofs admitted) when a dependent needs it, before that dependent.
-        ws_file.write_text(report.new_text, encoding="utf-8")
-        with self._build_lock:
-            self._built.discard(ws_file)
+        if fixes:
+            ws_file.write_text(report.new_text, encoding="utf-8")
+            self.ws.invalidate(ws_file)
         return report
 
 
@@ -256,10 +193,22 @@ class RunReport:
     def holes(self) -> list[HoleResult]:
         return [h for f in self.files for h in f.holes]
 
+    @property
+    def errors(self) -> list[FileReport]:
+        """Files that could not be loaded (entirely, or beyond some line)."""
+        return [f for f in self.files if f.error]
+
+    @property
+    def complete(self) -> bool:
+        """Every hole fixed and every file loaded: nothing left undone."""
+        return not self.errors and all(h.status == "fixed" for h in self.holes)
+
     def to_json(self) -> dict:
         holes = [h.to_json() for h in self.holes]
-        return {"holes": holes, "summary": {"total": len(holes), "fixed": sum(h["status"] == "fixed" for h in holes),
-                                            "seconds": round(self.seconds, 3)}}
+        errors = [{"file": str(f.path), "error": f.error} for f in self.errors]
+        return {"holes": holes, "errors": errors,
+                "summary": {"total": len(holes), "fixed": sum(h["status"] == "fixed" for h in holes),
+                            "errors": len(errors), "seconds": round(self.seconds, 3)}}
 
 
 def resolve_targets(path: Path, theorem: str | None = None) -> tuple[CoqProject, list[Path]]:
@@ -281,7 +230,10 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
     t0 = time.monotonic()
     path = Path(path)
     project, files = resolve_targets(path, theorem)
-    ws = Workspace(project, path.resolve() if path.is_file() else None)
+    progress = progress or NoProgress()
+    ws = Workspace(project, path.resolve() if path.is_file() else None,
+                   Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb), jobs,
+                   on_build=getattr(progress, "file_built", None))
     try:
         mender = Mender(ws, config, model, trace, progress, theorem)
         if jobs <= 1 or len(files) <= 1:

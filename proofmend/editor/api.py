@@ -20,9 +20,11 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..agent.config import AgentConfig
-from ..agent.repair import IGNORED, mend_path
+from ..agent.repair import mend_path
+from ..provers.coq.workspace import IGNORED
 from ..agent.trajectory import Trace
-from ..provers.coq.batch import CheckResult, check_file, holes_of, parse_source, read_source
+from ..provers.coq.batch import CheckResult, holes_of, parse_source, read_source
+from ..provers.coq.check import check_file
 from ..provers.coq.locator import CoqDocument, ProofItem
 from ..provers.coq.project import project_for
 from ..provers.limits import Limits

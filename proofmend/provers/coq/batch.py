@@ -14,7 +14,7 @@ from pathlib import Path
 from ..errors import InputError, ProverNotInstalledError
 from ..limits import Limits
 from .locator import CoqDocument, parse_document
-from .project import CoqProject, dependencies_of, project_for
+from .project import CoqProject
 from .sentences import SplitError
 
 _HEADER = re.compile(r'^File "(?P<file>[^"]*)", line (?P<line>\d+), characters (?P<a>\d+)-(?P<b>\d+):\s*$')
@@ -215,61 +215,3 @@ def parse_source(path: Path, text: str) -> CoqDocument:
     except SplitError as e:
         line = text.count("\n", 0, e.offset) + 1
         raise InputError(f"{path}:{line}: cannot parse: {e}") from None
-
-
-@dataclass
-class Builder:
-    """Builds a project's files in place (like ``make``) so dependents can load them."""
-
-    project: CoqProject
-    limits: Limits = field(default_factory=Limits)
-
-    def _stale(self, f: Path) -> bool:
-        vo = f.with_suffix(".vo")
-        return not vo.exists() or vo.stat().st_mtime < f.stat().st_mtime
-
-    def ensure_dependencies(self, target: Path) -> list[Diagnostic]:
-        """Compile (in place) every project file that ``target`` needs and that is stale."""
-        needed, deps = dependencies_of(self.project, target)
-        rebuilt: set[Path] = set()
-        problems: list[Diagnostic] = []
-        for f in needed:
-            if self._stale(f) or any(g in rebuilt for g in deps.get(f, [])):
-                rc, out, _ = run_coqc(self.project, f, self.limits)
-                rebuilt.add(f)
-                if rc != 0:
-                    problems.append(
-                        Diagnostic("error", f"dependency {f.name} does not compile", 0, 0, 0, 0, str(f))
-                    )
-        return problems
-
-
-def check_file(path: Path, limits: Limits = Limits(), project: CoqProject | None = None) -> CheckResult:
-    """Batch-check ``path`` with the project's flags; never writes next to the source.
-
-    Dependencies inside the project are built in place first (as ``make`` would),
-    the file itself is compiled into a temporary directory.
-    """
-    path = Path(path)
-    text = read_source(path)
-    project = project or project_for(path)
-    doc = parse_source(path, text)
-    dep_problems = Builder(project, limits).ensure_dependencies(path)
-    with tempfile.TemporaryDirectory(prefix="proofmend-check-") as tmp:
-        out_vo = Path(tmp) / (path.stem + ".vo")
-        rc, out, secs = run_coqc(project, path.resolve(), limits, output=out_vo)
-    diags = parse_diagnostics(out, text, str(path.resolve()))
-    if rc is None:
-        diags.append(Diagnostic("error", f"coqc timed out after {limits.timeout_s:g} s", 0, 0, 0, 0))
-    elif rc != 0 and not any(d.severity == "error" for d in diags):
-        tail = out.strip().splitlines()[-1:] or [f"coqc exited with code {rc}"]
-        diags.append(Diagnostic("error", tail[0], 0, 0, 0, 0))
-    diags = dep_problems + diags
-    return CheckResult(
-        compiled=rc == 0 and not dep_problems,
-        diagnostics=tuple(diags),
-        holes=tuple(holes_of(doc)),
-        stdout=out,
-        seconds=secs,
-        timed_out=rc is None,
-    )

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..errors import InputError
+from .dune import BUILD_DIR, DUNE_PROJECT, SKIPPED_DIRS, find_dune_root, theories_in
 from .sentences import SplitError, split_sentences, strip_comments
 
 PROJECT_FILE = "_CoqProject"
@@ -27,8 +28,10 @@ class CoqProject:
     root: Path  # directory coqc runs in
     loadpaths: tuple[LoadPath, ...] = ()
     args: tuple[str, ...] = ()  # from -arg
-    files: tuple[Path, ...] = ()  # absolute, as listed
-    project_file: Path | None = None
+    files: tuple[Path, ...] = ()  # absolute: as listed, or the .v files under the load paths
+    project_file: Path | None = None  # _CoqProject or dune-project
+    kind: str = "file"  # "files" (_CoqProject listing files), "flags" (_CoqProject without files), "dune", "file"
+    build_dir: Path | None = None  # where the user's build puts compiled files (dune: _build/default), if not beside the sources
 
     def coq_flags(self) -> list[str]:
         flags: list[str] = []
@@ -58,7 +61,54 @@ class CoqProject:
         return best[1] if best else None
 
     def with_extra_flags(self, extra: list[str]) -> "CoqProject":
-        return CoqProject(self.root, self.loadpaths, self.args + tuple(extra), self.files, self.project_file)
+        return replace(self, args=self.args + tuple(extra))
+
+    def compiled(self, file: Path) -> list[Path]:
+        """Where the user's build may keep the compiled ``file``: beside it, and in dune's build folder."""
+        file = file.resolve()
+        places = [file.with_suffix(".vo")]
+        if self.build_dir is not None and _inside(file, self.root):
+            places.append(self.build_dir / file.relative_to(self.root).with_suffix(".vo"))
+        return places
+
+    def relocated(self, new_root: Path) -> "CoqProject":
+        """The same project with every path inside ``root`` moved under ``new_root`` (its build beside the sources)."""
+        new_root = new_root.resolve()
+
+        def move(p: Path) -> Path:
+            return new_root / p.relative_to(self.root) if _inside(p, self.root) else p
+
+        return CoqProject(
+            new_root,
+            tuple(LoadPath(lp.flag, move(lp.directory), lp.logical) for lp in self.loadpaths),
+            self.args,
+            tuple(move(f) for f in self.files),
+            move(self.project_file) if self.project_file else None,
+            self.kind,
+            None,
+        )
+
+
+def _inside(p: Path, root: Path) -> bool:
+    try:
+        p.resolve().relative_to(root.resolve())
+        return True
+    except ValueError:
+        return False
+
+
+def files_under(loadpaths: tuple[LoadPath, ...] | list[LoadPath]) -> tuple[Path, ...]:
+    """The ``.v`` files under the -R/-Q folders (build and hidden folders skipped), each once."""
+    seen: dict[Path, None] = {}
+    for lp in loadpaths:
+        if lp.flag == "-I" or not lp.directory.is_dir():
+            continue
+        for f in sorted(lp.directory.rglob("*.v")):
+            rel = f.relative_to(lp.directory).parts[:-1]
+            if any(part in SKIPPED_DIRS or part.startswith(".") for part in rel):
+                continue
+            seen.setdefault(f.resolve(), None)
+    return tuple(seen)
 
 
 def _tokens(text: str) -> list[str]:
@@ -107,7 +157,31 @@ def parse_project_file(path: Path) -> CoqProject:
             i += 2 if t in ("-generate-meta-for-package", "-docroot", "-o", "-native-compiler") else 1
         else:
             i += 1  # MAKEFILE variables and the like
-    return CoqProject(root, tuple(loadpaths), tuple(args), tuple(files), path)
+    if files:
+        return CoqProject(root, tuple(loadpaths), tuple(args), tuple(files), path, "files", _dune_build_dir(root))
+    found = files_under(loadpaths) if any(lp.flag != "-I" for lp in loadpaths) else tuple(
+        f.resolve() for f in sorted(root.glob("*.v")))
+    return CoqProject(root, tuple(loadpaths), tuple(args), found, path, "flags", _dune_build_dir(root))
+
+
+def _dune_build_dir(root: Path) -> Path | None:
+    """The dune build folder of the dune project ``root`` lies in, if that is where the files are compiled."""
+    droot = find_dune_root(root)
+    return droot / BUILD_DIR / root.relative_to(droot) if droot is not None and (droot / BUILD_DIR).is_dir() else None
+
+
+def read_dune_project(root: Path) -> CoqProject:
+    """A dune project: every ``coq.theory`` under ``root`` bound to its name, as ``dune build`` would."""
+    root = root.resolve()
+    theories = theories_in(root)
+    if not theories:
+        raise InputError(f"{root / DUNE_PROJECT}: no coq.theory stanza in any dune file under {root}")
+    loadpaths = tuple(LoadPath("-R", t.directory, t.name) for t in theories)
+    args: list[str] = []
+    for t in theories:
+        args += [a for a in t.flags if a not in args or not a.startswith("-w")]
+    return CoqProject(root, loadpaths, tuple(args), files_under(loadpaths), root / DUNE_PROJECT, "dune",
+                      root / BUILD_DIR)
 
 
 def find_project_file(start: Path) -> Path | None:
@@ -121,25 +195,33 @@ def find_project_file(start: Path) -> Path | None:
 
 
 def project_for(path: Path) -> CoqProject:
-    """The project governing ``path`` (a ``.v`` file or a project directory)."""
+    """The project governing ``path`` (a ``.v`` file or a project directory).
+
+    A ``_CoqProject`` (with or without a file list) is looked for in the
+    folder and then its parents, as Coq's editors do; failing that, a dune
+    project (``dune-project`` with ``coq.theory`` stanzas).  A lone file with
+    neither is a project of its own.
+    """
     path = Path(path)
     if not path.exists():
         raise InputError(f"no such file or directory: {path}")
     if path.is_dir():
-        pf = path / PROJECT_FILE
-        if not pf.is_file():
-            raise InputError(f"{path} is a directory without a {PROJECT_FILE}")
-        proj = parse_project_file(pf)
-        if not proj.files:
-            files = sorted(p.resolve() for p in path.rglob("*.v"))
-            proj = CoqProject(proj.root, proj.loadpaths, proj.args, tuple(files), proj.project_file)
-        return proj
+        if (path / PROJECT_FILE).is_file():
+            return parse_project_file(path / PROJECT_FILE)
+        if (path / DUNE_PROJECT).is_file():
+            return read_dune_project(path)
+        raise InputError(f"{path} is a directory without a {PROJECT_FILE} or a {DUNE_PROJECT}")
     if path.suffix != ".v":
         raise InputError(f"not a Coq file (expected .v): {path}")
     pf = find_project_file(path.parent)
-    if pf is None:
-        return CoqProject(path.resolve().parent, (), (), (path.resolve(),), None)
-    return parse_project_file(pf)
+    droot = find_dune_root(path.parent)
+    if pf is not None and (droot is None or _inside(pf.parent, droot)):
+        return parse_project_file(pf)
+    if droot is not None and theories_in(droot):
+        return read_dune_project(droot)
+    if pf is not None:
+        return parse_project_file(pf)
+    return CoqProject(path.resolve().parent, (), (), (path.resolve(),), None)
 
 
 _REQUIRE = re.compile(
@@ -169,9 +251,18 @@ def required_modules(text: str) -> list[tuple[str | None, str]]:
 
 
 def dependencies(project: CoqProject, files: list[Path] | None = None) -> dict[Path, list[Path]]:
-    """For each project file, the project files it requires."""
+    """For each project file, the project files it requires.
+
+    A ``Require`` names a module by a dotted suffix of its logical name (or,
+    after ``From P``, a suffix under ``P``); a full name that matches wins.
+    """
     files = list(files or project.files)
     names = {f: project.logical_name(f) or f.stem for f in files}
+    by_suffix: dict[str, list[Path]] = {}
+    for f, name in names.items():
+        parts = name.split(".")
+        for k in range(len(parts)):
+            by_suffix.setdefault(".".join(parts[k:]), []).append(f)
     deps: dict[Path, list[Path]] = {}
     for f in files:
         try:
@@ -182,14 +273,13 @@ def dependencies(project: CoqProject, files: list[Path] | None = None) -> dict[P
         found: list[Path] = []
         for prefix, mod in required_modules(text):
             want = f"{prefix}.{mod}" if prefix else mod
-            for g, name in names.items():
-                if g == f:
-                    continue
-                if name == want or name.endswith("." + want) or (
-                    prefix and name.startswith(prefix + ".") and name.endswith("." + mod)
-                ):
-                    if g not in found:
-                        found.append(g)
+            cands = by_suffix.get(want, [])
+            if prefix and not cands:
+                cands = [g for g in by_suffix.get(mod, []) if names[g].startswith(prefix + ".")]
+            exact = [g for g in cands if names[g] == want]
+            for g in exact or cands:
+                if g != f and g not in found:
+                    found.append(g)
         deps[f] = found
     return deps
 

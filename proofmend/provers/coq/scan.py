@@ -100,7 +100,11 @@ def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits()
             skip_until = p.terminator.end
         st = proc.call(adapter.status(True), timeout)
         if not st.ok:
-            return ScanResult(failing, st.value.message, 0, None, time.monotonic() - t0)  # type: ignore[union-attr]
+            f = st.value  # type: ignore[assignment]
+            later = sorted(x for x in state_start if x > f.state_id)
+            bad = state_start[later[0]] if later else None
+            line = doc.line_of(bad) if bad is not None else 0
+            return ScanResult(failing, f.message, line, bad, time.monotonic() - t0)
         return ScanResult(failing, None, 0, None, time.monotonic() - t0)
     finally:
         proc.close()

@@ -1,0 +1,253 @@
+"""A private copy of a project where all compiling happens, on top of the user's own build.
+
+The sources are copied (the user's tree is never written: not a ``.vo``, not
+an ``.aux``).  Compiled files the user already has are used where they are,
+through links, when they are up to date: present (beside the source, or in
+dune's ``_build/default``), newer than their source, and newer than the
+compiled files of everything they require, which must be up to date in turn.
+Only missing or stale files are compiled, in the workspace, in dependency
+order, ``jobs`` at a time.  A file whose proofs fail is compiled with those
+proofs admitted, so that its dependents can still be loaded.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..limits import Limits
+from .batch import run_coqc
+from .locator import parse_document
+from .project import CoqProject, _inside, dependencies
+from .scan import scan_proofs
+from .sentences import SplitError
+
+IGNORED = shutil.ignore_patterns("*.vo", "*.vok", "*.vos", "*.glob", ".*.aux", ".git", "__pycache__", "_build",
+                                 "_opam", ".venv", "*.cm*", "*.o", "node_modules", ".lia.cache", ".nia.cache")
+COMPILED_SUFFIXES = (".vo", ".vos", ".vok", ".glob")
+ADMITTED_BODY = "\nAdmitted."
+
+BuildProgress = Callable[[int, int, str], None]  # (files done, files to build, file just built)
+
+
+@dataclass(frozen=True)
+class BuildFailure:
+    """A file that could not be compiled, even with its failing proofs admitted."""
+
+    file: Path  # in the workspace
+    line: int
+    message: str
+
+
+class Workspace:
+    """The user's project, copied; compiled files linked from the user's build where up to date."""
+
+    def __init__(self, project: CoqProject, single_file: Path | None = None, limits: Limits = Limits(),
+                 jobs: int = 1, on_build: BuildProgress | None = None):
+        self.user_project = project
+        self.limits = limits
+        self.jobs = max(1, jobs)
+        self.on_build = on_build
+        self.tmp = Path(tempfile.mkdtemp(prefix="proofmend-ws-"))
+        self.root = self.tmp / "project"
+        if project.project_file is not None:
+            shutil.copytree(project.root, self.root, ignore=IGNORED, symlinks=True)
+            self.project = project.relocated(self.root)
+        else:
+            assert single_file is not None
+            self.root.mkdir()
+            shutil.copy2(single_file, self.root / single_file.name)
+            self.project = CoqProject(self.root, (), project.args, (self.root / single_file.name,), None)
+        self._lock = threading.Lock()
+        self._deps = dependencies(self.project)
+        self._built: set[Path] = set()
+        self._file_locks: dict[Path, threading.Lock] = {}
+        self.linked = 0
+        self.compiled = 0
+        self._link_user_build()
+
+    # ------------------------------------------------------------ paths
+    def path(self, user_file: Path) -> Path:
+        return self.root / user_file.resolve().relative_to(self.user_project.root)
+
+    def user_path(self, ws_file: Path) -> Path:
+        return self.user_project.root / ws_file.relative_to(self.root)
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Workspace":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------ the user's build
+    def _link_user_build(self) -> None:
+        if self.user_project.project_file is None:
+            return
+        fresh: dict[Path, float | None] = {}  # ws file -> mtime of its up-to-date user .vo (None: stale)
+
+        def up_to_date(f: Path, seen: frozenset = frozenset()) -> float | None:
+            if f in fresh:
+                return fresh[f]
+            fresh[f] = None  # a cycle is stale
+            user_src = self.user_path(f)
+            best: tuple[float, Path] | None = None
+            for vo in self.user_project.compiled(user_src):
+                try:
+                    m = vo.stat().st_mtime
+                except OSError:
+                    continue
+                if best is None or m > best[0]:
+                    best = (m, vo)
+            try:
+                src_m = user_src.stat().st_mtime
+            except OSError:
+                return None
+            if best is None or best[0] < src_m:
+                return None
+            for g in self._deps.get(f, []):
+                gm = up_to_date(g)
+                if gm is None or gm > best[0]:
+                    return None
+            fresh[f] = best[0]
+            self._link(f, best[1])
+            return best[0]
+
+        for f in self.project.files:
+            if _inside(f, self.root):
+                up_to_date(f)
+
+    def _link(self, ws_file: Path, vo: Path) -> None:
+        target = ws_file.with_suffix(".vo")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(vo)
+        glob = vo.with_suffix(".glob")
+        if glob.exists():
+            ws_file.with_suffix(".glob").symlink_to(glob)
+        self._built.add(ws_file)
+        self.linked += 1
+
+    def _clear_compiled(self, ws_file: Path) -> None:
+        """Drop the compiled files of ``ws_file`` (links to the user's build among them: never written through)."""
+        for suffix in COMPILED_SUFFIXES:
+            p = ws_file.with_suffix(suffix)
+            if p.is_symlink() or p.exists():
+                p.unlink()
+
+    # ------------------------------------------------------------ building
+    def needed(self, ws_file: Path) -> list[Path]:
+        """The project files ``ws_file`` requires, transitively, in build order."""
+        order: list[Path] = []
+        seen: set[Path] = set()
+
+        def visit(f: Path) -> None:
+            for g in self._deps.get(f, []):
+                if g not in seen:
+                    seen.add(g)
+                    visit(g)
+                    order.append(g)
+
+        visit(ws_file)
+        return order
+
+    def ensure_dependencies(self, ws_file: Path) -> BuildFailure | None:
+        """Compile what ``ws_file`` requires and is not built yet; the first failure, if any."""
+        todo = [f for f in self.needed(ws_file) if f not in self._built]
+        if not todo:
+            return None
+        done = 0
+        failure: BuildFailure | None = None
+        pending = list(todo)
+        with ThreadPoolExecutor(max_workers=self.jobs) as pool:
+            while pending and failure is None:
+                ready = [f for f in pending if all(g in self._built or g not in todo for g in self._deps.get(f, []))]
+                if not ready:
+                    return BuildFailure(pending[0], 0, "dependency cycle between project files")
+                for f, fail in zip(ready, pool.map(self.build, ready)):
+                    done += 1
+                    if self.on_build:
+                        self.on_build(done, len(todo), str(self.user_path(f)))
+                    failure = failure or fail
+                pending = [f for f in pending if f not in ready]
+        return failure
+
+    def build(self, ws_file: Path) -> BuildFailure | None:
+        """Compile ``ws_file`` in the workspace, admitting proofs that fail, so dependents can load it."""
+        with self._lock:
+            file_lock = self._file_locks.setdefault(ws_file, threading.Lock())
+        with file_lock:
+            with self._lock:
+                if ws_file in self._built:
+                    return None
+            return self._build(ws_file)
+
+    def _build(self, ws_file: Path) -> BuildFailure | None:
+        self._clear_compiled(ws_file)
+        rc, out, _ = run_coqc(self.project, ws_file, self.limits, output=ws_file.with_suffix(".vo"))
+        if rc != 0:
+            text = ws_file.read_bytes().decode("utf-8", "replace")
+            failure = self._build_admitted(ws_file, text)
+            if failure is not None:
+                return failure
+        with self._lock:
+            self._built.add(ws_file)
+            self.compiled += 1
+        return None
+
+    def _build_admitted(self, ws_file: Path, text: str) -> BuildFailure | None:
+        from .batch import parse_diagnostics
+
+        try:
+            doc = parse_document(text)
+        except SplitError as e:
+            return BuildFailure(ws_file, text.count("\n", 0, e.offset) + 1, f"cannot parse: {e}")
+        scan = scan_proofs(self.project, doc, self.limits, timeout=self.limits.timeout_s)
+        if scan.outside_error is not None:
+            return BuildFailure(ws_file, scan.outside_line, scan.outside_error)
+        patched = compose_bodies(doc, {i: ADMITTED_BODY for i in scan.failing})
+        ws_file.write_text(patched, encoding="utf-8")
+        try:
+            rc, out, _ = run_coqc(self.project, ws_file, self.limits, output=ws_file.with_suffix(".vo"))
+        finally:
+            ws_file.write_text(text, encoding="utf-8")
+        if rc != 0:
+            diags = [d for d in parse_diagnostics(out, patched, str(ws_file)) if d.severity == "error"]
+            msg = diags[0].message if diags else (out.strip().splitlines() or ["coqc failed"])[-1]
+            return BuildFailure(ws_file, diags[0].line if diags else 0, msg if rc is not None else "coqc timed out")
+        return None
+
+    def invalidate(self, ws_file: Path) -> None:
+        """``ws_file`` changed: it and everything that requires it must be compiled again before use."""
+        with self._lock:
+            stale = {ws_file}
+            grew = True
+            while grew:
+                grew = False
+                for f, ds in self._deps.items():
+                    if f not in stale and any(d in stale for d in ds):
+                        stale.add(f)
+                        grew = True
+            for f in stale:
+                if f in self._built:
+                    self._built.discard(f)
+                    self._clear_compiled(f)
+
+
+def compose_bodies(doc, bodies: dict[int, str]) -> str:
+    """``doc.text`` with the bodies (statement end → terminator end) of some proofs replaced."""
+    out = []
+    pos = 0
+    for i, p in enumerate(doc.proofs):
+        if i in bodies:
+            out.append(doc.text[pos : p.body_start])
+            out.append(bodies[i])
+            pos = p.body_end
+    out.append(doc.text[pos:])
+    return "".join(out)
