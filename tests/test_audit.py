@@ -205,7 +205,7 @@ def test_reals_proof_rests_only_on_inherited_axioms(project):
     for policy in (AxiomPolicy(), AxiomPolicy(allowed=frozenset())):
         v = audit(cand, REALS, project, "R.v", policy=policy)
         assert v.accepted, v.findings
-        assert "ClassicalDedekindReals.sig_forall_dec" in v.assumptions["exp_above_line"]
+        assert "Coq.Reals.ClassicalDedekindReals.sig_forall_dec" in v.assumptions["exp_above_line"]
     # with no library axiom inherited, the same proof is not closed
     v = audit(cand, REALS, project, "R.v", policy=AxiomPolicy(allowed=frozenset(), library=frozenset()))
     assert not v.accepted and set(v.reasons) == {"axiom_not_allowed"}

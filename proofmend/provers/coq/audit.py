@@ -1,66 +1,69 @@
 """The acceptance audit: when a changed Coq file counts as honestly proven.
 
-Rules (each failure has its own reason code):
+A candidate (the whole new text of a file) is accepted only if all hold, each
+failure with its own reason code (:class:`Reason`):
 
-1. the statements and everything outside proof bodies are byte-identical;
-2. changed bodies are tactic sentences only (no vernacular, no ``admit``,
-   ``give_up``, ``Admitted``, ``Abort``) and end in ``Qed.`` (``Defined.``
-   only where the original used it);
-3. a fresh batch compile of the whole file succeeds (time and memory limits);
-4. ``Print Assumptions`` of each changed theorem shows no admitted lemma of
-   the project and no axiom outside the allowed set, and no unsafe flag.
+1. Only the target proofs' bodies differ from the original: every statement,
+   every other proof and everything outside proof bodies is byte-identical.
+   A *target* is a proof that is a hole in the original (``Admitted``,
+   ``admit``, ``give_up``) or that fails there; changing the body of a proof
+   that was complete (a ``Defined`` one that later statements compute with,
+   say) is refused (``not_a_target``).  A candidate that changes nothing is
+   not a proof (``incomplete``).
+2. A changed body is tactic sentences only (no vernacular command, no
+   ``admit``, ``give_up``, ``Admitted``, ``Abort``) and ends in ``Qed.``
+   (``Defined.`` only where the original used it).  1 and 2 are read from the
+   text and run first: nothing that fails them is ever compiled.
+3. A fresh batch compile of the whole candidate succeeds (time and memory
+   limits).  So does the *reference*: the original with the target bodies
+   replaced by ``Admitted.``.
+4. Every constant the target bodies define — Coq's own list, not names read
+   from the text: the constants that are admitted (``Search is:Conjecture``)
+   in the reference and proven in the candidate, named or not (instances,
+   obligations, ``Goal``s), and any constant only the candidate has
+   (``abstract``'s sub-proofs) — has a ``Print Assumptions`` with no admitted
+   constant (wherever it lives: this file, another file of the project, a
+   library), no ``assumed to be …``/``relies on …`` entry, ever, and no axiom
+   beyond the allowed ones: by default any constant declared as an ``Axiom``
+   or ``Parameter`` (a body cannot declare one, rule 2, so it was declared
+   before the target); with ``--allow-axiom``, exactly the named ones, as Coq
+   resolves them (fully qualified, never by suffix), plus the library axioms of
+   :class:`AxiomPolicy` by their full names.
+5. The global names and every later statement elaborate exactly as in the
+   original: the two compiled modules define the same constants (fully
+   qualified), with the same printed types, and every transparent constant
+   outside the targets prints the same body.  A constant only the candidate
+   defines must carry a name that named nothing before (``global_name_added``).
 
-No proof can bring a new axiom: rule 1 keeps every declaration where it was
-and rule 2 keeps declarations out of proof bodies, so whatever axiom a proof
-rests on was declared before it, by the file or a library it loads. The
-policy says which of those a proof may use (:class:`AxiomPolicy`).
-
-The static rules 1 and 2 run first: a file that would write files or load code
-when compiled is rejected without ever being run.
+With ``coqchk=True`` the compiled candidate is also re-checked by ``coqchk``,
+Coq's separate kernel checker; its failure, or an unsafe entry of its summary
+for a target constant, rejects.
 """
 
 from __future__ import annotations
 
-import re
 import tempfile
+from collections.abc import Collection
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from enum import Enum
 from pathlib import Path
 
+from ..errors import ProverError
 from ..limits import Limits
-from .batch import compile_text, parse_diagnostics
-from .locator import CoqDocument, ProofItem, Terminator, parse_document
+from .account import Account, Compiled, compile_module, open_account, run_coqchk
+from .assumptions import names_nothing, parse_assumptions, parse_locate
+from .audit_static import Comparison, command_problems, compare, static_audit, static_body_problems
+from .batch import parse_diagnostics
+from .findings import Finding, Reason
+from .locator import parse_document
 from .project import CoqProject
-from .sentences import SentenceKind, SplitError, code_tokens, split_sentences, strip_comments
+from .queries import QueryError
+from .sentences import IDENT, SplitError
 
-
-class Reason(str, Enum):
-    PARSE_ERROR = "parse_error"
-    OUTSIDE_CHANGED = "outside_changed"
-    STATEMENT_CHANGED = "statement_changed"
-    PROOFS_CHANGED = "proofs_added_or_removed"
-    VERNACULAR_IN_BODY = "vernacular_in_body"
-    ADMIT_IN_BODY = "admit_in_body"
-    BAD_TERMINATOR = "bad_terminator"
-    COMPILE_FAILED = "compile_failed"
-    COMPILE_TIMEOUT = "compile_timeout"
-    ADMITTED_DEPENDENCY = "admitted_dependency"
-    AXIOM_NOT_ALLOWED = "axiom_not_allowed"
-    UNSAFE_ASSUMPTION = "unsafe_assumption"
-
-
-@dataclass(frozen=True)
-class Finding:
-    reason: Reason
-    message: str
-    theorem: str = ""
-    line: int = 0
-
-    def __str__(self) -> str:
-        where = f" [{self.theorem}]" if self.theorem else ""
-        at = f" line {self.line}:" if self.line else ""
-        return f"{self.reason.value}{where}:{at} {self.message}"
-
+__all__ = [
+    "AxiomPolicy", "Finding", "REALS_AXIOMS", "Reason", "Verdict", "admitted_names", "audit",
+    "command_problems", "parse_assumptions", "parse_locate", "static_audit", "static_body_problems",
+]
 
 #: The axioms Coq's standard-library real numbers rest on (Coq 8.16, ``Coq.Reals``).
 #: ``R`` is built from classical Dedekind cuts (``ClassicalDedekindReals``):
@@ -80,42 +83,20 @@ REALS_AXIOMS: frozenset[str] = frozenset({
 
 @dataclass(frozen=True)
 class AxiomPolicy:
-    """Which assumptions a changed theorem may rest on.
+    """Which axioms a target may rest on (admitted constants never).
 
-    With ``allowed`` unset, any axiom the environment already declared is
-    accepted (a proof cannot declare one, see the module's rules), but never a
-    lemma that is ``Admitted`` in the project.  With ``allowed`` set, only those
-    names (matched by full or trailing name), plus the ``library`` axioms the
-    file has loaded: fully qualified names of standard-library axioms, by
-    default :data:`REALS_AXIOMS`.  The audit asks Coq (``Locate``) what each of
-    them is called right after the proof, so only the library's own constant
-    passes, never an axiom of the same short name declared by the file.
-    ``library=frozenset()`` accepts nothing beyond ``allowed``.
+    ``allowed=None``: any constant Coq records as an ``Axiom`` or ``Parameter``.
+    Otherwise exactly the constants these names resolve to (as Coq resolves
+    them after loading the file: fully qualified, partly qualified, or relative
+    to the file), plus ``library``: fully qualified names of standard-library
+    axioms, by default :data:`REALS_AXIOMS`; ``library=frozenset()`` accepts
+    nothing beyond ``allowed``.  ``admitted``: fully qualified names to treat as
+    admitted on top of what Coq reports.
     """
 
     allowed: frozenset[str] | None = None
-    admitted: frozenset[str] = frozenset()  # admitted lemmas known in the project
+    admitted: frozenset[str] = frozenset()
     library: frozenset[str] = REALS_AXIOMS
-
-    @property
-    def resolves_library(self) -> bool:
-        """Whether the audit must ask Coq how the library axioms are printed."""
-        return self.allowed is not None and bool(self.library)
-
-    def violation(self, axiom: str, inherited: frozenset[str] = frozenset()) -> Reason | None:
-        """Why ``axiom`` (as ``Print Assumptions`` names it) is not acceptable, or None.
-
-        ``inherited``: the names under which Coq printed the ``library`` axioms
-        at that point (empty when none of them is loaded).
-        """
-        def matches(name: str, pool: frozenset[str]) -> bool:
-            return any(name == p or name.endswith("." + p) or p.endswith("." + name) for p in pool)
-
-        if matches(axiom, self.admitted):
-            return Reason.ADMITTED_DEPENDENCY
-        if self.allowed is not None and not matches(axiom, self.allowed) and axiom not in inherited:
-            return Reason.AXIOM_NOT_ALLOWED
-        return None
 
 
 @dataclass(frozen=True)
@@ -123,15 +104,16 @@ class Verdict:
     accepted: bool
     findings: tuple[Finding, ...] = ()
     changed: tuple[str, ...] = ()  # theorems whose proofs changed
-    assumptions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    assumptions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # target constant -> its axioms
     compile_seconds: float = 0.0
+    kernel_axioms: tuple[str, ...] | None = None  # coqchk's list for the whole file, when it ran
 
     @property
     def reasons(self) -> list[str]:
         return [f.reason.value for f in self.findings]
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "accepted": self.accepted,
             "reasons": [
                 {"code": f.reason.value, "message": f.message, "theorem": f.theorem, "line": f.line}
@@ -140,202 +122,154 @@ class Verdict:
             "changed": list(self.changed),
             "assumptions": {k: list(v) for k, v in self.assumptions.items()},
         }
-
-
-PROOF_OPENERS = {"Proof"}
-UNSAFE_HEADERS = ("guard checking", "type-in-type", "positivity", "universe checking", "non-positive")
-
-
-def _skeleton(doc: CoqDocument) -> list[tuple[str, ProofItem | None]]:
-    """The file cut into (outside-text, following proof) pieces."""
-    pieces = []
-    pos = 0
-    for p in doc.proofs:
-        pieces.append((doc.text[pos : p.body_start], p))
-        pos = p.body_end
-    pieces.append((doc.text[pos:], None))
-    return pieces
-
-
-def _body_text(doc: CoqDocument, p: ProofItem) -> str:
-    return doc.text[p.body_start : p.body_end]
-
-
-def _first_difference(a: str, b: str) -> int:
-    n = min(len(a), len(b))
-    for i in range(n):
-        if a[i] != b[i]:
-            return i
-    return n
-
-
-def command_problems(sentences, line_of=lambda off: 0) -> list[tuple[str, int]]:
-    """Sentences of a proof body that are not tactics: (description, line)."""
-    out: list[tuple[str, int]] = []
-    for i, s in enumerate(sentences):
-        if s.kind is not SentenceKind.COMMAND:
-            continue
-        text = strip_comments(s.text).strip()
-        if text.startswith("#"):
-            out.append((f"attribute in the proof body: {text[:60]!r}", line_of(s.start)))
-            continue
-        m = re.match(r"[A-Za-z_][\w'.]*", text)
-        word = m.group(0).rstrip(".") if m else ""
-        if word and word[0].isupper():
-            last = word.split(".")[-1]
-            if word in PROOF_OPENERS and i == 0:
-                continue
-            if "." in word and last and last[0].islower():
-                continue  # a qualified tactic name such as Zify.zify
-            out.append((f"command in the proof body: {text[:60]!r}", line_of(s.start)))
-    return out
-
-
-FORBIDDEN_TOKENS = {"admit", "give_up", "Admitted", "Abort"}
-
-
-def static_body_problems(body: str) -> list[str]:
-    """Why a proof body (tactics, with or without Proof./Qed.) may not even be run."""
-    try:
-        sentences = split_sentences(body)
-    except SplitError as e:
-        return [f"does not parse: {e}"]
-    if sentences and sentences[-1].first_word in ("Qed", "Defined") and len(sentences[-1].words) == 1:
-        sentences = sentences[:-1]
-    problems = [d for d, _ in command_problems(sentences)]
-    bad = sorted(set(code_tokens(body)) & FORBIDDEN_TOKENS)
-    if bad:
-        problems.append(f"uses {', '.join(bad)}")
-    return problems
-
-
-def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
-    """Rule 2 on one changed proof."""
-    name = p.qualname or p.name or p.keyword
-    out = [Finding(Reason.VERNACULAR_IN_BODY, d, name, ln) for d, ln in command_problems(p.body, line_of)]
-    toks: set[str] = set()
-    for s in p.body:
-        toks.update(code_tokens(s.text))
-    bad = sorted(toks & FORBIDDEN_TOKENS)
-    if bad:
-        out.append(Finding(Reason.ADMIT_IN_BODY, f"uses {', '.join(bad)}", name, line_of(p.statement.start)))
-    term = p.terminator_kind
-    if term in (Terminator.ADMITTED, Terminator.ABORT):
-        out.append(Finding(Reason.ADMIT_IN_BODY, f"proof ends in {p.terminator.text!r}", name, line_of(p.terminator.start)))
+        if self.kernel_axioms is not None:
+            out["coqchk_axioms"] = list(self.kernel_axioms)
         return out
-    allowed_terms = {Terminator.QED}
-    if original.terminator_kind is Terminator.DEFINED:
-        allowed_terms.add(Terminator.DEFINED)
-    if term not in allowed_terms or len(p.terminator.words) != 1:
-        out.append(Finding(Reason.BAD_TERMINATOR, f"proof ends in {p.terminator.text!r}, expected "
-                           + " or ".join(f"'{t.value}.'" for t in sorted(allowed_terms, key=lambda t: t.value)),
-                           name, line_of(p.terminator.start)))
-    return out
-
-
-def static_audit(candidate: str, original: str) -> tuple[list[Finding], list[ProofItem], CoqDocument | None]:
-    """Rules 1 and 2.  Returns findings, the changed proofs and the parsed candidate."""
-    try:
-        orig = parse_document(original)
-    except SplitError as e:
-        return [Finding(Reason.PARSE_ERROR, f"original does not parse: {e}")], [], None
-    try:
-        cand = parse_document(candidate)
-    except SplitError as e:
-        line = candidate.count("\n", 0, e.offset) + 1
-        return [Finding(Reason.PARSE_ERROR, f"candidate does not parse: {e}", line=line)], [], None
-    line_of = cand.line_of
-    sk_o, sk_c = _skeleton(orig), _skeleton(cand)
-    findings: list[Finding] = []
-    if len(sk_o) != len(sk_c):
-        findings.append(Finding(Reason.PROOFS_CHANGED, f"the original has {len(orig.proofs)} proofs, the candidate {len(cand.proofs)}"))
-    changed: list[ProofItem] = []
-    offset_c = 0
-    for (out_o, p_o), (out_c, p_c) in zip(sk_o, sk_c):
-        if out_o != out_c:
-            d = _first_difference(out_o, out_c)
-            abs_off = offset_c + d
-            stmt = p_c.statement if p_c is not None else None
-            if stmt is not None and stmt.start <= abs_off < stmt.end + 1:
-                findings.append(Finding(Reason.STATEMENT_CHANGED, "the statement differs from the original",
-                                        p_c.qualname or p_c.name, line_of(abs_off)))
-            else:
-                findings.append(Finding(Reason.OUTSIDE_CHANGED, "text outside proof bodies differs from the original",
-                                        line=line_of(abs_off)))
-            break
-        if p_o is None or p_c is None:
-            break
-        offset_c = p_c.body_end
-        if _body_text(orig, p_o) != _body_text(cand, p_c):
-            changed.append(p_c)
-            findings.extend(check_body(p_c, p_o, line_of))
-    return findings, changed, cand
-
-
-# An entry of Print Assumptions starts at the margin: "name : type", or the name
-# alone on its line when the type is too long and follows indented ("  : type").
-_ASSUMPTION_LINE = re.compile(r"^([^\s:][^\s]*)(?:\s+:|\s*$)")
-
-
-def parse_assumptions(output: str) -> tuple[list[str], list[str]]:
-    """(axiom names, unsafe headers) from ``Print Assumptions`` output."""
-    axioms: list[str] = []
-    unsafe: list[str] = []
-    section = ""
-    for line in output.splitlines():
-        if not line.strip():
-            continue
-        if not line.startswith(" ") and line.rstrip().endswith(":") and " : " not in line:
-            section = line.strip().rstrip(":").lower()
-            if any(h in section for h in UNSAFE_HEADERS):
-                unsafe.append(line.strip())
-            continue
-        if line[0].isspace():
-            continue  # the rest of an entry's type
-        if section == "axioms":
-            m = _ASSUMPTION_LINE.match(line)
-            if m:
-                axioms.append(m.group(1))
-        elif any(h in section for h in UNSAFE_HEADERS):
-            m = _ASSUMPTION_LINE.match(line)
-            if m:
-                unsafe.append(f"{section}: {m.group(1)}")
-    return axioms, unsafe
-
-
-_LOCATED = re.compile(r"^\w+\s+(\S+)(?:\s*\(shorter name to refer to it in current context is\s+(\S+?)\))?", re.S)
-
-
-def parse_locate(output: str, full_name: str) -> str | None:
-    """The name Coq prints for ``full_name``, from ``Locate full_name`` output; None when not loaded."""
-    m = _LOCATED.match(output.strip())
-    if not m or m.group(1) != full_name:
-        return None
-    return m.group(2) or full_name
-
-
-def _read(path: Path) -> str:
-    try:
-        return path.read_text(encoding="utf-8")
-    except OSError:
-        return ""
 
 
 def admitted_names(project: CoqProject) -> frozenset[str]:
-    """Names (short and logical) of lemmas that are Admitted or use admit in the project's files."""
+    """Fully qualified names of the lemmas the project's files leave ``Admitted``.
+
+    Kept for callers that want them listed; the audit itself asks Coq which
+    constants are admitted (``Search is:Conjecture``), wherever they live.
+    """
     names: set[str] = set()
     for f in project.files:
+        logical = project.logical_name(f)
+        if not logical:
+            continue
         try:
             doc = parse_document(f.read_bytes().decode("utf-8"))
         except (OSError, UnicodeDecodeError, SplitError):
             continue
-        logical = project.logical_name(f)
-        for p in doc.proofs:
-            if p.hole_kind and p.name:
-                names.add(p.name)
-                if logical:
-                    names.add(f"{logical}.{p.qualname or p.name}")
+        names.update(f"{logical}.{p.qualname}" for p in doc.proofs if p.hole_kind and p.qualname)
     return frozenset(names)
+
+
+def _module_stem(file_name: str) -> str:
+    stem = Path(file_name).stem
+    return stem if IDENT.fullmatch(stem) else "Candidate"
+
+
+def _error_offset(compiled: Compiled, text: str) -> tuple[int, int, str]:
+    """(offset in ``text``, line, message) of the first error coqc reported."""
+    diags = [d for d in parse_diagnostics(compiled.output, text, str(compiled.source)) if d.severity == "error"]
+    if not diags:
+        tail = (compiled.output.strip().splitlines() or [f"coqc exited with {compiled.rc}"])[-1]
+        return -1, 0, tail
+    d = diags[0]
+    lines = text.split("\n")
+    offset = sum(len(ln) + 1 for ln in lines[: max(0, d.line - 1)]) + d.col
+    return offset, d.line, d.message.splitlines()[0][:300]
+
+
+def _admit(cmp: Comparison, admitted: set[int]) -> str:
+    doc = cmp.original
+    assert doc is not None
+    text = doc.text
+    for i in sorted(admitted, reverse=True):
+        p = doc.proofs[i]
+        text = text[: p.body_start] + "\nAdmitted." + text[p.body_end :]
+    return text
+
+
+def _reference(project: CoqProject, cmp: Comparison, stem: str, folder: Path, limits: Limits
+               ) -> tuple[Compiled | None, list[Finding]]:
+    """Compile the original with its target bodies admitted; find which changed proofs are targets.
+
+    A changed proof that is a hole in the original is a target.  One that is
+    not must fail in the original: each compile that stops inside such a proof
+    admits it and goes on; once the reference compiles, the changed proofs that
+    never failed were complete, and are not targets.
+    """
+    admitted = {ch.index for ch in cmp.changes if ch.original.is_hole}
+    pending = [ch for ch in cmp.changes if ch.index not in admitted]
+    for attempt in range(len(pending) + 1):
+        text = _admit(cmp, admitted)
+        ref = compile_module(project, text, stem, folder / f"r{attempt}", limits)
+        if ref.rc is None:
+            return None, [Finding(Reason.COMPILE_TIMEOUT, f"the original, targets admitted, took longer than {limits.timeout_s:g} s")]
+        if ref.rc == 0:
+            return ref, [Finding(Reason.NOT_A_TARGET, "the original proof is complete (it checks); only holes and failing proofs may change",
+                                 ch.name, cmp.candidate.line_of(ch.candidate.statement.start))  # type: ignore[union-attr]
+                         for ch in pending if ch.index not in admitted]
+        offset, line, message = _error_offset(ref, text)
+        doc = parse_document(text)
+        hit = [ch for ch in pending if ch.index not in admitted
+               and doc.proofs[ch.index].statement.start <= offset < doc.proofs[ch.index].body_end]
+        if not hit:
+            return None, [Finding(Reason.ELABORATION_CHANGED, "the original, with the changed proofs admitted, does not "
+                                  f"compile (line {line}: {message}): later text checks only with the candidate's bodies",
+                                  line=line)]
+        admitted.add(hit[0].index)
+    return None, [Finding(Reason.AUDIT_FAILED, "the reference compile did not settle")]
+
+
+def _compare_accounts(cand: Account, ref: Account, cmp: Comparison) -> tuple[list[Finding], set[str]]:
+    """Rule 5, and the constants the target bodies define (rule 4's subjects)."""
+    findings: list[Finding] = []
+    ref_holes = {f for f in ref.constants if f in ref.conjectures}
+    still_holes = {f for f in cand.constants if f in cand.conjectures}
+    proven = (ref_holes & cand.constants.keys()) - still_holes
+    added = cand.constants.keys() - ref.constants.keys()
+    for f in sorted(ref.constants.keys() - cand.constants.keys()):
+        findings.append(Finding(Reason.ELABORATION_CHANGED, f"{ref.local_name(f)} is defined in the original but not in the candidate"))
+    for f in sorted(added):
+        basename = f.rsplit(".", 1)[-1]
+        located = ref.queries.ask_text(f"Locate {basename}.")
+        if not names_nothing(located):
+            findings.append(Finding(Reason.GLOBAL_NAME_ADDED, f"a proof body declares {cand.local_name(f)}, but "
+                                    f"{basename!r} already names {located.splitlines()[0]}"))
+    for f in sorted(cand.constants.keys() & ref.constants.keys()):
+        c, r = cand.constants[f], ref.constants[f]
+        name = cand.local_name(f)
+        if c.type != r.type:
+            findings.append(Finding(Reason.ELABORATION_CHANGED, f"{name} : {r.type}  became  {name} : {c.type}", name))
+        elif f not in proven and (c.transparent or r.transparent):
+            if c.transparent != r.transparent or cand.print(f) != ref.print(f):
+                findings.append(Finding(Reason.ELABORATION_CHANGED, f"the definition of {name} differs from the original's", name))
+    if len(proven) < len(cmp.changes):
+        findings.append(Finding(Reason.INCOMPLETE, f"{len(cmp.changes)} proof(s) changed, but Coq counts {len(proven)} "
+                                "admitted constant(s) of the original as proven"))
+    return findings, proven | added
+
+
+def _resolve(acc: Account, name: str) -> str | None:
+    for candidate in (name, f"{acc.module}.{name}"):
+        try:
+            a = acc.about(candidate)
+        except QueryError:
+            a = None
+        if a is not None:
+            return a.full_name
+    return None
+
+
+def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy
+                       ) -> tuple[list[Finding], dict[str, tuple[str, ...]]]:
+    """Rule 4 on each subject constant."""
+    findings: list[Finding] = []
+    report: dict[str, tuple[str, ...]] = {}
+    allowed = None
+    if policy.allowed is not None:
+        allowed = {r for r in (_resolve(acc, a) for a in policy.allowed) if r} | set(policy.library)
+    for f in sorted(subjects):
+        name = acc.local_name(f)
+        axioms, unsafe = parse_assumptions(acc.queries.ask_text(f"Print Assumptions {f}."))
+        fulls = [acc.full_name(p) for p in axioms]
+        report[name] = tuple(acc.local_name(x) if x.startswith(acc.module + ".") else x for x in fulls)
+        for u in unsafe:
+            findings.append(Finding(Reason.UNSAFE_ASSUMPTION, u, name))
+        for printed, full in zip(axioms, fulls):
+            shown = acc.local_name(full)
+            if full in acc.conjectures or full in policy.admitted:
+                findings.append(Finding(Reason.ADMITTED_DEPENDENCY, f"relies on {shown}, which is admitted", name))
+            elif printed not in acc.axioms:
+                findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on {shown}, which Coq records neither as "
+                                        "an Axiom nor as a Parameter", name))
+            elif allowed is not None and full not in allowed:
+                findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on the axiom {full}, which is not allowed", name))
+    return findings, report
 
 
 def audit(
@@ -345,58 +279,67 @@ def audit(
     file_name: str,
     limits: Limits = Limits(),
     policy: AxiomPolicy = AxiomPolicy(),
+    *,
+    targets: Collection[str] | None = None,
+    coqchk: bool = False,
 ) -> Verdict:
-    """Run the four rules on ``candidate`` (the whole new text of ``file_name``)."""
-    findings, changed, cand = static_audit(candidate, original)
-    names = tuple(p.qualname or p.name or p.keyword for p in changed)
-    if findings or cand is None:
-        return Verdict(False, tuple(findings), names)
-    admitted = set(policy.admitted)
-    for p in cand.proofs:
-        if p.is_hole and p.name:
-            admitted.add(p.name)
-    policy = AxiomPolicy(policy.allowed, frozenset(admitted), policy.library)
+    """Judge ``candidate`` (the whole new text of ``file_name``) against ``original``.
 
-    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp:
-        # Rule 3 + 4 in one compile: Print Assumptions right after each changed
-        # proof (where its name resolves), redirected to files we own.
-        text = candidate
-        inserts = []
-        library = sorted(policy.library) if policy.resolves_library else []
-        for i, p in enumerate(changed):
-            if p.name and p.keyword not in ("Goal",):
-                out = Path(tmp) / f"assumptions_{i}"
-                # how Coq names each library axiom at this point (one Locate per axiom)
-                locates = "".join(f'\nRedirect "{out}_lib{j}" Locate {ax}.' for j, ax in enumerate(library))
-                inserts.append((p.body_end, f'\nRedirect "{out}" Print Assumptions {p.name}.{locates}', p, out))
-        for pos, cmd, _, _ in sorted(inserts, key=lambda t: -t[0]):
-            text = text[:pos] + cmd + text[pos:]
-        rc, out, secs, src = compile_text(project, text, Path(file_name).name, limits, workdir=Path(tmp))
-        if rc is None:
+    ``targets``: names of proofs the candidate must complete (each must be
+    among the changed proofs); ``coqchk``: also re-check in ``coqchk``.
+    """
+    cmp = compare(candidate, original)
+    findings = list(cmp.findings)
+    names = tuple(ch.name for ch in cmp.changes)
+    if cmp.candidate is not None and not cmp.changes and not findings:
+        findings.append(Finding(Reason.INCOMPLETE, "no proof differs from the original: nothing was proven"))
+    for t in targets or ():
+        if not any(t in (ch.original.name, ch.original.qualname) for ch in cmp.changes):
+            findings.append(Finding(Reason.INCOMPLETE, f"the proof of {t} is not among the changed proofs", t))
+    if findings:
+        return Verdict(False, tuple(findings), names)
+    stem = _module_stem(file_name)
+    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp, ThreadPoolExecutor(2) as pool:
+        fc = pool.submit(compile_module, project, candidate, stem, Path(tmp) / "candidate", limits)
+        fr = pool.submit(_reference, project, cmp, stem, Path(tmp) / "reference", limits)
+        cand, (ref, ref_findings) = fc.result(), fr.result()
+        secs = cand.seconds
+        if cand.rc is None:
             return Verdict(False, (Finding(Reason.COMPILE_TIMEOUT, f"coqc took longer than {limits.timeout_s:g} s"),), names, compile_seconds=secs)
-        if rc != 0:
-            diags = [d for d in parse_diagnostics(out, text, str(src)) if d.severity == "error"]
-            msg = diags[0].message if diags else (out.strip().splitlines() or [f"coqc exited with {rc}"])[-1]
-            line = diags[0].line if diags else 0
-            return Verdict(False, (Finding(Reason.COMPILE_FAILED, msg.splitlines()[0][:300], line=line),), names, compile_seconds=secs)
-        assumptions: dict[str, tuple[str, ...]] = {}
-        for _, _, p, outfile in inserts:
-            name = p.qualname or p.name
-            try:
-                report = Path(str(outfile) + ".out").read_text(encoding="utf-8")
-            except OSError:
-                findings.append(Finding(Reason.COMPILE_FAILED, "Print Assumptions produced no output", name))
-                continue
-            axioms, unsafe = parse_assumptions(report)
-            assumptions[name] = tuple(axioms)
-            inherited = frozenset(filter(None, (
-                parse_locate(_read(Path(f"{outfile}_lib{j}.out")), ax) for j, ax in enumerate(library))))
-            for u in unsafe:
-                findings.append(Finding(Reason.UNSAFE_ASSUMPTION, u, name))
-            for ax in axioms:
-                why = policy.violation(ax, inherited)
-                if why is Reason.ADMITTED_DEPENDENCY:
-                    findings.append(Finding(why, f"relies on the admitted lemma {ax}", name))
-                elif why is not None:
-                    findings.append(Finding(why, f"relies on the axiom {ax}, which is not allowed", name))
-    return Verdict(not findings, tuple(findings), names, assumptions, secs)
+        if cand.rc != 0:
+            _, line, message = _error_offset(cand, candidate)
+            return Verdict(False, (Finding(Reason.COMPILE_FAILED, message, line=line),), names, compile_seconds=secs)
+        findings += ref_findings
+        if ref is None or findings:
+            return Verdict(False, tuple(findings), names, compile_seconds=secs)
+        accounts = [pool.submit(open_account, c, limits) for c in (cand, ref)]
+        try:
+            acc_c, acc_r = accounts[0].result(), accounts[1].result()
+        except (QueryError, ProverError) as e:
+            for a in accounts:
+                if a.exception() is None:
+                    a.result().close()
+            return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about the compiled file: {e}"),), names, compile_seconds=secs)
+        try:
+            more, subjects = _compare_accounts(acc_c, acc_r, cmp)
+            findings += more
+            more, assumptions = _check_assumptions(acc_c, subjects, policy)
+            findings += more
+        except (QueryError, ProverError) as e:
+            findings.append(Finding(Reason.AUDIT_FAILED, f"a query failed: {e}"))
+            assumptions = {}
+        finally:
+            acc_c.close()
+            acc_r.close()
+        kernel = None
+        if coqchk:
+            kc = run_coqchk(cand, limits)
+            kernel = kc.axioms
+            if not kc.ok:
+                findings.append(Finding(Reason.COQCHK_FAILED, kc.message))
+            for u in kc.unsafe:
+                if any(u.endswith(" " + f) for f in subjects):
+                    findings.append(Finding(Reason.UNSAFE_ASSUMPTION, f"coqchk: {u}"))
+    return Verdict(not findings, tuple(findings), names, assumptions, secs, kernel)
+
+

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .sentences import Sentence, SentenceKind, code_tokens, split_sentences, strip_comments
+from .sentences import IDENT_PATTERN, Sentence, SentenceKind, code_tokens, split_sentences, strip_comments
 
 THEOREM_KEYWORDS = {
     "Theorem", "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property",
@@ -53,7 +53,7 @@ class ProofItem:
 
     @property
     def terminator_kind(self) -> Terminator:
-        return Terminator(self.terminator.first_word)
+        return Terminator(head_words(self.terminator)[0])
 
     @property
     def body_start(self) -> int:
@@ -102,10 +102,17 @@ class CoqDocument:
         return self.text.count("\n", 0, offset) + 1
 
 
-def _head_words(s: Sentence) -> list[str]:
+_QUALID = re.compile(rf"{IDENT_PATTERN}(?:\.{IDENT_PATTERN})*")
+
+
+def head_words(s: Sentence) -> list[str]:
+    """The first words of a sentence (qualified names kept whole), attributes and comments skipped."""
     text = strip_comments(s.text).lstrip()
     text = re.sub(r"^(#\[[^\]]*\]\s*)+", "", text)
-    return [w.rstrip(".") for w in re.findall(r"[A-Za-z_][\w'.]*", text)[:6]]
+    return _QUALID.findall(text)[:6]
+
+
+_head_words = head_words
 
 
 def opener_keyword(s: Sentence) -> tuple[str, str] | None:
@@ -121,19 +128,26 @@ def opener_keyword(s: Sentence) -> tuple[str, str] | None:
     if kw in THEOREM_KEYWORDS:
         if kw == "Goal":
             return "Goal", ""
-        return kw, words[1] if len(words) > 1 else ""
+        return kw, _declared_name(s, kw)
     if kw in DEFINITION_KEYWORDS:
-        return kw, words[1] if len(words) > 1 else ""
+        return kw, _declared_name(s, kw)
     if kw == "Next" and words[1:2] == ["Obligation"]:
         return "Next Obligation", ""
     if kw in ("Obligation", "Solve"):
         return kw, ""
     if kw == "Add" and ("Morphism" in words or "Parametric" in words):
-        m = re.search(r"\bas\s+([A-Za-z_][\w']*)\s*\.\s*$", strip_comments(s.text))
+        m = re.search(rf"(?<![\w'])as\s+({IDENT_PATTERN})\s*\.\s*$", strip_comments(s.text))
         return "Add Morphism", m.group(1) if m else ""
     if kw in ("Derive", "Declare") and "Instance" in words:
         return kw, ""
     return None
+
+
+def _declared_name(s: Sentence, keyword: str) -> str:
+    """The identifier right after ``keyword``; '' when there is none (``Instance : C nat.``)."""
+    text = re.sub(r"^\s*(#\[[^\]]*\]\s*)+", "", strip_comments(s.text))
+    m = re.search(rf"(?<![\w']){keyword}\s+({IDENT_PATTERN})", text)
+    return m.group(1) if m else ""
 
 
 def _has_body(s: Sentence) -> bool:

@@ -20,8 +20,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 BLANKS = " \t\r\n\f\v\u00a0"
-_SELECTOR_BRACE = re.compile(r"(?:\d+|\[[A-Za-z_][\w']*\])\s*:\s*\{")
-_FIRST_WORD = re.compile(r"#\[[^\]]*\]\s*|[A-Za-z_][\w']*")
+#: A Coq identifier: a letter (any script: ``θ``, ``Ψ``, ``αux``) or ``_``, then
+#: letters, digits, ``_`` and ``'``.
+IDENT_PATTERN = r"[^\W\d][\w']*"
+IDENT = re.compile(IDENT_PATTERN)
+_SELECTOR_BRACE = re.compile(rf"(?:\d+|\[{IDENT_PATTERN}\])\s*:\s*\{{")
 
 
 class SentenceKind(str, Enum):
@@ -41,7 +44,7 @@ class Sentence:
     @property
     def words(self) -> list[str]:
         """The leading identifiers of the sentence with comments removed."""
-        return re.findall(r"[A-Za-z_][\w']*", strip_comments(self.text))
+        return IDENT.findall(strip_comments(self.text))
 
     @property
     def first_word(self) -> str:
@@ -189,7 +192,7 @@ def code_tokens(text: str) -> list[str]:
     """Identifier tokens of ``text`` outside comments and strings."""
     no_comments = strip_comments(text)
     no_strings = re.sub(r'"(?:[^"]|"")*"', " ", no_comments)
-    return re.findall(r"[A-Za-z_][\w'.]*[\w']|[A-Za-z_]", no_strings)
+    return re.findall(r"(?<![\w'])[^\W\d](?:[\w'.]*[\w'])?", no_strings)
 
 
 def join(text: str, sentences: list[Sentence]) -> str:

@@ -1,0 +1,52 @@
+"""Time the acceptance audit of each sampled task's reference proof (bundled corpus).
+
+    .venv/bin/python benchmarks/bench_audit.py [--sample N] [--seed S] [--json OUT]
+
+Prints, per task, the seconds the audit took and whether it accepted, then the
+median and the mean.  The same seed picks the same tasks, so runs before and
+after a change of the audit compare.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import time
+from pathlib import Path
+
+from proofmend.evals.proofs import judge, with_proof
+from proofmend.evals.schema import load_corpus
+from proofmend.evals.validate import REFERENCE_POLICY
+from proofmend.provers.limits import Limits
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sample", type=int, default=20)
+    ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--json", type=Path)
+    args = ap.parse_args()
+    corpus = load_corpus("builtin")
+    tasks = [t for t in corpus.tasks if t.prover == "coq" and t.reference_proof]
+    random.Random(args.seed).shuffle(tasks)
+    rows = []
+    for task in tasks[: args.sample]:
+        path = corpus.path_of(task)
+        original = path.read_bytes().decode("utf-8")
+        candidate = with_proof(original, task.theorem, task.reference_proof, str(path))
+        t0 = time.monotonic()
+        verdict = judge(candidate, original, task, path, Limits(timeout_s=600), REFERENCE_POLICY)
+        secs = time.monotonic() - t0
+        rows.append({"id": task.id, "seconds": round(secs, 3), "accepted": verdict.accepted})
+        print(f"{secs:7.2f} s  {'accepted' if verdict.accepted else 'REJECTED'}  {task.id}", flush=True)
+    times = [r["seconds"] for r in rows]
+    print(f"tasks {len(rows)}  median {statistics.median(times):.2f} s  mean {statistics.mean(times):.2f} s  "
+          f"accepted {sum(r['accepted'] for r in rows)}/{len(rows)}")
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
