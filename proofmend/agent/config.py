@@ -44,6 +44,7 @@ class AgentConfig(BaseModel):
     search_first_s: float = Field(5.0, ge=0, description="Seconds of tactic search tried before a model is asked (0: none).")
     repair_rounds: bool = Field(True, description="Feed each failure back to the model (False: independent fresh drafts).")
     search_after_model: bool = Field(True, description="Let the tactic search close goals the model leaves open.")
+    use_user_build: bool = Field(True, description="Load the project's compiled files where they are up to date (False: compile every dependency afresh in the private workspace).")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Settings of the offline search.")
     allowed_axioms: tuple[str, ...] | None = Field(None, description="Axioms a proof may use, besides the standard library's reals axioms where the file loads Coq.Reals (None: any already declared, never an Admitted lemma).")
 

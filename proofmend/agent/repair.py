@@ -233,7 +233,7 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
     progress = progress or NoProgress()
     ws = Workspace(project, path.resolve() if path.is_file() else None,
                    Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb), jobs,
-                   on_build=getattr(progress, "file_built", None))
+                   on_build=getattr(progress, "file_built", None), use_user_build=config.use_user_build)
     try:
         mender = Mender(ws, config, model, trace, progress, theorem)
         if jobs <= 1 or len(files) <= 1:

@@ -48,7 +48,7 @@ class Workspace:
     """The user's project, copied; compiled files linked from the user's build where up to date."""
 
     def __init__(self, project: CoqProject, single_file: Path | None = None, limits: Limits = Limits(),
-                 jobs: int = 1, on_build: BuildProgress | None = None):
+                 jobs: int = 1, on_build: BuildProgress | None = None, use_user_build: bool = True):
         self.user_project = project
         self.limits = limits
         self.jobs = max(1, jobs)
@@ -69,7 +69,8 @@ class Workspace:
         self._file_locks: dict[Path, threading.Lock] = {}
         self.linked = 0
         self.compiled = 0
-        self._link_user_build()
+        if use_user_build:
+            self._link_user_build()
 
     # ------------------------------------------------------------ paths
     def path(self, user_file: Path) -> Path:
