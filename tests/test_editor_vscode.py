@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from proofmend.editor.server import CANCEL_COMMAND, MEND_COMMAND, config_from_options
+from proofmend.editor.server import CANCEL_COMMAND, MEND_COMMAND, settings_from_options
 
 from .conftest import ROOT
 
@@ -78,7 +78,7 @@ def test_settings_become_the_servers_settings(built):
                                      "apiBase": "http://localhost:8000/v1", "timeout": 90, "attempts": 3.7})
     assert out["cmd"] == {"command": "/opt/pm/bin/proofmend", "args": ["serve"]}
     assert (out["mend"], out["cancel"]) == (MEND_COMMAND, CANCEL_COMMAND)
-    config = config_from_options(out["init"])
+    config = settings_from_options(out["init"]).config
     assert (config.model, config.api_base, config.timeout_s, config.attempts) == (
         "openai/gpt-4o-mini", "http://localhost:8000/v1", 90.0, 3)
 
@@ -87,5 +87,5 @@ def test_default_settings_leave_the_server_its_defaults(built, monkeypatch):
     monkeypatch.delenv("PROOFMEND_MODEL", raising=False)
     out = _options_from_node(built, {"executable": " ", "model": "", "apiBase": "", "timeout": 0})
     assert out["cmd"] == {"command": "proofmend", "args": ["serve"]} and out["init"] == {}
-    config = config_from_options(out["init"])
-    assert config == config_from_options(None) and config.model == "search"
+    config = settings_from_options(out["init"]).config
+    assert config == settings_from_options(None).config and config.model == "search"

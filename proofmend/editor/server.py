@@ -13,7 +13,9 @@
   shown as Information diagnostics from the text alone, and a text that cannot
   be split into sentences gets one warning saying why; ``didSave`` also
   batch-checks the saved file with ``coqc`` (debounced, off the loop).
-- Settings come from ``initializationOptions`` (see :func:`config_from_options`).
+- Settings come from ``initializationOptions`` (see :func:`settings_from_options`).
+  With ``"detach": true`` the command answers at once and the edit follows,
+  for clients that block while they wait (Emacs' eglot).
 """
 
 from __future__ import annotations
@@ -51,11 +53,17 @@ CHECK_DELAY_S = 0.3  # a burst of saves is checked once
 HOLES_DELAY_S = 0.5  # typing re-reads the holes once it pauses
 
 
-def config_from_options(options: Any) -> AgentConfig:
-    """The agent's settings from the client's ``initializationOptions`` (every key optional).
+@dataclass(frozen=True)
+class ServerSettings:
+    config: AgentConfig  # how each mend works
+    detach: bool = False  # answer proofmend.mendProof at once; the edit follows with workspace/applyEdit
 
-    ``{"model": str, "timeout": seconds, "attempts": n, "apiBase": url}``; without
-    a model, ``PROOFMEND_MODEL``, else the built-in tactic search.
+
+def settings_from_options(options: Any) -> ServerSettings:
+    """The server's settings from the client's ``initializationOptions`` (every key optional).
+
+    ``{"model": str, "timeout": seconds, "attempts": n, "apiBase": url, "detach": bool}``;
+    without a model, ``PROOFMEND_MODEL``, else the built-in tactic search.
     """
     options = options if isinstance(options, dict) else {}
     fields: dict[str, Any] = {"model": options.get("model") or os.environ.get("PROOFMEND_MODEL") or "search"}
@@ -65,7 +73,7 @@ def config_from_options(options: Any) -> AgentConfig:
         fields["attempts"] = int(options["attempts"])
     if options.get("apiBase"):
         fields["api_base"] = str(options["apiBase"])
-    return AgentConfig(**fields)
+    return ServerSettings(AgentConfig(**fields), detach=bool(options.get("detach")))
 
 
 @dataclass
@@ -93,13 +101,17 @@ class ProofmendServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("proofmend", __version__, protocol_cls=MendProtocol,
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
-        self.config = config_from_options(None)
+        self.settings = settings_from_options(None)
         self.model_error: str | None = None
         self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proofmend")
         self.pending: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self.running: set[asyncio.Task] = set()  # scheduled jobs, held until they finish
         self.mends: list[RunningMend] = []
         self.compiled: dict[str, list[lsp.Diagnostic]] = {}  # uri -> coqc diagnostics of the last save
+
+    @property
+    def config(self) -> AgentConfig:
+        return self.settings.config
 
     def load_model(self) -> None:
         """Preflight the model once (nothing for the built-in search); keep the error to report it."""
@@ -159,7 +171,7 @@ def publish(ls: ProofmendServer, uri: str, text: str, version: int | None) -> No
 
 @server.feature(lsp.INITIALIZE)
 def initialize(ls: ProofmendServer, params: lsp.InitializeParams) -> None:
-    ls.config = config_from_options(params.initialization_options)
+    ls.settings = settings_from_options(params.initialization_options)
 
 
 @server.feature(lsp.INITIALIZED)
@@ -286,8 +298,19 @@ async def mend_command(ls: ProofmendServer, *args: Any) -> dict | None:
         return None
     at = position_of(text, offset)
     job = MendJob(Path(to_fs_path(uri) or "untitled.v"), at[0], at[1], text, ls.config)
-    running = RunningMend(job, uri, label, request_id)
+    running = RunningMend(job, uri, label, None if ls.settings.detach else request_id)
     ls.mends.append(running)
+    if ls.settings.detach:
+        task = asyncio.get_running_loop().create_task(_mend(ls, running, text))
+        ls.running.add(task)
+        task.add_done_callback(ls.running.discard)
+        return {"theorem": label, "status": "started", "applied": False}
+    return await _mend(ls, running, text)
+
+
+async def _mend(ls: ProofmendServer, running: RunningMend, text: str) -> dict | None:
+    """Run the mend (it is in ``ls.mends``), then deliver its edit; the command's answer."""
+    label, job = running.label, running.job
     try:
         running.token = await _progress_begin(ls, f"Mending {label}")
         await job.start()
@@ -301,7 +324,7 @@ async def mend_command(ls: ProofmendServer, *args: Any) -> dict | None:
     finally:
         ls.mends.remove(running)
         _progress_end(ls, running.token)
-    return await _deliver(ls, uri, text, result)
+    return await _deliver(ls, running.uri, text, result)
 
 
 async def _deliver(ls: ProofmendServer, uri: str, text: str, result: MendResult | None) -> dict | None:
