@@ -92,11 +92,16 @@ def run_one(task_json: str, task_file: str, sample: int, config_json: str, trace
             original = src.read_bytes().decode("utf-8")
             trace = Path(trace_dir) / trace_name(task.id, sample) if trace_dir else None
             gate = ProverSlots(slots) if slots else None
-            with deadline(hard_limit_s(config)), (gate.holding() if gate else nullcontext()):
-                attempt = solver_for(config.model, gate).solve(task, work, sample_config(config, sample), trace)
-                record.update(attempts=attempt.attempts, tokens_in=attempt.tokens_in, tokens_out=attempt.tokens_out,
-                              cost_usd=attempt.cost_usd, proof=attempt.proof, exit=attempt.exit)
-                status, reason = score(task, attempt.new_text, original, src, config)
+            solver = solver_for(config.model, gate)
+            with deadline(hard_limit_s(config)):
+                if gate is not None and hasattr(solver, "prepare"):
+                    solver.prepare(config)  # outside the slot: no prover work
+                with gate.holding() if gate else nullcontext():
+                    attempt = solver.solve(task, work, sample_config(config, sample), trace)
+                    record.update(attempts=attempt.attempts, tokens_in=attempt.tokens_in,
+                                  tokens_out=attempt.tokens_out, cost_usd=attempt.cost_usd, proof=attempt.proof,
+                                  exit=attempt.exit)
+                    status, reason = score(task, attempt.new_text, original, src, config)
             record.update(status=status, reason=reason if status != "solved" else None)
             if status != "solved" and attempt.error:
                 record["reason"] = f"{reason}: {attempt.error}" if reason else attempt.error

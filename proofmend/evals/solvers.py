@@ -68,14 +68,24 @@ class AgentSolver:
     def __init__(self, name: str, slots: ProverSlots | None = None):
         self.name = name
         self.slots = slots
+        self._made: SlotReleasingModel | None = None
+
+    def prepare(self, config: AgentConfig) -> None:
+        """Load the agent and make the model (litellm takes seconds to import) before holding a prover slot."""
+        import proofmend.agent.repair  # noqa: F401
+
+        self._model(config)
 
     def _model(self, config: AgentConfig):
         if self.slots is None or config.offline:
             return None  # mend_file makes its own
-        from ..agent.models import ModelSettings, make_model
+        if self._made is None:
+            from ..agent.models import ModelSettings, make_model
 
-        settings = ModelSettings(temperature=config.temperature, max_tokens=config.max_tokens, api_base=config.api_base)
-        return SlotReleasingModel(make_model(config.model, settings), self.slots)
+            settings = ModelSettings(temperature=config.temperature, max_tokens=config.max_tokens,
+                                     api_base=config.api_base)
+            self._made = SlotReleasingModel(make_model(config.model, settings), self.slots)
+        return self._made
 
     def solve(self, task: Task, path: Path, config: AgentConfig, trace_path: Path | None) -> Attempt:
         from ..agent.repair import mend_file
