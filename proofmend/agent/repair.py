@@ -225,11 +225,19 @@ def resolve_targets(path: Path, theorem: str | None = None) -> tuple[CoqProject,
 
 
 def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None = None, jobs: int = 1,
-              trace: Trace | None = None, progress: Progress | None = None) -> RunReport:
-    """Mend a .v file or a project directory; returns reports (nothing written)."""
+              trace: Trace | None = None, progress: Progress | None = None, *,
+              files: list[Path] | None = None) -> RunReport:
+    """Mend a .v file or a project directory; returns reports (nothing written).
+
+    ``files``: visit only these files of the project (still in dependency order).
+    """
     t0 = time.monotonic()
     path = Path(path)
-    project, files = resolve_targets(path, theorem)
+    project, visit = resolve_targets(path, theorem)
+    if files is not None:
+        only = {Path(f).resolve() for f in files}
+        visit = [f for f in visit if f in only]
+    files = visit
     progress = progress or NoProgress()
     ws = Workspace(project, path.resolve() if path.is_file() else None,
                    Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb), jobs,
