@@ -120,7 +120,15 @@ class ModelSettings(BaseModel):
 
 
 class ResponseCache:
-    """Completions on disk, one JSON file per key, written atomically."""
+    """Completions on disk, one JSON file per key.
+
+    Safe under concurrent writers, in one process or many, on one machine or on
+    several sharing the folder (NFS and the like): an entry is written whole to
+    a private temporary file, synced, and renamed into place, so a reader sees
+    either no entry or a whole one; two writers of one key both leave a whole
+    entry and the last rename wins.  An entry that does not name its own key (a
+    damaged file) counts as a miss.
+    """
 
     def __init__(self, folder: Path):
         self.folder = Path(folder)
@@ -141,19 +149,23 @@ class ResponseCache:
         """The stored completion marked ``cached`` with ~0 seconds, or None."""
         try:
             data = json.loads(self._path(key).read_text(encoding="utf-8"))
+            if data.get("key", key) != key:
+                return None
             stored = Completion(**{k: data[k] for k in ("content", "tokens_in", "tokens_out", "cost_usd", "seconds")})
-        except (OSError, ValueError, KeyError, TypeError):
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return replace(stored, seconds=0.0, cached=True)
 
     def put(self, key: str, completion: Completion) -> None:
         path = self._path(key)
         path.parent.mkdir(parents=True, exist_ok=True)
-        data = asdict(replace(completion, cached=False))
+        data = {**asdict(replace(completion, cached=False)), "key": key}
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, ensure_ascii=False)
+                f.flush()
+                os.fsync(f.fileno())
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
