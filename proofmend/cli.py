@@ -214,6 +214,9 @@ def repair_command(
     search_time: Annotated[float, typer.Option(help="Seconds one tactic search may take.")] = 20.0,
     search_first: Annotated[float, typer.Option(help="With a model: seconds of tactic search tried before the model is asked (0: ask the model straight away).")] = 5.0,
     independent: Annotated[bool, typer.Option("--independent", help="With a model: fresh drafts each round instead of feeding errors back.")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", metavar="REV", help="Only the .v files changed since this git revision (working tree against it, untracked files too) and the files that require them; says for each proof whether it was already broken at REV.")] = None,
+    output_format: Annotated[str, typer.Option("--format", help="text (a diff and a table; the default), json (as --json) or github (GitHub Actions workflow annotations).")] = "text",
+    junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write a JUnit XML report to this file: one test case per proof, a failure for each one left unmended.")] = None,
 ) -> None:
     """Find every failing proof and every Admitted/admit hole under PATH and mend what can be mended.
 
@@ -232,26 +235,48 @@ def repair_command(
                          repair_rounds=not independent)
     from .agent.repair import resolve_targets
 
-    resolve_targets(path, theorem)  # bad input (a broken _CoqProject, a file that does not parse) before any work
+    if output_format not in ("text", "json", "github"):
+        raise InputError(f"--format must be text, json or github, not {output_format!r}")
+    as_json = as_json or output_format == "json"
+    scope = None
+    if since is not None:
+        from .agent.since import changed_scope
+
+        scope = changed_scope(path, since)  # no git, not a repository, an unknown revision: exit 2
+    resolve_targets(scope.target if scope else path, theorem)  # bad input (a broken _CoqProject, a file that does not parse) before any work
     agent_model = make_agent_model(chosen, api_base, temperature, max_tokens)
     if agent_model is None and not as_json:
         typer.echo("proofmend: no model configured: using the built-in tactic search (offline)" if model is None
                    else "proofmend: using the built-in tactic search (offline)", err=True)
     with Trace(trace) as tr, RichProgress(not as_json) as progress:
-        report = mend_path(path, config, model=agent_model, theorem=theorem, jobs=jobs, trace=tr, progress=progress)
+        report = mend_path(scope.target if scope else path, config, model=agent_model, theorem=theorem, jobs=jobs,
+                           trace=tr, progress=progress, **({"files": list(scope.files)} if scope else {}))
+    since_report = None
+    if scope is not None:
+        from .agent.since import status_at_rev
+
+        since_report = status_at_rev(scope, report, Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb))
     written = []
     if write:
         for f in report.files:
             if f.fixes and write_back(f):
                 written.append(f.path)
+    if junit is not None:
+        from .ci import junit_xml, write_junit
+
+        write_junit(junit, junit_xml(report, since_report, written))
     if as_json:
-        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+        typer.echo(json.dumps((since_report or report).to_json(), indent=2, ensure_ascii=False))
+    elif output_format == "github":
+        from .ci import print_github
+
+        print_github(report, since_report, write, written)
     else:
-        _print_repair(report, write, written)
+        _print_repair(report, write, written, since_report)
     raise typer.Exit(0 if report.complete else 1)
 
 
-def _print_repair(report, write: bool, written: list) -> None:
+def _print_repair(report, write: bool, written: list, since=None) -> None:
     import difflib
 
     from rich.console import Console
@@ -266,6 +291,10 @@ def _print_repair(report, write: bool, written: list) -> None:
                                             fromfile=f"a/{name}", tofile=f"b/{name}")
                 typer.echo("".join(diff), nl=False)
     holes = report.holes
+    if since is not None:
+        from .ci import since_summary
+
+        typer.echo(since_summary(since))
     for f in report.errors:
         typer.echo(f"proofmend: cannot load {f.error}", err=True)
     if not holes:
@@ -273,12 +302,13 @@ def _print_repair(report, write: bool, written: list) -> None:
             typer.echo("no failing proofs and no holes found")
         return
     table = Table(title="proofmend repair")
-    for col in ("file", "line", "theorem", "status", "attempts", "seconds", "note"):
+    for col in ("file", "line", "theorem", "status", "attempts", "seconds", "note") + ((f"at {since.scope.rev}",) if since else ()):
         table.add_column(col)
-    for h in holes:
+    for f, h in [(f, h) for f in report.files for h in f.holes]:
         style = {"fixed": "green", "unsolved": "red", "skipped": "yellow"}[h.status]
         note = "" if h.status == "fixed" else (h.error or h.exit)[:80]
-        table.add_row(h.file, str(h.line), h.theorem, f"[{style}]{h.status}[/]", str(h.attempts), f"{h.elapsed_s:.1f}", note)
+        at_rev = (since.status(f.path, h.theorem) or "?",) if since else ()
+        table.add_row(h.file, str(h.line), h.theorem, f"[{style}]{h.status}[/]", str(h.attempts), f"{h.elapsed_s:.1f}", note, *at_rev)
     console.print(table)
     fixed = sum(h.status == "fixed" for h in holes)
     tail = f"; wrote {len(written)} file(s)" if write else ("; run again with --write to apply" if fixed else "")
