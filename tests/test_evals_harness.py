@@ -156,7 +156,9 @@ def test_help_texts():
     top = runner.invoke(app, ["--help"])
     assert top.exit_code == 0 and "compare" in top.output and "make-equivalence" in top.output
     run = runner.invoke(app, ["run", "--help"])
-    assert "pipeline check" in run.output and "--validate" in run.output
+    text = " ".join(run.output.replace("│", " ").split())  # the help table wraps at 80 columns
+    assert "pipeline check" in text and "--validate" in text
+    assert "--ray [ADDRESS]" in text and "proofmend[ray]" in text and "--model-concurrency" in text
 
 
 @pytest.mark.slow
@@ -170,3 +172,17 @@ def test_search_agent_on_three_easy_tasks(tmp_path):
     assert all(r["status"] in ("solved", "failed") for r in recs.values()), recs
     assert sum(r["status"] == "solved" for r in recs.values()) >= 2
     assert all((tmp_path / "out" / "traces").iterdir())
+
+
+def test_validate_counts_a_task_without_reference_as_unverified(tmp_path):
+    (tmp_path / "open.v").write_text("Lemma t : True.\nProof.\nAdmitted.\n\nLemma u : 1 = 1.\nProof.\nAdmitted.\n")
+    (tmp_path / "tasks.jsonl").write_text(
+        json.dumps({"id": "open", "kind": "property", "file": "open.v", "theorem": "t"}) + "\n"
+        + json.dumps({"id": "known", "kind": "property", "file": "open.v", "theorem": "u",
+                      "reference_proof": "reflexivity."}) + "\n")
+    result = CliRunner().invoke(app, [str(tmp_path), "--validate"])
+    assert result.exit_code == 0, result.output
+    assert "open: unverified: no reference proof" in result.output
+    assert "2 of 2 tasks valid, 1 unverified (no reference proof)" in result.output
+    strict = CliRunner().invoke(app, [str(tmp_path), "--validate", "--strict"])
+    assert strict.exit_code == 1 and "1 of 2 tasks valid, 1 bad" in strict.output

@@ -137,7 +137,7 @@ def run_command(
     kind: Annotated[Optional[list[str]], typer.Option("--kind", help="Run only tasks of this kind (repeatable): property, equivalence, repair, nn_bound.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Run only tasks carrying this tag (repeatable), e.g. easy.")] = None,
     memory_mb: Annotated[Optional[int], typer.Option("--memory-mb", help="Address-space limit of each prover process, in MiB.")] = None,
-    ray: Annotated[Optional[str], typer.Option("--ray", metavar="[ADDRESS]", help="Run the samples on a Ray cluster (needs proofmend[ray]): 'auto' (the cluster this machine joined with 'ray start'), ray://HOST:PORT, or nothing for a local instance. Same outputs as a local run.")] = None,
+    ray: Annotated[Optional[str], typer.Option("--ray", metavar="[ADDRESS]", help="Run the samples on a Ray cluster (needs proofmend\\[ray]): 'auto' (the cluster this machine joined with 'ray start'), ray://HOST:PORT, or nothing for a local instance. Same outputs as a local run.")] = None,
     model_concurrency: Annotated[Optional[int], typer.Option("--model-concurrency", min=1, help="Task samples in flight at once when that is more than the CPUs: a sample gives its prover slot back while it waits on a model call, so prover work stays within the CPUs.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="With --validate: a task without a reference proof is an error (by default it is valid but unverified).")] = False,
 ) -> None:
@@ -246,11 +246,21 @@ def compare_command(
     run_a: Annotated[Path, typer.Argument(help="First eval output directory (or its summary.json).")],
     run_b: Annotated[Path, typer.Argument(help="Second eval output directory (or its summary.json).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the comparison as JSON instead of a table.")] = False,
+    plot: Annotated[Optional[Path], typer.Option("--plot", help="Also draw both runs on one plot (tasks solved against time, and against model calls and tokens where a model was used) into this PNG file.")] = None,
 ) -> None:
     """Two runs side by side, per kind and overall, with deltas (B − A)."""
-    from .compare import compare, load_summary, rich_table
+    from .compare import compare, load_records, load_summary, rich_table
 
     result = compare(load_summary(run_a), load_summary(run_b))
+    if plot is not None:
+        from .plots import plot_compare
+
+        if not plot.parent.is_dir():
+            raise InputError(f"cannot write the plot: no folder {plot.parent}")
+        runs = [(f"A: {run_a} ({result['a']['model']})", load_records(run_a)),
+                (f"B: {run_b} ({result['b']['model']})", load_records(run_b))]
+        plot_compare(runs, plot)
+        typer.echo(f"plot written to {plot}", err=True)
     if as_json:
         typer.echo(json.dumps(result, indent=2))
         return

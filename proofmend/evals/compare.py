@@ -33,6 +33,16 @@ def load_summary(run: Path) -> dict:
     return summarize(read_results(results), samples=int(info.get("samples", 1)), run=info)
 
 
+def load_records(run: Path) -> list[dict]:
+    """A run's results (``run`` is its output directory or its summary.json)."""
+    run = Path(run)
+    folder = run.parent if run.is_file() else run
+    results = folder / RESULTS
+    if not results.is_file():
+        raise InputError(f"{folder}: no {RESULTS} to plot (is it an eval output directory?)")
+    return read_results(results)
+
+
 def _row(group: dict | None, k: int) -> dict:
     if group is None:
         return {m: None for m in METRICS}

@@ -1,10 +1,11 @@
-"""``report.md`` (tables) and ``success.png`` (success against attempt budget) of a run."""
+"""``report.md`` (tables) and ``success.png`` (tasks solved against time, calls, tokens) of a run."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .metrics import UNKNOWN, attempts_curve
+from .metrics import UNKNOWN
+from .plots import plot_run, used_model
 
 PLOT = "success.png"
 REPORT = "report.md"
@@ -51,30 +52,6 @@ def cost_table(summary: dict) -> str:
     return "\n".join(rows)
 
 
-def plot_success(records: list[dict], path: Path) -> None:
-    """Cumulative fraction of task samples solved within ≤ a attempts, per kind."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    budgets, curves = attempts_curve(records)
-    fig, ax = plt.subplots(figsize=(6, 4), dpi=100)
-    for kind, ys in sorted(curves.items()):
-        ax.step(budgets, ys, where="post", marker="o", label=kind)
-    ax.set_xlabel("attempt budget (candidate proofs per hole)")
-    ax.set_ylabel("fraction solved")
-    ax.set_ylim(0, 1.02)
-    ax.set_xticks(budgets if len(budgets) <= 20 else budgets[:: max(1, len(budgets) // 10)])
-    ax.grid(alpha=0.3)
-    if curves:
-        ax.legend(loc="lower right")
-    ax.set_title("Success against attempt budget")
-    fig.tight_layout()
-    fig.savefig(path)
-    plt.close(fig)
-
-
 def failures(records: list[dict], limit: int = 30) -> str:
     bad = [r for r in records if r.get("status") != "solved"]
     if not bad:
@@ -89,7 +66,8 @@ def failures(records: list[dict], limit: int = 30) -> str:
 def write_report(out_dir: Path, summary: dict, records: list[dict]) -> Path:
     """Write ``report.md`` and ``success.png`` into ``out_dir``; return the report's path."""
     out_dir = Path(out_dir)
-    plot_success(records, out_dir / PLOT)
+    plot_run(records, out_dir / PLOT, title=f"{summary.get('model')}")
+    axes = "time, model calls and tokens" if used_model(records) else "time (no model calls were made)"
     o = summary["overall"]
     wall = summary.get("wall_seconds")
     text = f"""# Eval report
@@ -106,9 +84,12 @@ Model: `{summary.get('model')}` · tasks: {o['tasks']} · samples per task: {sum
 
 {cost_table(summary)}
 
-## Success against attempt budget
+## Tasks solved against {axes}
 
-![success rate against attempt budget]({PLOT})
+How many tasks are solved within a given time (a cactus plot: one line per
+kind, log time axis){', and within a number of model calls and of tokens' if used_model(records) else ''}.
+
+![tasks solved against {axes}]({PLOT})
 
 ## Unsolved
 
