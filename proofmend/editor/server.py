@@ -343,8 +343,11 @@ async def _deliver(ls: ProofmendServer, uri: str, text: str, result: MendResult 
                lsp.MessageType.Warning)
         answer["status"] = "dropped"
         return answer
-    reply = await ls.workspace_apply_edit_async(
-        lsp.ApplyWorkspaceEditParams(edit=edit, label=f"Mend proof: {result.theorem}"))
+    try:
+        reply = await ls.workspace_apply_edit_async(
+            lsp.ApplyWorkspaceEditParams(edit=edit, label=f"Mend proof: {result.theorem}"))
+    except Exception as e:  # the client answered with an error (e.g. its buffer moved on meanwhile)
+        reply = lsp.ApplyWorkspaceEditResult(applied=False, failure_reason=str(e))
     answer["applied"] = bool(reply and reply.applied)
     if not answer["applied"]:
         ls.say(f"the editor did not apply the mended proof of {result.theorem}"
