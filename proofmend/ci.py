@@ -192,3 +192,47 @@ def print_github(run, since=None, write: bool = False, written: list[Path] | Non
     extra = f" ({broken_now} broken by the change since {since.scope.rev})" if since is not None and left else ""
     errors = f"; {len(run.errors)} file(s) could not be loaded" if run.errors else ""
     print(f"proofmend: {fixed}/{len(holes)} proof(s) mended, {left} left{extra}{errors}")
+
+
+EQUIV_WORDS = {"proved": "proved", "unproved": "unproved", "not_comparable": "not comparable"}
+
+
+def equiv_annotations(report) -> list[str]:
+    """``::error`` for a changed function not proved equal to its old version, ``::warning`` when not comparable."""
+    out = []
+    for r in report.results:
+        if r.status == "unproved":
+            out.append(annotation("error", r.file, r.line, "proofmend: equivalence unproved",
+                                  f"{r.function}: not proved equal to its version at {report.rev}: {r.reason or ''}\n{r.statement or ''}".strip()))
+        elif r.status == "not_comparable":
+            out.append(annotation("warning", r.file, r.line, "proofmend: not comparable",
+                                  f"{r.function}: not comparable with its version at {report.rev}: {r.reason or ''}".strip()))
+        else:
+            out.append(annotation("notice", r.file, r.line, "proofmend: equivalence proved",
+                                  f"{r.function}: equal to its version at {report.rev}\n{r.statement}\n{r.proof or ''}".strip()))
+    return out
+
+
+def print_equiv(report, github: bool = False) -> None:
+    """Per function: its verdict, the statement and the proof (text), or workflow annotations (github)."""
+    if github:
+        for line in equiv_annotations(report):
+            print(line)
+    else:
+        if not report.results:
+            print(f"no Definition or Fixpoint changed since {report.rev} ({report.commit[:12]})")
+        for r in report.results:
+            print(f"{r.file}:{r.line}: {r.function}: {EQUIV_WORDS[r.status]} ({r.elapsed_s:.1f} s)")
+            if r.reason:
+                print(f"    {r.reason}")
+            if r.statement:
+                print("    " + r.statement)
+            if r.proof:
+                print("    " + r.proof.strip().replace("\n", "\n    "))
+    if report.written:
+        print(f"appended {sum(r.status == 'proved' for r in report.results)} lemma(s) to {report.written}")
+    if report.write_error:
+        print(f"proofmend: nothing written: the audit rejected the lemmas: {report.write_error}")
+    counts = {k: sum(r.status == k for r in report.results) for k in EQUIV_WORDS}
+    print(f"proofmend equiv since {report.rev}: {counts['proved']} proved, {counts['unproved']} unproved, "
+          f"{counts['not_comparable']} not comparable in {report.seconds:.1f} s")

@@ -320,6 +320,50 @@ repair_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
 repair_app.command()(guarded(repair_command))
 
 
+@app.command()
+@guarded
+def equiv(
+    path: Annotated[Path, typer.Argument(help="The project folder (or a folder or .v file inside it) whose changed definitions to compare.")] = Path("."),
+    since: Annotated[str, typer.Option("--since", metavar="REV", help="The git revision to compare with (the working tree against it).")] = "HEAD",
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="'search' (built-in tactic search, offline; the default), 'replay:FILE.jsonl', or a litellm model string.")] = None,
+    attempts: Annotated[int, typer.Option(help="Candidate proofs asked of the model per function.")] = 8,
+    timeout: Annotated[float, typer.Option(help="Seconds of work on one function's lemma.")] = 60.0,
+    write: Annotated[Optional[Path], typer.Option("--write", metavar="FILE", help="Append the proved lemmas (with the old definitions they mention) to this .v file, after the audit.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print {functions, summary} as JSON.")] = False,
+    output_format: Annotated[str, typer.Option("--format", help="text (the default), json (as --json) or github (workflow annotations).")] = "text",
+    trace: Annotated[Optional[Path], typer.Option("--trace", help="Append every model call and every check to this JSONL file.")] = None,
+    api_base: Annotated[Optional[str], typer.Option("--api-base", help="Base URL of an OpenAI-compatible server.")] = None,
+    temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.2,
+    max_tokens: Annotated[int, typer.Option(help="Most tokens per model reply.")] = 1024,
+    search_time: Annotated[float, typer.Option(help="Seconds one tactic search may take.")] = 20.0,
+) -> None:
+    """For each Definition/Fixpoint changed since REV, prove the old and the new version equal.
+
+    Each is reported proved (with the proof), unproved, or not comparable (type
+    changed, or the old version cannot be brought in as it was). Exit 0 when
+    every changed function was proved equal, 1 otherwise, 2 on bad input.
+    """
+    from .agent.config import AgentConfig, SearchConfig
+    from .agent.equiv import equiv_since
+    from .agent.trajectory import Trace
+    from .ci import print_equiv
+
+    if output_format not in ("text", "json", "github"):
+        raise InputError(f"--format must be text, json or github, not {output_format!r}")
+    as_json = as_json or output_format == "json"
+    chosen = model or os.environ.get("PROOFMEND_MODEL") or "search"
+    config = AgentConfig(model=chosen, api_base=api_base, attempts=attempts, timeout_s=timeout, temperature=temperature,
+                         max_tokens=max_tokens, search=SearchConfig(time_s=search_time))
+    agent_model = make_agent_model(chosen, api_base, temperature, max_tokens)
+    with Trace(trace) as tr:
+        report = equiv_since(path, since, config, model=agent_model, trace=tr, write=write)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        print_equiv(report, github=output_format == "github")
+    raise typer.Exit(0 if report.complete else 1)
+
+
 from .evals.cli import app as eval_app  # noqa: E402  (subcommands are defined beside their code)
 
 app.add_typer(eval_app, name="eval")

@@ -52,7 +52,7 @@ class SinceScope:
                 "dependents": [self.repo.relative(f) for f in self.dependents]}
 
 
-def _project_and_limit(path: Path) -> tuple[CoqProject, Path]:
+def project_and_limit(path: Path) -> tuple[CoqProject, Path]:
     """The project governing ``path`` (a file, a project folder, or a folder inside a project)."""
     if not path.exists():
         raise InputError(f"no such file or directory: {path}")
@@ -78,7 +78,7 @@ def _requires_any(text: str, modules: set[str]) -> bool:
 def changed_scope(path: Path, rev: str) -> SinceScope:
     """The files a run with ``--since rev`` on ``path`` visits; no git, no repository, a bad revision: InputError."""
     path = Path(path)
-    project, limit = _project_and_limit(path)
+    project, limit = project_and_limit(path)
     repo = GitRepo.containing(limit)
     commit = repo.resolve(rev)
     files = set(project.files)
