@@ -160,7 +160,7 @@ def _error_offset(compiled: Compiled, text: str) -> tuple[int, int, str]:
     d = diags[0]
     lines = text.split("\n")
     offset = sum(len(ln) + 1 for ln in lines[: max(0, d.line - 1)]) + d.col
-    return offset, d.line, d.message.splitlines()[0][:300]
+    return offset, d.line, " ".join(d.message.split())[:400]
 
 
 def _admit(cmp: Comparison, admitted: set[int]) -> str:
@@ -220,18 +220,27 @@ def _compare_accounts(cand: Account, ref: Account, cmp: Comparison) -> tuple[lis
         if not names_nothing(located):
             findings.append(Finding(Reason.GLOBAL_NAME_ADDED, f"a proof body declares {cand.local_name(f)}, but "
                                     f"{basename!r} already names {located.splitlines()[0]}"))
-    for f in sorted(cand.constants.keys() & ref.constants.keys()):
+    for f in sorted((cand.constants.keys() & ref.constants.keys()) - proven):
         c, r = cand.constants[f], ref.constants[f]
         name = cand.local_name(f)
         if c.type != r.type:
             findings.append(Finding(Reason.ELABORATION_CHANGED, f"{name} : {r.type}  became  {name} : {c.type}", name))
-        elif f not in proven and (c.transparent or r.transparent):
-            if c.transparent != r.transparent or cand.print(f) != ref.print(f):
+        elif (c.transparent or r.transparent) and (c.transparent != r.transparent or cand.print(f) != ref.print(f)):
+            # A definition built on a target (Program's wrapper around an
+            # obligation, a use of a Defined target) may print differently;
+            # anything else must not.
+            if c.transparent != r.transparent or not _depends_on(ref, f, proven):
                 findings.append(Finding(Reason.ELABORATION_CHANGED, f"the definition of {name} differs from the original's", name))
     if len(proven) < len(cmp.changes):
         findings.append(Finding(Reason.INCOMPLETE, f"{len(cmp.changes)} proof(s) changed, but Coq counts {len(proven)} "
                                 "admitted constant(s) of the original as proven"))
     return findings, proven | added
+
+
+def _depends_on(acc: Account, constant: str, targets: set[str]) -> bool:
+    """Whether ``constant`` rests on one of ``targets`` (admitted constants in ``acc``'s module)."""
+    axioms, _ = parse_assumptions(acc.queries.ask_text(f"Print Assumptions {constant}."))
+    return any(acc.full_name(a) in targets for a in axioms)
 
 
 def _resolve(acc: Account, name: str) -> str | None:
