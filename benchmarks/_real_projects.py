@@ -47,13 +47,28 @@ def show(git_dir: Path, commit: str, path: str) -> str | None:
     return res.stdout.decode("utf-8", errors="replace")
 
 
-def checkout(git_dir: Path, commit: str, dest: Path) -> None:
-    """Write the tree of ``commit`` into ``dest`` (a plain folder, no .git)."""
+def checkout(git_dir: Path, commit: str, dest: Path) -> list[str]:
+    """Write the tree of ``commit`` into ``dest`` (a plain folder, no .git).
+
+    Blobs the repository lacks (a snapshot without its largest files) are left
+    out; their paths are returned."""
+    entries = []
+    for item in git(git_dir, "ls-tree", "-r", "-z", commit).split("\0"):
+        if item and "\t" in item:
+            meta, path = item.split("\t", 1)
+            if meta.split()[1] == "blob":
+                entries.append((meta.split()[2], path))
+    res = subprocess.run(["git", f"--git-dir={git_dir}", "cat-file", "--batch-check"], capture_output=True,
+                         text=True, input="\n".join(sha for sha, _ in entries) + "\n")
+    missing = {ln.split()[0] for ln in res.stdout.splitlines() if ln.endswith(" missing")}
+    left_out = [p for sha, p in entries if sha in missing]
     dest.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.Popen(["git", f"--git-dir={git_dir}", "archive", commit], stdout=subprocess.PIPE)
+    cmd = ["git", f"--git-dir={git_dir}", "archive", commit, "--", ".", *[f":(exclude){p}" for p in left_out]]
+    archive = subprocess.Popen(cmd, stdout=subprocess.PIPE)
     subprocess.run(["tar", "-x", "-C", str(dest)], stdin=archive.stdout, check=True)
     if archive.wait() != 0:
         raise RuntimeError(f"git archive {commit} failed in {git_dir}")
+    return left_out
 
 
 # ------------------------------------------------------------------ project layouts

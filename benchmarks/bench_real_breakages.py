@@ -180,6 +180,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ids", help="comma-separated task ids (default: all)")
     ap.add_argument("--repo", help="only the tasks of this owner/name")
     ap.add_argument("--out", help="write the figures and every task's outcome here (JSON)")
+    ap.add_argument("--resume", action="store_true",
+                    help="keep the outcomes already in --out and run only the tasks it lacks")
     a = ap.parse_args(argv)
     try:
         tasks = [json.loads(ln) for ln in open(a.manifest) if ln.strip()]
@@ -193,9 +195,14 @@ def main(argv: list[str] | None = None) -> int:
         tasks = [t for t in tasks if t["repo"] == a.repo]
     t_all = time.monotonic()
     results = []
+    done: dict[str, dict] = {}
+    if a.resume and a.out and Path(a.out).is_file():
+        done = {r["id"]: r for r in json.loads(Path(a.out).read_text())["tasks"]}
     for i, task in enumerate(tasks, 1):
-        r = run_task(task, a)
+        r = done.get(task["id"]) or run_task(task, a)
         results.append(r)
+        if a.out and task["id"] not in done:
+            Path(a.out).write_text(json.dumps({"partial": True, "tasks": results}, indent=2) + "\n")
         first = "-" if r.get("first_candidate_s") is None else f"{r['first_candidate_s']:.1f}"
         secs = "-" if r.get("seconds") is None else f"{r['seconds']:.1f}"
         print(f"[{i}/{len(tasks)}] {r['id']}: {r['status']} ({secs} s, first candidate {first} s)", flush=True)

@@ -168,6 +168,29 @@ def cmd_validate(a: argparse.Namespace) -> int:
     return 0
 
 
+MANIFEST_FIELDS = ("id", "repo", "licence", "layout", "parent", "commit", "date", "file", "old_file", "theorem",
+                   "statement_changed", "fixed_proof_line", "old_error_line", "old_error", "old_proof_sha")
+
+
+def cmd_manifest(a: argparse.Namespace) -> int:
+    """Join validated tasks into one manifest, one task per id, in a stable order."""
+    tasks: dict[str, dict] = {}
+    for f in a.tasks:
+        for ln in open(f):
+            if ln.strip():
+                t = json.loads(ln)
+                tasks.setdefault(t["id"], t)
+    rows = sorted(tasks.values(), key=lambda t: (t["repo"], t["date"], t["commit"], t["file"], t["theorem"]))
+    with open(a.out, "w") as fh:
+        for t in rows:
+            row = {k: t.get(k) for k in MANIFEST_FIELDS}
+            if a.with_proofs:
+                row["old_proof"] = t["old_proof"]
+            fh.write(json.dumps(row) + "\n")
+    print(f"{len(rows)} tasks -> {a.out}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -190,7 +213,14 @@ def main(argv: list[str] | None = None) -> int:
     lic = sub.add_parser("licence", help="print the licence of a commit, read from its LICENSE file")
     lic.add_argument("--git-dir", required=True)
     lic.add_argument("--commit", default="HEAD")
+    m = sub.add_parser("manifest", help="join validated tasks into the corpus manifest")
+    m.add_argument("tasks", nargs="+", help="JSONL files written by validate")
+    m.add_argument("--with-proofs", action="store_true",
+                   help="keep the old proofs' text (otherwise only their hash: the text is read from the parent commit)")
+    m.add_argument("--out", required=True)
     a = ap.parse_args(argv)
+    if a.cmd == "manifest":
+        return cmd_manifest(a)
     if a.cmd == "candidates":
         return cmd_candidates(a)
     if a.cmd == "validate":
