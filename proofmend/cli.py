@@ -77,10 +77,11 @@ def check(
 
     Exit 0 when the file compiles and has no holes, 1 otherwise.
     """
+    from .cli_inputs import positive, source_file
     from .provers.coq.check import check_file
 
-    if file.suffix != ".v":
-        raise InputError(f"not a Coq file (expected .v): {file}")
+    source_file(file)
+    positive("--timeout", timeout)
     result = check_file(file, Limits(timeout_s=timeout, memory_mb=memory_mb))
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
@@ -106,6 +107,7 @@ def audit(
     allow_axiom: Annotated[Optional[list[str]], typer.Option("--allow-axiom", help="Accept only these axioms (repeatable), plus the standard library's reals axioms where the file loads Coq.Reals. Without it, any axiom already declared is accepted, but never an Admitted lemma.")] = None,
     timeout: Annotated[float, typer.Option(help="Time limit for the fresh compile, in seconds.")] = 300.0,
     memory_mb: Annotated[int, typer.Option(help="Address-space limit for coqc, in MiB (0 for none).")] = 8192,
+    coqchk: Annotated[bool, typer.Option("--coqchk", help="Also re-check the compiled candidate with coqchk, Coq's separate kernel checker.")] = False,
 ) -> None:
     """The acceptance check on its own: exit 0 accepted, 1 rejected (reason codes printed), 2 bad input.
 
@@ -119,11 +121,16 @@ def audit(
     from .provers.coq.workspace import Workspace
     from .provers.coq.project import project_for
 
+    from .cli_inputs import at_least, positive, source_file
+    from .provers.coq.batch import parse_source
+
     for p in (candidate, against):
-        if p.suffix != ".v":
-            raise InputError(f"not a Coq file (expected .v): {p}")
+        source_file(p)
+    positive("--timeout", timeout)
+    at_least("--memory-mb", memory_mb, 0)
     cand_text = read_source(candidate)
     orig_text = read_source(against)
+    parse_source(against, orig_text)  # an original that does not parse is bad input
     project = project_for(against)
     limits = Limits(timeout_s=timeout, memory_mb=memory_mb)
     policy = AxiomPolicy(frozenset(allow_axiom) if allow_axiom else None, admitted_names(project))
@@ -132,7 +139,7 @@ def audit(
         failure = ws.ensure_dependencies(ws.path(against))
         if failure is not None:
             raise InputError(f"the dependency {ws.user_path(failure.file)} does not compile: {failure.message}")
-        verdict = run_audit(cand_text, orig_text, ws.project, against.name, limits, policy)
+        verdict = run_audit(cand_text, orig_text, ws.project, against.name, limits, policy, coqchk=coqchk)
     if as_json:
         typer.echo(json.dumps(verdict.to_json(), indent=2))
     else:
@@ -226,8 +233,19 @@ def repair_command(
     from .agent.repair import mend_path, write_back
     from .agent.trajectory import Trace
 
-    if not path.exists():
-        raise InputError(f"no such file or directory: {path}")
+    from . import cli_inputs as check_input
+
+    check_input.source_path(path)
+    check_input.at_least("--attempts", attempts, 1)
+    check_input.positive("--timeout", timeout)
+    check_input.at_least("--jobs", jobs, 1)
+    check_input.at_least("--samples", samples, 1)
+    if trace is not None:
+        check_input.output_file("--trace", trace)
+    if junit is not None:
+        check_input.output_file("--junit", junit)
+    if write:
+        check_input.writable_sources(path)
     chosen = model or os.environ.get("PROOFMEND_MODEL") or "search"
     config = AgentConfig(model=chosen, api_base=api_base, attempts=attempts, samples=samples, timeout_s=timeout,
                          temperature=temperature, max_tokens=max_tokens, max_cost_usd=max_cost,
@@ -257,10 +275,15 @@ def repair_command(
 
         since_report = status_at_rev(scope, report, Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb))
     written = []
+    unwritten = []
     if write:
         for f in report.files:
-            if f.fixes and write_back(f):
-                written.append(f.path)
+            try:
+                if f.fixes and write_back(f):
+                    written.append(f.path)
+            except OSError as e:  # the file is left as it was
+                unwritten.append(f.path)
+                typer.echo(f"proofmend: error: cannot write {f.path}: {e.strerror or e}; the file is unchanged", err=True)
     if junit is not None:
         from .ci import junit_xml, write_junit
 
@@ -273,7 +296,7 @@ def repair_command(
         print_github(report, since_report, write, written)
     else:
         _print_repair(report, write, written, since_report)
-    raise typer.Exit(0 if report.complete else 1)
+    raise typer.Exit(0 if report.complete and not unwritten else 1)
 
 
 def _print_repair(report, write: bool, written: list, since=None) -> None:
