@@ -151,6 +151,8 @@ def run_command(
     from ..agent.config import AgentConfig
     from .schema import load_corpus
 
+    if not validate and out.exists() and not out.is_dir():
+        raise InputError(f"--out {out} exists and is not a directory")
     loaded = load_corpus(corpus)
     if task or kind or tag:
         unknown = [t for t in (task or []) if t not in {x.id for x in loaded.tasks}]

@@ -50,9 +50,10 @@ def with_proof(text: str, theorem: str, proof: str, where: str = "<task>") -> st
 
 
 def judge(candidate: str, original: str, task: Task, task_file: Path, limits: Limits,
-          policy: AxiomPolicy = AxiomPolicy()) -> Verdict:
-    """The audit of ``candidate`` (the whole new file) against the task's file as given."""
-    return audit(candidate, original, task_project(task, task_file), task_file.name, limits, policy)
+          policy: AxiomPolicy = AxiomPolicy(), coqchk: bool = False) -> Verdict:
+    """The audit of ``candidate`` (the whole new file) against the task's file as given: the task's theorem must be proven."""
+    return audit(candidate, original, task_project(task, task_file), task_file.name, limits, policy,
+                 targets=(task.theorem,), coqchk=coqchk)
 
 
 def target_is_done(text: str, theorem: str) -> bool:

@@ -9,12 +9,14 @@ The corpus shipped with proofmend is reachable by the name ``builtin``.
 from __future__ import annotations
 
 import json
+import stat
 from dataclasses import dataclass
+from pathlib import PurePosixPath, PureWindowsPath
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..provers.errors import InputError
 
@@ -47,6 +49,17 @@ class Task(BaseModel):
     """Extra coqc flags needed to compile ``file``."""
     tags: list[str] = []
     """Free-form labels: topic, difficulty (easy, medium, hard), kind of change."""
+
+    @field_validator("file")
+    @classmethod
+    def _inside_corpus(cls, value: str) -> str:
+        """A task's file lies inside the corpus: relative, and never climbing out with '..'."""
+        for pure in (PurePosixPath(value), PureWindowsPath(value)):
+            if pure.is_absolute() or pure.anchor:
+                raise ValueError(f"must be relative to the corpus folder, not absolute: {value!r}")
+            if ".." in pure.parts:
+                raise ValueError(f"must stay inside the corpus folder (no '..'): {value!r}")
+        return value
 
     def to_line(self) -> str:
         """The task as one ``tasks.jsonl`` line (no newline), fields in schema order."""
@@ -156,4 +169,21 @@ def load_corpus(path: str | Path) -> Corpus:
     except OSError as e:
         raise InputError(f"cannot read {tasks_file}: {e.strerror}") from None
     tasks = parse_tasks(text, tasks_file)
-    return Corpus(_resolve_root(tasks_file.resolve(), tasks), tuple(tasks), tasks_file.resolve())
+    corpus = Corpus(_resolve_root(tasks_file.resolve(), tasks), tuple(tasks), tasks_file.resolve())
+    _check_task_files(corpus)
+    return corpus
+
+
+def _check_task_files(corpus: Corpus) -> None:
+    """Every task's file is a regular file inside the corpus folder (symbolic links resolved)."""
+    root = corpus.root.resolve()
+    for t in corpus.tasks:
+        path = corpus.path_of(t)
+        if not path.is_relative_to(root):
+            raise InputError(f"{corpus.source}: task {t.id}: file {t.file} lies outside the corpus folder {root}")
+        try:
+            mode = path.stat().st_mode
+        except OSError:
+            raise InputError(f"{corpus.source}: task {t.id}: no such file {t.file} (under {root})") from None
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{corpus.source}: task {t.id}: {t.file} is not a regular file")

@@ -11,6 +11,7 @@ A task whose known proof needs an axiom of its own file is not a fair task."""
 from __future__ import annotations
 
 import multiprocessing
+import shutil
 import tempfile
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -27,6 +28,8 @@ from .schema import Corpus, Task
 
 #: How reference proofs are audited: nothing allowed beyond the inherited library axioms.
 REFERENCE_POLICY = AxiomPolicy(allowed=frozenset())
+#: Reference proofs are also re-checked by coqchk (Coq's separate kernel checker) where it is installed.
+HAVE_COQCHK = shutil.which("coqchk") is not None
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def check_task(task: Task, task_file: Path, limits: Limits) -> list[Problem]:
     else:
         try:
             candidate = with_proof(original, task.theorem, task.reference_proof, str(task_file))
-            verdict = judge(candidate, original, task, task_file, limits, REFERENCE_POLICY)
+            verdict = judge(candidate, original, task, task_file, limits, REFERENCE_POLICY, coqchk=HAVE_COQCHK)
             if not verdict.accepted:
                 why = "; ".join(str(f) for f in verdict.findings) or "rejected"
                 problems.append(problem(f"reference proof rejected by the audit: {why}"))
