@@ -14,6 +14,7 @@ from enum import Enum
 
 from ..provers.coq.audit import Verdict
 from ..provers.coq.project import CoqProject
+from ..provers.coq.livedoc import LiveDocument
 from ..provers.coq.session import PrefixError, ProofSession
 from ..provers.errors import ProverError
 from ..provers.limits import Limits
@@ -211,7 +212,8 @@ class HoleSolver:
         return min(budget.left() / 4, max(2.0, 2 * self.config.search_first_s))
 
     # ------------------------------------------------------------ the hole
-    def solve(self, job: HoleJob, verify: Verifier) -> HoleResult:
+    def solve(self, job: HoleJob, verify: Verifier, document: LiveDocument | None = None) -> HoleResult:
+        """Work on ``job``; ``document`` is the file's live document to park in (one is started otherwise)."""
         budget = Budget(self.config)
         self.trace.emit("hole_start", file=job.file, theorem=job.theorem, line=job.line, kind=job.kind,
                         model=self.config.model)
@@ -219,7 +221,7 @@ class HoleSolver:
         error: str | None = None
         for round_ in range(1 + self.config.prover_retries):
             try:
-                proof = self._solve(job, verify, budget)
+                proof = self._solve(job, verify, budget, document)
                 exit = Exit.PROVED
             except Stop as stop:
                 exit, error = stop.exit, stop.message
@@ -239,9 +241,10 @@ class HoleSolver:
         self.trace.emit("hole_end", **result.to_json())
         return result
 
-    def _solve(self, job: HoleJob, verify: Verifier, budget: Budget) -> str:
+    def _solve(self, job: HoleJob, verify: Verifier, budget: Budget, document: LiveDocument | None = None) -> str:
         limits = Limits(timeout_s=max(30.0, self.config.compile_timeout_s), memory_mb=self.config.memory_mb)
-        with ProofSession(self.project, job.prefix, limits=limits, tactic_timeout=self.config.tactic_timeout_s) as session:
+        with ProofSession(self.project, job.prefix, limits=limits, tactic_timeout=self.config.tactic_timeout_s,
+                          document=document) as session:
             opened = session.run(job.opener)
             if not isinstance(opened, TacticOk):
                 raise Stop(Exit.PREFIX_ERROR, f"'{job.opener}' does not run: {opened.message}")

@@ -21,6 +21,7 @@ from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
 from ..provers.coq.batch import parse_source, read_source, run_coqc
 from ..provers.coq.locator import CoqDocument, ProofItem, Terminator, parse_document
 from ..provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
+from ..provers.coq.livedoc import LiveDocument
 from ..provers.coq.scan import scan_proofs
 from ..provers.coq.workspace import Workspace, compose_bodies
 from ..provers.coq.loaderrors import first_line, load_hint
@@ -120,7 +121,15 @@ class Mender:
                             f"{f' (line {failure.line})' if failure.line else ''}: {failure.message}")
             self.progress.file_started(display, 0)
             return report
-        scan = scan_proofs(self.ws.project, doc, self.limits)
+        live = LiveDocument(self.ws.project, self.limits)
+        try:
+            return self._mend_in(live, user_file, ws_file, doc, display, report)
+        finally:
+            live.close()
+
+    def _mend_in(self, live: LiveDocument, user_file: Path, ws_file: Path, doc: CoqDocument, display: str,
+                 report: FileReport) -> FileReport:
+        scan = scan_proofs(self.ws.project, doc, self.limits, document=live)
         targets = [i for i, p in enumerate(doc.proofs) if p.is_hole or i in scan.failing]
         if self.theorem:
             targets = [i for i in targets if self.theorem in (doc.proofs[i].name, doc.proofs[i].qualname)]
@@ -165,7 +174,7 @@ class Mender:
                 candidate = compose(doc, {**_base, _i: "\n" + body})
                 return audit(candidate, _baseline, self.ws.project, ws_file.name, self.limits, policy)
 
-            res = solver.solve(job, verify)
+            res = solver.solve(job, verify, live)
             if res.status == "fixed" and res.proof is not None:
                 fixes[i] = "\n" + res.proof
             report.holes.append(res)

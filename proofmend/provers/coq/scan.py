@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from ..limits import Limits
 from . import xmlproto as wire
-from .idetop import IdeTopProcess
+from .livedoc import LiveDocument
 from .locator import CoqDocument
 from .project import CoqProject
 
@@ -36,8 +36,15 @@ class ScanResult:
 
 
 def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits(), timeout: float = 600.0,
-                tactic_timeout: float = 60.0) -> ScanResult:
-    adapter = wire.ProtocolAdapter()
+                tactic_timeout: float = 60.0, document: LiveDocument | None = None) -> ScanResult:
+    """Every failing proof of ``doc``.  With ``document``, the scan loads the file into it and leaves it there.
+
+    A failing proof is loaded as its statement followed by ``Admitted.``, just
+    as the agent's baselines write it, so that parking at a hole afterwards
+    reuses everything the scan loaded.
+    """
+    own = document is None
+    live = document or LiveDocument(project, limits)
     t0 = time.monotonic()
     owner: dict[int, int] = {}  # sentence start offset -> proof index (body and terminator)
     stmt_of: dict[int, int] = {}
@@ -47,14 +54,10 @@ def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits()
             owner[s.start] = pi
         owner[p.terminator.start] = pi
     failing: dict[int, ProofFailure] = {}
-    proc = IdeTopProcess(project, limits)
     try:
-        about = proc.call(adapter.about(), 30)
-        if about.ok:
-            adapter = wire.adapter_for(wire.decode_protocol_version(about.value))  # type: ignore[arg-type]
-        init = proc.call(adapter.init(), 30)
-        tip = int(init.value.find("state_id").get("val"))  # type: ignore[union-attr]
-        state_start: dict[int, int] = {}  # state id -> sentence start offset
+        live.start()
+        depth_of_stmt: dict[int, int] = {}  # proof index -> chain length just after its statement
+        start_of: dict[int, int] = {}  # state id -> sentence start offset
         skip_until: int | None = None
         for s in doc.sentences:
             if time.monotonic() - t0 > timeout:
@@ -64,47 +67,54 @@ def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits()
                     continue
                 skip_until = None
             pi = owner.get(s.start)
-            r = proc.call(adapter.add(s.text, tip), tactic_timeout)
+            r = live.add(s.text, s.text, tactic_timeout)
             err = None
             if r.ok:
-                new = wire.decode_add(r.value)  # type: ignore[arg-type]
-                state_start[new] = s.start
+                start_of[live.tip] = s.start
+                if s.start in stmt_of:
+                    depth_of_stmt[stmt_of[s.start]] = len(live.chain)
                 if pi is not None or s.start in stmt_of:
-                    g = proc.call(adapter.goal(), tactic_timeout)
+                    g = live.call(live.adapter.goal(), tactic_timeout)
                     if not g.ok:
                         err = g.value
                 if err is None:
-                    tip = new
                     continue
             else:
                 err = r.value
             f: wire.Failure = err  # type: ignore[assignment]
             # Which sentence failed?  The failure names the last good state.
-            later = sorted(st for st in state_start if st > f.state_id)
-            bad_start = state_start[later[0]] if later else s.start
-            proc.call(adapter.edit_at(f.state_id or tip), 30)
-            tip = f.state_id or tip
+            later = sorted(st for st in start_of if st > f.state_id)
+            bad_start = start_of[later[0]] if later else s.start
             bad_owner = owner.get(bad_start)
             if bad_owner is None:
+                good = [n for n, (_, st) in enumerate(live.chain) if st <= f.state_id]
+                live.back_to(good[-1] + 1 if good else 0)
                 return ScanResult(failing, f.message, doc.line_of(bad_start), bad_start, time.monotonic() - t0)
             if bad_owner != pi and pi is not None and bad_owner in failing:
                 bad_owner = pi
             p = doc.proofs[bad_owner]
             failing[bad_owner] = ProofFailure(bad_owner, f.message, doc.line_of(bad_start))
-            r2 = proc.call(adapter.add("Admitted.", tip), tactic_timeout)
+            # Back to the statement, then "Admitted." in place of the whole body.
+            live.back_to(depth_of_stmt.get(bad_owner, len(live.chain)))
+            for st in [st for st in start_of if st > live.tip]:
+                del start_of[st]
+            r2 = live.add("Admitted.", "Admitted.", tactic_timeout)
             if not r2.ok:
                 return ScanResult(failing, r2.value.message, doc.line_of(bad_start), bad_start, time.monotonic() - t0)  # type: ignore[union-attr]
-            tip = wire.decode_add(r2.value)  # type: ignore[arg-type]
-            for st in [st for st in state_start if st > (f.state_id or 0)]:
-                del state_start[st]
             skip_until = p.terminator.end
-        st = proc.call(adapter.status(True), timeout)
+        st = live.call(live.adapter.status(True), timeout)
         if not st.ok:
             f = st.value  # type: ignore[assignment]
-            later = sorted(x for x in state_start if x > f.state_id)
-            bad = state_start[later[0]] if later else None
+            later = sorted(x for x in start_of if x > f.state_id)
+            bad = start_of[later[0]] if later else None
             line = doc.line_of(bad) if bad is not None else 0
+            good = [n for n, (_, x) in enumerate(live.chain) if x <= f.state_id]
+            live.back_to(good[-1] + 1 if good else 0)
             return ScanResult(failing, f.message, line, bad, time.monotonic() - t0)
         return ScanResult(failing, None, 0, None, time.monotonic() - t0)
+    except BaseException:
+        live.close()
+        raise
     finally:
-        proc.close()
+        if own:
+            live.close()

@@ -13,6 +13,7 @@ replayed on the next call: the caller only loses the attempt that was running.
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 from ..errors import ProtocolError, ProverCrashError, ProverError, ProverTimeoutError
 from ..limits import Limits
@@ -21,6 +22,9 @@ from . import xmlproto as wire
 from .idetop import IdeTopProcess
 from .project import CoqProject
 from .sentences import SplitError, split_sentences
+
+if TYPE_CHECKING:
+    from .livedoc import LiveDocument
 
 
 class PrefixError(ProverError):
@@ -71,9 +75,12 @@ class ProofSession:
         tactic_timeout: float = 10.0,
         load_timeout: float | None = None,
         admit_earlier_proofs: bool = True,
+        document: "LiveDocument | None" = None,
     ):
         self.project = project
-        self.prefix = fast_prefix(prefix) if admit_earlier_proofs else prefix
+        # A shared live document keeps what it has loaded and admits earlier opaque proofs itself.
+        self.document = document
+        self.prefix = fast_prefix(prefix) if admit_earlier_proofs and document is None else prefix
         self.limits = limits
         self.tactic_timeout = tactic_timeout
         self.load_timeout = load_timeout or limits.timeout_s
@@ -97,10 +104,13 @@ class ProofSession:
 
     def close(self) -> None:
         if self._proc is not None:
-            self._proc.close()
+            if self.document is None:
+                self._proc.close()
             self._proc = None
 
     def _start(self) -> Checkpoint:
+        if self.document is not None:
+            return self._start_shared(self.document)
         try:
             sentences = split_sentences(self.prefix)
         except SplitError as e:
@@ -152,8 +162,24 @@ class ProofSession:
         self._chain = [((), tip)]
         return Checkpoint(tip, self.generation, ())
 
+    def _start_shared(self, document: "LiveDocument") -> Checkpoint:
+        """Park the shared document at the prefix, keeping what it has already loaded."""
+        from .livedoc import LoadError
+
+        self.generation += 1
+        try:
+            tip = document.sync(self.prefix, time.monotonic() + self.load_timeout)
+        except LoadError as e:
+            raise PrefixError(e.message, e.line) from None
+        self._proc = document.proc
+        self._adapter = document.adapter
+        self._tip = tip
+        self._chain = [((), tip)]
+        return Checkpoint(tip, self.generation, ())
+
     def _ensure_alive(self) -> None:
-        if self._proc is None or not self._proc.alive:
+        stolen = self.document is not None and self.document.proc is not self._proc
+        if self._proc is None or not self._proc.alive or stolen:
             self.close()
             self.restarts += 1
             self.base = self._start()
@@ -161,6 +187,8 @@ class ProofSession:
     def restart(self) -> None:
         """Kill the process and start afresh (prefix replayed)."""
         self.close()
+        if self.document is not None:
+            self.document.close()
         self._ensure_alive()
 
     # ------------------------------------------------------------ helpers
@@ -170,6 +198,8 @@ class ProofSession:
             return self._proc.call(xml, timeout)
         except (ProverCrashError, ProverTimeoutError):
             self.close()
+            if self.document is not None:
+                self.document.close()  # hung or dead: the next call starts it afresh
             raise
 
     def _goto(self, depth: int) -> None:
