@@ -175,7 +175,7 @@ def export_task(
 @app.command("export-coq")
 def export_coq(
     model: Path = typer.Argument(..., help="a .safetensors file written by `train`"),
-    strategy: str = typer.Option("brute", "--strategy", "-s", help="proof checked in Coq: brute (every input) or cubic (case split, proven once for all weights)"),
+    strategy: str = typer.Option("brute", "--strategy", "-s", help="proof checked in Coq: brute (every input), cubic (case split) or subcubic (rank-1 attention, O(v^2) tables); the last two proven once for all weights"),
     out: Path = typer.Option(Path("nn_coq"), "--out", help="directory for the Coq development"),
     as_json: bool = typer.Option(False, "--json", help="print {files, theorem, bound}"),
 ) -> None:

@@ -30,12 +30,12 @@ import numpy as np
 from .model import ModelWeights
 
 #: Generic Coq files, in dependency order.
-LIBRARY = ("MaxOfK.v", "ExpBounds.v", "Brute.v", "Cubic.v")
+LIBRARY = ("MaxOfK.v", "ExpBounds.v", "Brute.v", "Cubic.v", "Subcubic.v")
 #: The generic files each strategy needs.
-LIBRARY_FOR = {"brute": LIBRARY[:3], "cubic": LIBRARY}
+LIBRARY_FOR = {"brute": LIBRARY[:3], "cubic": LIBRARY[:4], "subcubic": LIBRARY}
 #: Logical path of the development.
 LOGICAL = "NNCert"
-STRATEGIES = ("brute", "cubic")
+STRATEGIES = ("brute", "cubic", "subcubic")
 
 PREC = 48  # ExpBounds.prec
 RSQ = 20  # ExpBounds.rsq
@@ -367,7 +367,11 @@ def export(w: ModelWeights, out: Path, strategy: str = "brute") -> Export:
             f"strategy {strategy!r} has no machine-checked export; available: {', '.join(STRATEGIES)}"
         )
     iw = integer_weights(w)
-    if strategy == "cubic":
+    if strategy == "subcubic":
+        from . import coq_subcubic  # it builds on this module's mirror
+
+        proven, main = coq_subcubic.proven_and_main(iw)
+    elif strategy == "cubic":
         params = CubicParams.for_weights(iw)
         proven = cubic_count(iw, params)
         main = main_v_cubic(iw, proven, params)
