@@ -111,12 +111,13 @@ def commit_candidates(git_dir: Path, parent: str, commit: str, max_lines: int) -
 
 def cmd_candidates(a: argparse.Namespace) -> int:
     git_dir = Path(a.git_dir)
-    rows = git(git_dir, "log", "--no-merges", "--format=%H %P %cs", f"--since={a.since}", f"--until={a.until}",
-               a.rev, "--", "*.v").splitlines()
+    dates = ([f"--since={a.since}"] if a.since else []) + ([f"--until={a.until}"] if a.until else [])
+    rows = [r for r in git(git_dir, "log", "--no-merges", "--format=%H %P %cs", *dates, a.rev, "--", "*.v").splitlines()
+            if len(r.split()) == 3]  # a root commit has no parent to compare with
     n = 0
     with open(a.out, "w") as fh:
         for row in reversed(rows):
-            commit, parent, date = row.split()[0], row.split()[1], row.split()[-1]
+            commit, parent, date = row.split()
             cands = commit_candidates(git_dir, parent, commit, a.max_lines)
             # statement changes first, then short proofs; at most --per-commit
             cands.sort(key=lambda c: (not c["statement_changed"], c["old_proof"].count("\n")))
@@ -198,8 +199,8 @@ def main(argv: list[str] | None = None) -> int:
     c.add_argument("--git-dir", required=True, help="a git directory (bare or .git) holding the history")
     c.add_argument("--repo", required=True, help="owner/name, recorded in the tasks")
     c.add_argument("--rev", default="HEAD")
-    c.add_argument("--since", default="2000-01-01")
-    c.add_argument("--until", default="2100-01-01")
+    c.add_argument("--since", help="first commit date (YYYY-MM-DD)")
+    c.add_argument("--until", help="last commit date (YYYY-MM-DD)")
     c.add_argument("--max-lines", type=int, default=60, help="longest old proof kept (lines)")
     c.add_argument("--per-commit", type=int, default=6, help="most candidates kept per commit")
     c.add_argument("--out", required=True)
