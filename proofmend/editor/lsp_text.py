@@ -15,7 +15,7 @@ from pygls.lsp.server import LanguageServer
 from ..provers.coq.batch import CheckResult
 from ..provers.coq.locator import CoqDocument, parse_document
 from ..provers.coq.sentences import SplitError
-from .api import offset_of, position_of, theorem_label
+from .api import MendResult, offset_of, position_of, theorem_label
 
 SEVERITY = {"error": lsp.DiagnosticSeverity.Error, "warning": lsp.DiagnosticSeverity.Warning,
             "info": lsp.DiagnosticSeverity.Information}
@@ -105,3 +105,33 @@ def coq_diagnostics(result: CheckResult, path: Path, text: str, ls: LanguageServ
 def overlaps(a: lsp.Range, b: lsp.Range) -> bool:
     key = lambda p: (p.line, p.character)  # noqa: E731
     return key(a.start) <= key(b.end) and key(b.start) <= key(a.end)
+
+
+def edit_for_current_buffer(ls: LanguageServer, uri: str, mended_text: str,
+                             result: MendResult) -> lsp.WorkspaceEdit | None:
+    """The edit against the buffer as it is now: the body is found again if text around it changed.
+
+    None (drop the edit) when the proof's statement or body changed, or the
+    buffer no longer holds exactly one such proof.
+    """
+    doc = ls.workspace.get_text_document(uri)
+    now = doc.source
+    a = offset_of(mended_text, *result.replace_start)
+    b = offset_of(mended_text, *result.replace_end)
+    if now != mended_text:
+        old_doc, new_doc = parse_or_none(mended_text), parse_or_none(now)
+        if old_doc is None or new_doc is None:
+            return None
+        old = next(p for p in old_doc.proofs if p.body_start == a)
+        same = [p for p in new_doc.proofs if p.statement.text == old.statement.text
+                and now[p.body_start:p.body_end] == mended_text[a:b]]
+        if len(same) != 1:
+            return None
+        a, b = same[0].body_start, same[0].body_end
+    rng = lsp.Range(start=client_position(now, a, ls), end=client_position(now, b, ls))
+    text_edit = lsp.TextEdit(range=rng, new_text=result.new_text_for_range or "")
+    caps = ls.client_capabilities.workspace
+    if caps and caps.workspace_edit and caps.workspace_edit.document_changes:
+        ident = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version)
+        return lsp.WorkspaceEdit(document_changes=[lsp.TextDocumentEdit(text_document=ident, edits=[text_edit])])
+    return lsp.WorkspaceEdit(changes={uri: [text_edit]})

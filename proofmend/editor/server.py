@@ -39,10 +39,10 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..agent.config import AgentConfig
-from .api import MendResult, check, offset_of, position_of, proof_at, theorem_label
-from .lsp_text import (client_position, coq_diagnostics, hole_diagnostics, overlaps, parse_or_none, server_offset,
-                       why_unreadable)
-from .mend_job import MendCancelled, MendFailed, MendJob
+from .api import MendResult, check, position_of, proof_at, theorem_label
+from .lsp_text import (client_position, coq_diagnostics, edit_for_current_buffer, hole_diagnostics, overlaps,
+                       parse_or_none, server_offset, why_unreadable)
+from .mend_job import MendCancelled, MendJob
 
 log = logging.getLogger(__name__)
 
@@ -337,7 +337,7 @@ async def _deliver(ls: ProofmendServer, uri: str, text: str, result: MendResult 
     if result.status != "fixed" or result.new_text_for_range is None:
         ls.say(f"{result.theorem}: {result.status} ({result.error or result.exit})", lsp.MessageType.Warning)
         return answer
-    edit = _edit_for_current_buffer(ls, uri, text, result)
+    edit = edit_for_current_buffer(ls, uri, text, result)
     if edit is None:
         ls.say(f"{result.theorem} changed while it was being mended; the mended proof was not applied",
                lsp.MessageType.Warning)
@@ -353,36 +353,6 @@ async def _deliver(ls: ProofmendServer, uri: str, text: str, result: MendResult 
         ls.say(f"the editor did not apply the mended proof of {result.theorem}"
                f"{': ' + reply.failure_reason if reply and reply.failure_reason else ''}", lsp.MessageType.Warning)
     return answer
-
-
-def _edit_for_current_buffer(ls: ProofmendServer, uri: str, mended_text: str,
-                             result: MendResult) -> lsp.WorkspaceEdit | None:
-    """The edit against the buffer as it is now: the body is found again if text around it changed.
-
-    None (drop the edit) when the proof's statement or body changed, or the
-    buffer no longer holds exactly one such proof.
-    """
-    doc = ls.workspace.get_text_document(uri)
-    now = doc.source
-    a = offset_of(mended_text, *result.replace_start)
-    b = offset_of(mended_text, *result.replace_end)
-    if now != mended_text:
-        old_doc, new_doc = parse_or_none(mended_text), parse_or_none(now)
-        if old_doc is None or new_doc is None:
-            return None
-        old = next(p for p in old_doc.proofs if p.body_start == a)
-        same = [p for p in new_doc.proofs if p.statement.text == old.statement.text
-                and now[p.body_start:p.body_end] == mended_text[a:b]]
-        if len(same) != 1:
-            return None
-        a, b = same[0].body_start, same[0].body_end
-    rng = lsp.Range(start=client_position(now, a, ls), end=client_position(now, b, ls))
-    text_edit = lsp.TextEdit(range=rng, new_text=result.new_text_for_range or "")
-    caps = ls.client_capabilities.workspace
-    if caps and caps.workspace_edit and caps.workspace_edit.document_changes:
-        ident = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=doc.version)
-        return lsp.WorkspaceEdit(document_changes=[lsp.TextDocumentEdit(text_document=ident, edits=[text_edit])])
-    return lsp.WorkspaceEdit(changes={uri: [text_edit]})
 
 
 async def _progress_begin(ls: ProofmendServer, message: str) -> str | None:
