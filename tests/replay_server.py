@@ -2,8 +2,9 @@
 ``/v1/chat/completions`` that answers from a replay file (one ``{"content": ...}``
 per line, as ``replay:`` files) after a fixed delay, and counts the calls in flight.
 
-The reply for a request is chosen by a hash of its messages, so the same
-request gets the same reply whatever the order of calls.  Reach it from
+The reply for a request is chosen by a hash of its messages (temporary
+folders left out), so the same request gets the same reply whatever the order
+of calls and whichever worker makes it.  Reach it from
 litellm as ``openai/replay`` with ``api_base=server.url`` (any API key).
 """
 
@@ -11,10 +12,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+TEMP_FOLDER = re.compile(r"/[^\s\"`']*?proofmend-[a-z]+-[^/\s\"`']+/")
 
 
 class ReplayServer:
@@ -44,7 +48,9 @@ class ReplayServer:
         self._httpd.server_close()
 
     def reply_for(self, messages: list[dict]) -> str:
-        digest = hashlib.sha256(json.dumps(messages, sort_keys=True).encode()).digest()
+        # the prompt names the sample's file in a fresh temporary folder: leave the folder out
+        text = TEMP_FOLDER.sub("", json.dumps(messages, sort_keys=True))
+        digest = hashlib.sha256(text.encode()).digest()
         return self.replies[int.from_bytes(digest[:4], "big") % len(self.replies)]
 
     def _handler(self):
