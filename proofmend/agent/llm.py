@@ -16,7 +16,8 @@ from ..provers.coq.audit import static_body_problems
 from ..provers.coq.sentences import SplitError, split_sentences
 from ..provers.results import Checkpoint, TacticError, TacticOk
 from .extract import extract_proof
-from .loop import Exit, Stop, render_text_body
+from .loop import Exit, Stop
+from .render import render_text_body
 from .models import ModelCallError, ModelConfigError, ModelError, ReplayExhausted
 from .prompting import clean_error, messages_for_draft, messages_for_repair
 

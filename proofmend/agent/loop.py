@@ -20,6 +20,7 @@ from ..provers.errors import ProverError
 from ..provers.limits import Limits
 from ..provers.results import TacticOk
 from .config import AgentConfig
+from .render import render_body, render_minimal
 from .search import TacticSearch, discover_lemmas
 from .stale import StaleProofRepairer
 from .trajectory import Trace
@@ -87,6 +88,7 @@ class HoleJob:
     error: str | None = None  # why the old proof fails
     local_context: str = ""
     closer: str = "Qed."  # "Defined." where the original used it
+    original_body: str = ""  # the old body text (statement end to terminator end), kept where it still runs
 
 
 @dataclass
@@ -127,54 +129,6 @@ class Budget:
             raise Stop(Exit.ATTEMPTS, f"{self.config.attempts} candidate(s) tried")
 
 
-def render_body(opener: str, sentences: list[str] | tuple[str, ...], closer: str = "Qed.") -> str:
-    """A proof body from tactic sentences: one sentence a line, bullets indented by depth."""
-    lines = [opener]
-    stack: list[str] = []  # open bullets and braces
-    pending = ""  # a bullet or brace waiting for the sentence it introduces
-    for raw in sentences:
-        s = raw.strip()
-        if s and s[0] in "-+*" and set(s) == {s[0]}:
-            if s in stack:
-                del stack[stack.index(s):]
-            indent = "  " * (len(stack) + 1)
-            stack.append(s)
-            pending = (pending + " " if pending else indent) + s
-            continue
-        if s.endswith("{") and (s == "{" or s[:-1].rstrip().endswith(":")):
-            indent = "  " * (len(stack) + 1)
-            stack.append("{")
-            pending = (pending + " " if pending else indent) + s
-            continue
-        if s == "}":
-            while stack and stack[-1] != "{":
-                stack.pop()
-            if stack:
-                stack.pop()
-            if pending:
-                lines.append(pending)
-                pending = ""
-            lines.append("  " * (len(stack) + 1) + "}")
-            continue
-        if pending:
-            lines.append(pending + " " + s)
-            pending = ""
-        else:
-            lines.append("  " * (len(stack) + 1) + s)
-    if pending:
-        lines.append(pending)
-    lines.append(closer)
-    return "\n".join(lines)
-
-
-def render_text_body(opener: str, tactics: str, closer: str = "Qed.") -> str:
-    """A proof body from a model's tactic text, keeping its layout."""
-    lines = tactics.strip("\n").splitlines()
-    indent = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
-    body = "\n".join("  " + ln[indent:] if ln.strip() else "" for ln in lines)
-    return f"{opener}\n{body}\n{closer}"
-
-
 Verifier = Callable[[str], Verdict]
 
 
@@ -197,6 +151,13 @@ class HoleSolver:
         else:
             self.trace.emit("check", theorem=job.theorem, proof=text, ok=False, error=r.message,
                             goals=r.goals.render() if r.goals else "", seconds=round(seconds, 4))
+
+    @staticmethod
+    def _render(job: HoleJob, script) -> str:
+        """The body for ``script``: the smallest change of the old body where there is one."""
+        if job.original_body:
+            return render_minimal(job.original_body, job.opener, script, job.closer)
+        return render_body(job.opener, script, job.closer)
 
     def _accept(self, job: HoleJob, body: str, verify: Verifier, how: str) -> Verdict:
         t0 = time.monotonic()
@@ -265,7 +226,7 @@ class HoleSolver:
                                 repaired=rep.repaired, dropped=rep.dropped, notes=list(rep.notes),
                                 seconds=round(rep.seconds, 3))
                 if rep.script is not None:
-                    body = render_body(job.opener, rep.script, job.closer)
+                    body = self._render(job, rep.script)
                     verdict = self._accept(job, body, verify, "stale_repair")
                     if verdict.accepted:
                         return body
@@ -278,7 +239,7 @@ class HoleSolver:
                 if sr.script is None:
                     raise Stop(Exit.SEARCH_FAILED, f"search: {sr.exit} after {sr.nodes} node(s), {sr.tries} tactic(s)"
                                + (f"; rejected: {last_rejection}" if last_rejection else ""))
-                body = render_body(job.opener, sr.script, job.closer)
+                body = self._render(job, sr.script)
                 verdict = self._accept(job, body, verify, "search")
                 if verdict.accepted:
                     return body
@@ -289,7 +250,7 @@ class HoleSolver:
                 self.trace.emit("search", theorem=job.theorem, exit=sr.exit, nodes=sr.nodes, tries=sr.tries,
                                 seconds=round(sr.seconds, 3))
                 if sr.script is not None:
-                    body = render_body(job.opener, sr.script, job.closer)
+                    body = self._render(job, sr.script)
                     if self._accept(job, body, verify, "search").accepted:
                         return body
             from .llm import LLMProposer

@@ -168,15 +168,17 @@ class Mender:
                 error=scan.failing[i].message if i in scan.failing else None,
                 local_context=baseline[: bp.statement.start],
                 closer="Defined." if p.terminator_kind is Terminator.DEFINED else "Qed.",
+                original_body=doc.text[p.body_start : p.body_end],
             )
+            lead = _lead(doc.text[p.body_start : p.body_end])
 
-            def verify(body: str, _i=i, _base=base_bodies, _baseline=baseline) -> Verdict:
-                candidate = compose(doc, {**_base, _i: "\n" + body})
+            def verify(body: str, _i=i, _base=base_bodies, _baseline=baseline, _lead=lead) -> Verdict:
+                candidate = compose(doc, {**_base, _i: _lead + body})
                 return audit(candidate, _baseline, self.ws.project, ws_file.name, self.limits, policy)
 
             res = solver.solve(job, verify, live)
             if res.status == "fixed" and res.proof is not None:
-                fixes[i] = "\n" + res.proof
+                fixes[i] = lead + res.proof
             report.holes.append(res)
             self.progress.hole_done(res)
         report.fixes = fixes
@@ -187,6 +189,12 @@ class Mender:
             ws_file.write_text(report.new_text, encoding="utf-8")
             self.ws.invalidate(ws_file)
         return report
+
+
+def _lead(body: str) -> str:
+    """The whitespace between a statement and its old body (kept: a mended body starts where the old one did)."""
+    lead = body[: len(body) - len(body.lstrip())]
+    return lead or " "
 
 
 def _scope_names(doc: CoqDocument, upto: int) -> list[str]:
