@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import os
 import subprocess
 import sys
@@ -183,6 +184,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--resume", action="store_true",
                     help="keep the outcomes already in --out and run only the tasks it lacks")
     a = ap.parse_args(argv)
+    # a file under test is restored in a finally block: let SIGTERM unwind to it
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         tasks = [json.loads(ln) for ln in open(a.manifest) if ln.strip()]
     except (OSError, json.JSONDecodeError) as exc:
