@@ -258,3 +258,23 @@ def test_unreadable_text_is_reported_and_the_server_stays_up(tmp_path, lsp_clien
     actions, _ = code_actions(client, uri, 3, answer)
     assert [a["title"] for a in actions] == ["Mend proof: add_0_r'"]
     assert client.proc.poll() is None
+
+
+@needs_coq
+def test_a_mend_whose_server_dies_ends_by_itself(tmp_path, lsp_client):
+    client = lsp_client
+    uri = open_session(client, tmp_path, STUCK)
+    answer = Answering()
+    start_mend(client, uri, STUCK.splitlines().index("Lemma stuck : forall n : nat, n + 1 = n."), rid=900)
+    pgid, idetops = wait_for_provers(client, answer)
+    # the mend's own process leads its group; its temporary folder is its TMPDIR
+    env = dict(item.split("=", 1) for item in Path(f"/proc/{pgid}/environ").read_text().split("\0") if "=" in item)
+    job_tmp = Path(env["TMPDIR"])
+    assert job_tmp.name.startswith("proofmend-mend-") and job_tmp.is_dir()
+    client.proc.kill()  # no shutdown, no exit: the server is simply gone
+    client.proc.wait(timeout=10)
+    deadline = time.monotonic() + 5
+    while (group_members(pgid) or any(alive(p) for p in idetops)) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not group_members(pgid) and not any(alive(p) for p in idetops)
+    assert not job_tmp.exists()

@@ -48,7 +48,7 @@ class MendJob:
         self.request = json.dumps({"path": str(path), "line": line, "character": character, "text": text,
                                    "config": config.model_dump(mode="json")}).encode("utf-8")
         self.deadline_s = deadline_s if deadline_s is not None else config.timeout_s + config.compile_timeout_s + 60
-        self.tmp = Path(tempfile.mkdtemp(prefix="proofmend-mend-"))
+        self.tmp: Path | None = None  # made when the process starts
         self.proc: asyncio.subprocess.Process | None = None
         self.cancelled = False
 
@@ -59,6 +59,7 @@ class MendJob:
     async def start(self) -> None:
         if self.cancelled:
             raise MendCancelled()
+        self.tmp = Path(tempfile.mkdtemp(prefix="proofmend-mend-"))
         env = dict(os.environ, TMPDIR=str(self.tmp))
         self.proc = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "proofmend.editor.mend_job",
@@ -81,7 +82,7 @@ class MendJob:
             self.kill()
             raise
         finally:
-            if self.proc.returncode is not None:
+            if self.proc.returncode is not None and self.tmp is not None:
                 shutil.rmtree(self.tmp, ignore_errors=True)
         if self.cancelled:
             raise MendCancelled()
@@ -108,9 +109,6 @@ class MendJob:
         if self.proc is not None:
             _signal_group(self.proc.pid, signal.SIGKILL)
 
-    def __del__(self) -> None:
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
 
 def _signal_group(pgid: int, sig: signal.Signals) -> None:
     try:
@@ -129,9 +127,13 @@ def _result_from_json(data: dict | None) -> MendResult | None:
 # ------------------------------------------------------------------ the child
 
 def _end_group_when_orphaned(parent: int) -> None:
+    """End this mend (its temporary folder, then its whole process group) once its server is gone."""
+    tmp = os.environ.get("TMPDIR", "")
     while True:
         time.sleep(ORPHAN_POLL_S)
         if os.getppid() != parent:
+            if tmp and Path(tmp).name.startswith("proofmend-mend-"):
+                shutil.rmtree(tmp, ignore_errors=True)
             os.killpg(0, signal.SIGKILL)
 
 
