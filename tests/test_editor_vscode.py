@@ -67,7 +67,7 @@ def _options_from_node(built: Path, settings: dict) -> dict:
     script = ("const o = require('./out/options.js');"
               f"const s = {json.dumps(settings)};"
               "console.log(JSON.stringify({cmd: o.serverCommand(s), init: o.initializationOptions(s),"
-              " mend: o.MEND_COMMAND, cancel: o.CANCEL_COMMAND}));")
+              " mend: o.MEND_COMMAND, cancel: o.CANCEL_COMMAND, status: [o.statusText(1), o.statusText(3)]}));")
     r = subprocess.run(["node", "-e", script], cwd=built, capture_output=True, text=True, timeout=60)
     assert r.returncode == 0, r.stderr
     return json.loads(r.stdout)
@@ -78,6 +78,7 @@ def test_settings_become_the_servers_settings(built):
                                      "apiBase": "http://localhost:8000/v1", "timeout": 90, "attempts": 3.7})
     assert out["cmd"] == {"command": "/opt/pm/bin/proofmend", "args": ["serve"]}
     assert (out["mend"], out["cancel"]) == (MEND_COMMAND, CANCEL_COMMAND)
+    assert out["status"] == ["$(sync~spin) Mending a proof $(close)", "$(sync~spin) Mending 3 proofs $(close)"]
     config = settings_from_options(out["init"]).config
     assert (config.model, config.api_base, config.timeout_s, config.attempts) == (
         "openai/gpt-4o-mini", "http://localhost:8000/v1", 90.0, 3)

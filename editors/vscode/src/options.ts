@@ -41,5 +41,6 @@ export function initializationOptions(settings: Settings): Record<string, string
 
 /** The status-bar text while `count` mends run. */
 export function statusText(count: number): string {
-  return count === 1 ? "$(sync~spin) Mending a proof" : `$(sync~spin) Mending ${count} proofs`;
+  const what = count === 1 ? "a proof" : `${count} proofs`;
+  return `$(sync~spin) Mending ${what} $(close)`;
 }
