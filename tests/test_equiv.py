@@ -110,3 +110,38 @@ def test_the_old_version_comes_in_under_fresh_names_beside_the_module():
     # a name already taken (in the file appended to) is avoided
     comb = combine(USE, USE_CHANGED, "quad", import_new="Require Import Calc.Use.", reserved=frozenset({"quad_old"}))
     assert comb.old_name == "quad_old2"
+
+
+SHADOW_OLD = """From Coq Require Import List.
+
+Definition total (l : list nat) : nat := length l.
+"""
+
+# ``length`` now names a new definition of this file: brought in beside the
+# module, the old ``total`` would use it, and "total_old = total" would be
+# provable (both are 0) although the old total was the list's length.
+SHADOW_NEW = """From Coq Require Import List.
+
+Definition length (l : list nat) : nat := 0.
+
+Definition total (l : list nat) : nat := length l + 0.
+"""
+
+
+@needs_git
+@needs_coq
+def test_a_name_the_old_text_used_now_meaning_something_else_is_not_comparable(tmp_path):
+    repo = tmp_path / "r"
+    repo.mkdir()
+    (repo / "_CoqProject").write_text("-R . S\nA.v\n")
+    (repo / "A.v").write_text(SHADOW_OLD)
+    git(repo, "init", "-q")
+    git(repo, "add", ".")
+    git(repo, "commit", "-q", "-m", "a")
+    (repo / "A.v").write_text(SHADOW_NEW)
+    res = run_cli("equiv", ".", "--since", "HEAD", "--json", *FAST, cwd=repo)
+    out = json.loads(res.stdout)
+    assert res.returncode == 1
+    [r] = out["functions"]
+    assert r["function"] == "total" and r["status"] == "not_comparable"
+    assert "length would now name something else" in r["reason"]

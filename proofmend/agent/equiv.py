@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..provers.coq.batch import compile_text, read_source
-from ..provers.coq.project import CoqProject, _inside, dependencies_of
+from ..provers.coq.project import CoqProject, _inside, dependencies_of, dependency_order
 from ..provers.coq.sentences import SplitError, split_sentences, strip_comments
 from ..provers.coq.workspace import Workspace
 from ..provers.errors import InputError
@@ -36,7 +36,15 @@ PROVED, UNPROVED, NOT_COMPARABLE = "proved", "unproved", "not_comparable"
 FUNCTION_WORDS = {"Definition", "Fixpoint"}
 # Commands that change how a definition's text is read or elaborated.
 ELABORATION_WORDS = {"Notation", "Infix", "Reserved", "Coercion", "Arguments", "Declare", "Delimit", "Bind",
-                     "Canonical", "Instance", "Existing", "Implicit"}
+                     "Canonical", "Instance", "Existing", "Implicit", "Open", "Close", "Set", "Unset", "Import",
+                     "Export"}
+# Words of the term language (and of the commands an item starts with): not names to look up.
+NOT_NAMES = frozenset("""_ as at cofix else end exists exists2 fix for forall fun if in let match mod return then
+using where with struct measure wf Prop Set Type SProp Definition Fixpoint CoFixpoint Let Example Function Inductive
+CoInductive Variant Record Structure Class Lemma Theorem Fact Remark Corollary Proposition Proof Qed Defined Program
+Local Global Polymorphic Monomorphic by""".split())
+QUALID = re.compile(r"[A-Za-z_][\w']*(?:\.[A-Za-z_][\w']*)*")
+SEPARATOR = "ZZproofmend_separator"
 
 
 @dataclass(frozen=True)
@@ -157,8 +165,9 @@ class Comparer:
     """States and proves ``F_old = F`` for the changed functions of one project."""
 
     def __init__(self, ws: Workspace, project: CoqProject, versions: list[_Version], config: AgentConfig,
-                 model=None, trace: Trace | None = None, reserved: frozenset[str] = frozenset()):
+                 model=None, trace: Trace | None = None, reserved: frozenset[str] = frozenset(), rev: str = "the revision"):
         self.ws = ws
+        self.rev = rev
         self.project = project
         self.versions = versions
         self.config = config
@@ -215,7 +224,7 @@ class Comparer:
             return no(f"notations, coercions, instances or Arguments changed in {where}: the old text may read differently now")
         module = self.project.logical_name(v.path)
         try:
-            comb = combine(v.old_text, v.new_text, function, f"{v.rel} at the revision", v.rel,
+            comb = combine(v.old_text, v.new_text, function, f"{v.rel} at {self.rev}", v.rel,
                            import_new=f"Require Import {module}." if module else None,
                            reserved=frozenset(self.reserved))
         except InputError as e:
@@ -224,7 +233,7 @@ class Comparer:
         if used:
             return no("it relies on " + ", ".join(f"{n} (changed in {elsewhere[n]})" for n in used[:5])
                       + ": the old version cannot be brought in as it was")
-        problem = self._same_type(comb)
+        problem = self._same_names(v, comb) or self._same_type(comb)
         if problem:
             return no(problem)
         try:
@@ -245,6 +254,28 @@ class Comparer:
         why = (hole.error or hole.exit) if hole else "the statement could not be worked on"
         return EquivResult(status=UNPROVED, reason=(why or "").strip().splitlines()[0] if why else None,
                            elapsed_s=time.monotonic() - t0, **base)
+
+    def _same_names(self, v: _Version, comb: Combination) -> str | None:
+        """None when every name the old text takes from elsewhere resolves now as it did beside the old imports."""
+        free = sorted(t for t in comb.old_tokens - comb.old_defined - NOT_NAMES if QUALID.fullmatch(t))
+        if not free:
+            return None
+        probes = "".join(f"Locate {SEPARATOR}.\nLocate {t}.\n" for t in free)
+        seen = []
+        for label, headers in (("its old imports", v.old_headers), ("the combined imports", comb.headers)):
+            text = "\n".join(headers) + "\n" + probes
+            rc, out, _, src = compile_text(self.ws.project, text, "EquivNames.v", self.limits, workdir=self.tmp)
+            if rc != 0:
+                err = first_error(out, text, src) if rc is not None else "coqc timed out"
+                return f"the old version cannot be brought in: its names cannot be looked up with {label}: {err}"
+            seen.append(_resolutions(out))
+        if len(seen[0]) != len(free) or len(seen[1]) != len(free):
+            return "the old version cannot be brought in: cannot read how its names resolve"
+        moved = [t for t, a, b in zip(free, *seen) if a != b]
+        if moved:
+            return ("the old version cannot be brought in as it was: " + ", ".join(moved[:5])
+                    + " would now name something else (the imports changed)")
+        return None
 
     def _same_type(self, comb: Combination) -> str | None:
         """None when the old and the new version have the same type; else why not comparable."""
@@ -277,6 +308,12 @@ class Comparer:
         return (holes[0] if holes else None), (fr.new_text if fr and fr.fixes else None)
 
 
+def _resolutions(out: str) -> list[str]:
+    """What each ``Locate`` between separators found first (one entry per name looked up)."""
+    blocks = re.split(r"^No object of basename " + SEPARATOR + r"\s*$", out, flags=re.M)[1:]
+    return [(b.strip().splitlines() or [""])[0].strip() for b in blocks]
+
+
 def _quote(a: str) -> str:
     return a if re.fullmatch(r"[\w./:=+-]+", a) else '"' + a.replace('"', '\\"') + '"'
 
@@ -298,6 +335,8 @@ def equiv_since(path: Path, rev: str, config: AgentConfig, model=None, trace: Tr
     commit = repo.resolve(rev)
     versions = _versions(repo, commit, project)
     mine = [v for v in versions if v.path == limit or (limit.is_dir() and _inside(v.path, limit))]
+    order = {f: i for i, f in enumerate(dependency_order(project, [v.path for v in mine]))}
+    mine.sort(key=lambda v: order.get(v.path, len(order)))
     if write is not None:
         _check_target(write, project, [v for v in mine if v.changed_functions()])
     reserved = _names_in(write) if write is not None and write.exists() else frozenset()
@@ -305,7 +344,7 @@ def equiv_since(path: Path, rev: str, config: AgentConfig, model=None, trace: Tr
                    Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb),
                    use_user_build=config.use_user_build)
     try:
-        comparer = Comparer(ws, project, versions, config, model, trace, reserved)
+        comparer = Comparer(ws, project, versions, config, model, trace, reserved, rev)
         results: list[EquivResult] = []
         for v in mine:
             for r in comparer.compare_file(v):

@@ -28,7 +28,7 @@ def append_lemmas(target: Path, results: list, project: CoqProject, limits: Limi
     """Audit ``target`` with the lemmas of ``results`` (proved ones) appended; write it only if accepted."""
     original = read_source(target) if target.exists() else ""
     sep = "" if not original or original.endswith("\n") else "\n"
-    head = original + sep + HEADER.format(rev=rev)
+    head = original + sep + (HEADER if original else HEADER.lstrip("\n")).format(rev=rev)
     reference = head + "\n".join(r.stated for r in results)
     candidate = head + "\n".join(r.mended for r in results)
     policy = AxiomPolicy(frozenset(config.allowed_axioms) if config.allowed_axioms is not None else None,

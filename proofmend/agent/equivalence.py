@@ -289,6 +289,8 @@ class Combination:
     old_tokens: frozenset[str]  # identifiers the old version and its dependencies mention
     new_signature: str  # the new definition's binders and result type
     taken: frozenset[str]  # names in use: a new name must avoid them
+    headers: tuple[str, ...] = ()  # the Require/Import/Open lines the prefix starts with
+    old_defined: frozenset[str] = frozenset()  # every name the old text defines
 
 
 def _fresh(name: str, taken: set[str]) -> str:
@@ -351,7 +353,7 @@ def combine(old_text: str, new_text: str, function: str, old_where: str = "OLD.v
     prefix = (
         "\n".join(headers)
         + new_part
-        + f"\n\n(* {function} as {Path(old_where).name} defines it, renamed {old_name}"
+        + f"\n\n(* {function} as {old_where if import_new is not None else Path(old_where).name} defines it, renamed {old_name}"
         + (f"; also renamed: {', '.join(f'{k} -> {v}' for k, v in mapping.items() if k != function)}" if len(mapping) > 1 else "")
         + ". *)\n\n"
         + old_part
@@ -359,7 +361,8 @@ def combine(old_text: str, new_text: str, function: str, old_where: str = "OLD.v
     )
     new_def = new_items[_index(new_items)[function]]
     return Combination(function, old_name, prefix, mapping, frozenset(t for i in old_keep for t in old_items[i].tokens),
-                       _signature(new_def, function), frozenset(taken))
+                       _signature(new_def, function), frozenset(taken), tuple(headers),
+                       frozenset(n for it in old_items for n in it.names))
 
 
 def equivalence_statement(comb: Combination, check_type=None) -> tuple[str, str]:
