@@ -205,6 +205,9 @@ class RayExecutor:
         ray = import_ray()
         if ray.is_initialized():
             return ray
+        # Ray retries a task its memory monitor killed without end unless told otherwise; the
+        # submitter (this process) reads the bound from its environment.
+        os.environ.setdefault("RAY_task_oom_retries", str(self.retries))
         env = {k: os.environ[k] for k in ENV_FORWARDED if k in os.environ}
         kwargs = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
                       runtime_env={"env_vars": env} if env else None)
