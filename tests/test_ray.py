@@ -258,7 +258,7 @@ def test_model_concurrency_fills_prover_slots_but_never_exceeds_them(local_ray, 
             peak.append(held_slots(4))
             time.sleep(0.02)
 
-    with ReplayServer(["```coq\nreflexivity.\n```"], delay_s=2.0) as server:
+    with ReplayServer(["```coq\nreflexivity.\n```"], delay_s=3.0) as server:
         config = AgentConfig(model="openai/replay", api_base=server.url, search_first_s=0, attempts=2, timeout_s=60)
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
