@@ -127,21 +127,39 @@ Definition length (l : list nat) : nat := 0.
 Definition total (l : list nat) : nat := length l + 0.
 """
 
+ZERO = "Definition length (l : list nat) : nat := 0.\n"
+# The imports swapped: ``length`` was the list's length, it is now B's.
+ORDER_OLD = "From S Require Import B.\nFrom Coq Require Import List.\n\nDefinition total (l : list nat) : nat := length l.\n"
+ORDER_NEW = "From Coq Require Import List.\nFrom S Require Import B.\n\nDefinition total (l : list nat) : nat := length l + 0.\n"
 
-@needs_git
-@needs_coq
-def test_a_name_the_old_text_used_now_meaning_something_else_is_not_comparable(tmp_path):
-    repo = tmp_path / "r"
+
+def _one_change(root, files_old: dict, files_new: dict):
+    repo = root / "r"
     repo.mkdir()
-    (repo / "_CoqProject").write_text("-R . S\nA.v\n")
-    (repo / "A.v").write_text(SHADOW_OLD)
+    (repo / "_CoqProject").write_text("-R . S\n" + "".join(f"{f}\n" for f in sorted(files_old)))
+    for f, text in files_old.items():
+        (repo / f).write_text(text)
     git(repo, "init", "-q")
     git(repo, "add", ".")
     git(repo, "commit", "-q", "-m", "a")
-    (repo / "A.v").write_text(SHADOW_NEW)
+    for f, text in files_new.items():
+        (repo / f).write_text(text)
     res = run_cli("equiv", ".", "--since", "HEAD", "--json", *FAST, cwd=repo)
-    out = json.loads(res.stdout)
-    assert res.returncode == 1
-    [r] = out["functions"]
+    assert res.returncode == 1, res.stderr
+    return json.loads(res.stdout)["functions"]
+
+
+@needs_git
+@needs_coq
+def test_a_name_the_old_text_used_now_defined_in_the_file_is_not_comparable(tmp_path):
+    [r] = _one_change(tmp_path, {"A.v": SHADOW_OLD}, {"A.v": SHADOW_NEW})
+    assert r["function"] == "total" and r["status"] == "not_comparable"
+    assert "uses length, which the new text defines and the old one did not" in r["reason"]
+
+
+@needs_git
+@needs_coq
+def test_a_name_the_old_text_used_now_resolving_elsewhere_is_not_comparable(tmp_path):
+    [r] = _one_change(tmp_path, {"A.v": ORDER_OLD, "B.v": ZERO}, {"A.v": ORDER_NEW})
     assert r["function"] == "total" and r["status"] == "not_comparable"
     assert "length would now name something else" in r["reason"]

@@ -196,8 +196,9 @@ class Comparer:
             except (InputError, OSError, UnicodeDecodeError):
                 continue
             for it in items:
-                if it.tokens & names.keys():
-                    names.update({n: f"{f.name} (through {', '.join(sorted(it.tokens & names.keys()))})" for n in it.names})
+                hit = _basenames(it.tokens) & names.keys()
+                if hit:
+                    names.update({n: f"{f.name} (through {', '.join(sorted(hit))})" for n in it.names})
         return names, elaboration
 
     def compare_file(self, v: _Version) -> list[EquivResult]:
@@ -229,7 +230,7 @@ class Comparer:
                            reserved=frozenset(self.reserved))
         except InputError as e:
             return no(f"the old version cannot be brought in: {e}")
-        used = sorted(n for n in comb.old_tokens & elsewhere.keys() if n not in {n for it in v.old_items for n in it.names})
+        used = sorted(n for n in _basenames(comb.old_tokens) & elsewhere.keys() if n not in comb.old_defined)
         if used:
             return no("it relies on " + ", ".join(f"{n} (changed in {elsewhere[n]})" for n in used[:5])
                       + ": the old version cannot be brought in as it was")
@@ -306,6 +307,11 @@ class Comparer:
         fr = run.files[0] if run.files else None
         holes = [h for h in (fr.holes if fr else []) if h.theorem == theorem]
         return (holes[0] if holes else None), (fr.new_text if fr and fr.fixes else None)
+
+
+def _basenames(tokens) -> set[str]:
+    """Each name and, for a qualified one (``Money.percent_off``), its last part."""
+    return {t for t in tokens} | {t.rsplit(".", 1)[-1] for t in tokens if "." in t}
 
 
 def _resolutions(out: str) -> list[str]:

@@ -333,6 +333,11 @@ def combine(old_text: str, new_text: str, function: str, old_where: str = "OLD.v
         if function not in it.names and it.normal in new_norm and _deps(old_items, i, old_where_idx) <= shared:
             shared.add(i)
     old_own = [i for i in old_keep if i not in shared]
+    old_defined = {n for it in old_items for n in it.names}
+    clash = sorted({t for i in old_keep for t in old_items[i].tokens} & ({n for it in new_items for n in it.names} - old_defined))
+    if clash:
+        raise InputError(f"the old {function} uses {', '.join(clash[:5])}, which the new text defines and the old one "
+                         "did not: beside it, the old version would not mean what it meant")
 
     new_names = {n for i in new_keep for n in new_items[i].names}
     new_tokens = {t for i in new_keep for t in new_items[i].tokens}
@@ -362,7 +367,7 @@ def combine(old_text: str, new_text: str, function: str, old_where: str = "OLD.v
     new_def = new_items[_index(new_items)[function]]
     return Combination(function, old_name, prefix, mapping, frozenset(t for i in old_keep for t in old_items[i].tokens),
                        _signature(new_def, function), frozenset(taken), tuple(headers),
-                       frozenset(n for it in old_items for n in it.names))
+                       frozenset(old_defined))
 
 
 def equivalence_statement(comb: Combination, check_type=None) -> tuple[str, str]:
