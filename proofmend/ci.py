@@ -187,9 +187,12 @@ def print_github(run, since=None, write: bool = False, written: list[Path] | Non
     holes = run.holes
     fixed = sum(h.status == "fixed" for h in holes)
     left = len(holes) - fixed
-    broken_now = sum(since.status(f.path, h.theorem) == "ok" for f in run.files for h in f.holes
-                     if h.status != "fixed") if since is not None else 0
-    extra = f" ({broken_now} broken by the change since {since.scope.rev})" if since is not None and left else ""
+    extra = ""
+    if since is not None and left:
+        states = [since.status(f.path, h.theorem) for f in run.files for h in f.holes if h.status != "fixed"]
+        parts = [f"{states.count(k)} {AT_REV_WORDS[k].format(rev=since.scope.rev)}" for k in ("ok", "broken", "new", None)
+                 if states.count(k)]
+        extra = f" ({', '.join(parts)})"
     errors = f"; {len(run.errors)} file(s) could not be loaded" if run.errors else ""
     print(f"proofmend: {fixed}/{len(holes)} proof(s) mended, {left} left{extra}{errors}")
 

@@ -54,7 +54,12 @@ class GitRepo:
         return proc.stdout.decode().strip()
 
     def relative(self, path: Path) -> str:
-        return path.resolve().relative_to(self.top).as_posix()
+        """``path`` relative to the repository's top (absolute when outside it)."""
+        p = Path(path).resolve()
+        try:
+            return p.relative_to(self.top).as_posix()
+        except ValueError:
+            return str(p)
 
     def changes(self, commit: str, suffix: str = ".v") -> list[Change]:
         """Files ending in ``suffix`` that differ between ``commit`` and the working tree (untracked ones too)."""
