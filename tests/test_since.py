@@ -196,3 +196,51 @@ def test_git_changes_renames_deletions_and_untracked(tmp_path):
                        ("added", "D.v", None)}
     assert g.show(g.resolve("HEAD"), "A.v") == "Definition a := 1.\n"
     assert g.show(g.resolve("HEAD"), "D.v") is None
+
+
+@needs_git
+@pytest.mark.parametrize("layout", ["dune", "files", "flags"])
+def test_scope_in_each_project_layout(tmp_path, layout):
+    from proofmend.agent.since import changed_scope
+
+    from .test_projects import LAYOUTS
+
+    root = tmp_path / "proj"
+    user = LAYOUTS[layout](root)
+    base = next(p for p in root.rglob("Base.v"))
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "x")
+    assert changed_scope(root, "HEAD").files == ()
+    base.write_text(base.read_text().replace("n + n", "2 * n"))
+    scope = changed_scope(root, "HEAD")
+    assert scope.changed == (base.resolve(),) and scope.dependents == (user.resolve(),)
+    assert scope.target == root.resolve()
+    # a folder inside the project limits the files; the user file alone is only a dependent
+    assert changed_scope(user, "HEAD").files == (user.resolve(),)
+    same_folder = base.parent == user.parent
+    assert changed_scope(base.parent, "HEAD").files == ((base.resolve(), user.resolve()) if same_folder else (base.resolve(),))
+    git(root, "commit", "-q", "-am", "y")
+    assert changed_scope(root, "HEAD~1").changed == (base.resolve(),)
+    if layout != "dune":  # a changed _CoqProject changes every file
+        pf = root / "_CoqProject"
+        pf.write_text(pf.read_text() + "\n-arg -w -arg -notation-overridden\n")
+        assert set(changed_scope(root, "HEAD").changed) == {base.resolve(), user.resolve()}
+
+
+@needs_git
+def test_the_former_dependents_of_a_deleted_module_are_visited(tmp_path):
+    from proofmend.agent.since import changed_scope
+
+    root = tmp_path / "p"
+    root.mkdir()
+    (root / "_CoqProject").write_text("-R . P\n")
+    (root / "A.v").write_text("Definition a := 1.\n")
+    (root / "B.v").write_text("From P Require Import A.\nDefinition b := a.\n")
+    (root / "C.v").write_text("Definition c := 3.\n")
+    git(root, "init", "-q")
+    git(root, "add", ".")
+    git(root, "commit", "-q", "-m", "x")
+    (root / "A.v").unlink()
+    scope = changed_scope(root, "HEAD")
+    assert scope.files == ((root / "B.v").resolve(),) and scope.changed == ()
