@@ -173,36 +173,47 @@ def _admit(cmp: Comparison, admitted: set[int]) -> str:
     return text
 
 
-def _reference(project: CoqProject, cmp: Comparison, stem: str, folder: Path, limits: Limits
-               ) -> tuple[Compiled | None, list[Finding]]:
-    """Compile the original with its target bodies admitted; find which changed proofs are targets.
+def _reference(project: CoqProject, cmp: Comparison, stem: str, folder: Path, limits: Limits,
+               pool: ThreadPoolExecutor) -> tuple[Compiled | None, list[Finding]]:
+    """Compile the original with every changed body admitted, and check that each changed proof is a target.
 
     A changed proof that is a hole in the original is a target.  One that is
-    not must fail in the original: each compile that stops inside such a proof
-    admits it and goes on; once the reference compiles, the changed proofs that
-    never failed were complete, and are not targets.
+    not must fail in the original: the original with the *other* changed
+    bodies admitted must stop with an error inside it.  The compiles run side
+    by side.  The reference (all changed bodies admitted) must compile: if it
+    does not, later text checks only with the candidate's bodies.
     """
-    admitted = {ch.index for ch in cmp.changes if ch.original.is_hole}
-    pending = [ch for ch in cmp.changes if ch.index not in admitted]
-    for attempt in range(len(pending) + 1):
-        text = _admit(cmp, admitted)
-        ref = compile_module(project, text, stem, folder / f"r{attempt}", limits)
-        if ref.rc is None:
-            return None, [Finding(Reason.COMPILE_TIMEOUT, f"the original, targets admitted, took longer than {limits.timeout_s:g} s")]
-        if ref.rc == 0:
-            return ref, [Finding(Reason.NOT_A_TARGET, "the original proof is complete (it checks); only holes and failing proofs may change",
-                                 ch.name, cmp.candidate.line_of(ch.candidate.statement.start))  # type: ignore[union-attr]
-                         for ch in pending if ch.index not in admitted]
-        offset, line, message = _error_offset(ref, text)
-        doc = parse_document(text)
-        hit = [ch for ch in pending if ch.index not in admitted
-               and doc.proofs[ch.index].statement.start <= offset < doc.proofs[ch.index].body_end]
-        if not hit:
-            return None, [Finding(Reason.ELABORATION_CHANGED, "the original, with the changed proofs admitted, does not "
-                                  f"compile (line {line}: {message}): later text checks only with the candidate's bodies",
-                                  line=line)]
-        admitted.add(hit[0].index)
-    return None, [Finding(Reason.AUDIT_FAILED, "the reference compile did not settle")]
+    changed = {ch.index for ch in cmp.changes}
+    ref_text = _admit(cmp, changed)
+    ref_job = pool.submit(compile_module, project, ref_text, stem, folder / "reference", limits)
+    checks = []
+    for ch in cmp.changes:
+        if not ch.original.is_hole:
+            text = _admit(cmp, changed - {ch.index})
+            checks.append((ch, text, pool.submit(compile_module, project, text, stem, folder / f"original{ch.index}", limits)))
+    findings: list[Finding] = []
+    for ch, text, job in checks:
+        run = job.result()
+        line = cmp.candidate.line_of(ch.candidate.statement.start)  # type: ignore[union-attr]
+        if run.rc is None:
+            findings.append(Finding(Reason.COMPILE_TIMEOUT, f"the original took longer than {limits.timeout_s:g} s", ch.name, line))
+            continue
+        if run.rc != 0:
+            offset, _, _ = _error_offset(run, text)
+            p = parse_document(text).proofs[ch.index]
+            if p.statement.start <= offset < p.body_end:
+                continue  # it fails in the original: a target
+        findings.append(Finding(Reason.NOT_A_TARGET, "the original proof is complete (it checks); only holes and failing "
+                                "proofs may change", ch.name, line))
+    ref = ref_job.result()
+    if ref.rc is None:
+        return None, findings + [Finding(Reason.COMPILE_TIMEOUT, f"the original, targets admitted, took longer than {limits.timeout_s:g} s")]
+    if ref.rc != 0:
+        _, line, message = _error_offset(ref, ref_text)
+        return None, findings + [Finding(Reason.ELABORATION_CHANGED, "the original, with the changed proofs admitted, does "
+                                         f"not compile (line {line}: {message}): later text checks only with the "
+                                         "candidate's bodies", line=line)]
+    return ref, findings
 
 
 def _compare_accounts(cand: Account, ref: Account, cmp: Comparison) -> tuple[list[Finding], set[str]]:
@@ -308,10 +319,11 @@ def audit(
     if findings:
         return Verdict(False, tuple(findings), names)
     stem = _module_stem(file_name)
-    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp, ThreadPoolExecutor(2) as pool:
+    workers = 2 + sum(not ch.original.is_hole for ch in cmp.changes)
+    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp, ThreadPoolExecutor(workers) as pool:
         fc = pool.submit(compile_module, project, candidate, stem, Path(tmp) / "candidate", limits)
-        fr = pool.submit(_reference, project, cmp, stem, Path(tmp) / "reference", limits)
-        cand, (ref, ref_findings) = fc.result(), fr.result()
+        ref, ref_findings = _reference(project, cmp, stem, Path(tmp), limits, pool)
+        cand = fc.result()
         secs = cand.seconds
         if cand.rc is None:
             return Verdict(False, (Finding(Reason.COMPILE_TIMEOUT, f"coqc took longer than {limits.timeout_s:g} s"),), names, compile_seconds=secs)
