@@ -278,3 +278,34 @@ def test_a_mend_whose_server_dies_ends_by_itself(tmp_path, lsp_client):
         time.sleep(0.05)
     assert not group_members(pgid) and not any(alive(p) for p in idetops)
     assert not job_tmp.exists()
+
+
+# ------------------------------------------------------------------ settings
+
+def test_settings_from_options_and_bad_values():
+    from proofmend.editor.server import settings_from_options
+
+    s = settings_from_options({"model": "replay:x.jsonl", "timeout": 5, "attempts": 2.0, "apiBase": "http://h/v1",
+                               "detach": True})
+    assert (s.config.model, s.config.timeout_s, s.config.attempts, s.config.api_base, s.detach) == (
+        "replay:x.jsonl", 5.0, 2, "http://h/v1", True)
+    for bad, words in [({"timeout": "soon"}, "timeout must be a number"), ({"timeout": 0}, "timeout must be above 0"),
+                       ({"attempts": 0}, "attempts must be at least 1")]:
+        with pytest.raises(ValueError, match=words):
+            settings_from_options(bad)
+
+
+def test_a_bad_setting_is_reported_and_the_defaults_serve(tmp_path, lsp_client):
+    client = lsp_client
+    client.request("initialize", {"processId": None, "rootUri": tmp_path.as_uri(), "capabilities": {},
+                                  "initializationOptions": {"model": "search", "timeout": "soon"}})
+    client.notify("initialized", {})
+    shown = client.wait_notification("window/showMessage", timeout=30)["params"]
+    assert shown["type"] == 1 and "timeout must be a number" in shown["message"] and "defaults" in shown["message"]
+    uri = (tmp_path / "S.v").as_uri()
+    client.notify("textDocument/didOpen", {"textDocument": {"uri": uri, "languageId": "coq", "version": 1,
+                                                            "text": SOURCE}})
+    actions = client.request("textDocument/codeAction", {
+        "textDocument": {"uri": uri}, "range": {"start": {"line": 3, "character": 0}, "end": {"line": 3, "character": 0}},
+        "context": {"diagnostics": []}})["result"]
+    assert [a["title"] for a in actions] == ["Mend proof: add_0_r'"]

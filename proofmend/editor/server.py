@@ -64,16 +64,30 @@ def settings_from_options(options: Any) -> ServerSettings:
 
     ``{"model": str, "timeout": seconds, "attempts": n, "apiBase": url, "detach": bool}``;
     without a model, ``PROOFMEND_MODEL``, else the built-in tactic search.
+    Raises ValueError, with one line naming the bad setting.
     """
     options = options if isinstance(options, dict) else {}
     fields: dict[str, Any] = {"model": options.get("model") or os.environ.get("PROOFMEND_MODEL") or "search"}
     if options.get("timeout") is not None:
-        fields["timeout_s"] = float(options["timeout"])
+        fields["timeout_s"] = _number(options, "timeout", float, 0.0)
     if options.get("attempts") is not None:
-        fields["attempts"] = int(options["attempts"])
+        fields["attempts"] = _number(options, "attempts", int, 1)
     if options.get("apiBase"):
         fields["api_base"] = str(options["apiBase"])
-    return ServerSettings(AgentConfig(**fields), detach=bool(options.get("detach")))
+    config = AgentConfig(**fields)
+    return ServerSettings(config, detach=bool(options.get("detach")))
+
+
+def _number(options: dict, key: str, kind: type, least: float) -> Any:
+    value = options[key]
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"initializationOptions.{key} must be a number, not {value!r}") from None
+    if number < least or (least == 0 and number == 0):
+        bound = "above 0" if least == 0 else f"at least {least}"
+        raise ValueError(f"initializationOptions.{key} must be {bound}, not {value!r}")
+    return number
 
 
 @dataclass
@@ -103,6 +117,7 @@ class ProofmendServer(LanguageServer):
                          text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental)
         self.settings = settings_from_options(None)
         self.model_error: str | None = None
+        self.settings_error: str | None = None
         self.workers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="proofmend")
         self.pending: dict[tuple[str, str], asyncio.TimerHandle] = {}
         self.running: set[asyncio.Task] = set()  # scheduled jobs, held until they finish
@@ -171,11 +186,16 @@ def publish(ls: ProofmendServer, uri: str, text: str, version: int | None) -> No
 
 @server.feature(lsp.INITIALIZE)
 def initialize(ls: ProofmendServer, params: lsp.InitializeParams) -> None:
-    ls.settings = settings_from_options(params.initialization_options)
+    try:
+        ls.settings = settings_from_options(params.initialization_options)
+    except ValueError as e:  # keep the defaults; said once the client is ready
+        ls.settings, ls.settings_error = settings_from_options(None), str(e)
 
 
 @server.feature(lsp.INITIALIZED)
 async def initialized(ls: ProofmendServer, params: lsp.InitializedParams) -> None:
+    if ls.settings_error:
+        ls.say(f"{ls.settings_error}; the defaults are used", lsp.MessageType.Error)
     await ls.off_loop(ls.load_model)
     if ls.model_error:
         ls.say(f"model {ls.config.model!r} cannot be used: {ls.model_error}", lsp.MessageType.Error)
