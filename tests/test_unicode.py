@@ -108,3 +108,26 @@ def test_audit_verdicts_do_not_change_under_unicode_renaming(rel, tmp_path):
     uni = _audit_pair(renamed, tmp_path)
     assert plain == uni
     assert plain[0] is True and plain[2] is False
+
+
+EDITOR_FILE = """Lemma ω_zero : forall n : nat, n + 0 = n.
+Proof.
+Admitted.
+
+Lemma Ψ (n : nat) : 0 + n = n.
+Proof.
+Admitted.
+"""
+
+
+@needs_coq
+def test_editor_api_finds_and_mends_a_unicode_theorem(tmp_path):
+    from proofmend.editor.api import holes, mend_proof_at
+
+    assert [(h.theorem, h.line, h.kind) for h in holes(EDITOR_FILE)] == [("ω_zero", 1, "admitted"), ("Ψ", 5, "admitted")]
+    f = tmp_path / "u.v"
+    f.write_text(EDITOR_FILE, encoding="utf-8")
+    res = mend_proof_at(f, 5, 1)  # inside "Ψ": the offline search mends it
+    assert res is not None and res.theorem == "Ψ" and res.status == "fixed", res
+    mended = res.apply(EDITOR_FILE)
+    assert audit(mended, EDITOR_FILE, CoqProject(tmp_path), "u.v").accepted
