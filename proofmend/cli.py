@@ -104,16 +104,19 @@ def audit(
     candidate: Annotated[Path, typer.Argument(help="The changed .v file to judge.")],
     against: Annotated[Path, typer.Option("--against", help="The original .v file the candidate must agree with outside proof bodies.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdict as JSON.")] = False,
-    allow_axiom: Annotated[Optional[list[str]], typer.Option("--allow-axiom", help="Accept only these axioms (repeatable), plus the standard library's reals axioms where the file loads Coq.Reals. Without it, any axiom already declared is accepted, but never an Admitted lemma.")] = None,
+    allow_axiom: Annotated[Optional[list[str]], typer.Option("--allow-axiom", help="Accept only these axioms (repeatable), as Coq resolves the names after loading the file (fully qualified, e.g. Coq.Logic.Classical_Prop.classic; never matched by suffix), plus the standard library's reals axioms where the file loads Coq.Reals. Without it, any declared Axiom/Parameter is accepted, but never an admitted constant.")] = None,
     timeout: Annotated[float, typer.Option(help="Time limit for the fresh compile, in seconds.")] = 300.0,
     memory_mb: Annotated[int, typer.Option(help="Address-space limit for coqc, in MiB (0 for none).")] = 8192,
     coqchk: Annotated[bool, typer.Option("--coqchk", help="Also re-check the compiled candidate with coqchk, Coq's separate kernel checker.")] = False,
 ) -> None:
     """The acceptance check on its own: exit 0 accepted, 1 rejected (reason codes printed), 2 bad input.
 
-    Rules: statement and everything outside proof bodies unchanged; bodies are
-    tactics only and end in Qed; a fresh compile succeeds; Print Assumptions
-    shows no admitted lemma and no disallowed axiom.
+    Rules: only the target proofs' bodies differ (holes, or proofs failing in
+    the original); bodies are tactics only and end in Qed; fresh compiles of
+    the candidate and of the original (targets admitted) succeed; Print
+    Assumptions of every constant the targets define shows no admitted
+    constant, no unsafe entry and no disallowed axiom; every global name and
+    later statement elaborates as in the original.
     """
     from .provers.coq.audit import AxiomPolicy, admitted_names
     from .provers.coq.audit import audit as run_audit
