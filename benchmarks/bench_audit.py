@@ -1,6 +1,14 @@
 """Time the acceptance audit of each sampled task's reference proof (bundled corpus).
 
-    .venv/bin/python benchmarks/bench_audit.py [--sample N] [--seed S] [--json OUT]
+    .venv/bin/python benchmarks/bench_audit.py [--sample N] [--seed S] [--task ID] [--json OUT]
+
+To compare two versions of the audit under the same load, alternate them task
+by task (PYTHONPATH pointing at the other version's tree):
+
+    for id in $(.venv/bin/python benchmarks/bench_audit.py --list); do
+      PYTHONPATH=/path/to/old .venv/bin/python benchmarks/bench_audit.py --task "$id"
+      .venv/bin/python benchmarks/bench_audit.py --task "$id"
+    done
 
 Prints, per task, the seconds the audit took and whether it accepted, then the
 median and the mean.  The same seed picks the same tasks, so runs before and
@@ -26,13 +34,19 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sample", type=int, default=20)
     ap.add_argument("--seed", type=int, default=11)
+    ap.add_argument("--task", action="append", help="time only this task id (repeatable)")
+    ap.add_argument("--list", action="store_true", help="print the sampled task ids and stop")
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     corpus = load_corpus("builtin")
     tasks = [t for t in corpus.tasks if t.prover == "coq" and t.reference_proof]
     random.Random(args.seed).shuffle(tasks)
+    tasks = [t for t in tasks if t.id in args.task] if args.task else tasks[: args.sample]
+    if args.list:
+        print("\n".join(t.id for t in tasks))
+        return
     rows = []
-    for task in tasks[: args.sample]:
+    for task in tasks:
         path = corpus.path_of(task)
         original = path.read_bytes().decode("utf-8")
         candidate = with_proof(original, task.theorem, task.reference_proof, str(path))

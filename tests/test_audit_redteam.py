@@ -237,11 +237,19 @@ Lemma second : 2 + 2 = 4.
 Proof.
 Admitted.
 """
+HIDDEN_ADMIT = """Ltac cheat := admit.
+Global Hint Extern 1 => admit : core.
+Lemma wrong : 1 = 2.
+Proof.
+Admitted.
+"""
 UNFINISHED = {
     "identical_to_original": Case(TWO, TWO, Reason.INCOMPLETE),
     "comment_added_still_admitted": Case(TWO, TWO.replace(HOLE, "Proof. (* done *)\nAdmitted.", 1), Reason.ADMIT_IN_BODY),
     "other_hole_filled_not_target": Case(TWO, TWO.replace(HOLE, "Proof. reflexivity. Qed.", 1), Reason.INCOMPLETE,
                                          targets=("second",)),
+    "admit_behind_an_ltac": case(HIDDEN_ADMIT, "Proof. cheat. Qed.", Reason.COMPILE_FAILED),
+    "admit_behind_a_hint": case(HIDDEN_ADMIT, "Proof. auto. Qed.", Reason.COMPILE_FAILED),
 }
 
 # ------------------------------------------------------------- honest controls
