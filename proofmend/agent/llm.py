@@ -115,7 +115,7 @@ class LLMProposer:
                 r = self.session.run(full_tactics, at=self.start)
         if isinstance(r, TacticOk) and r.finished:
             full = render_text_body(self.job.opener, full_tactics, self.job.closer)
-            verdict = self.solver._accept(self.job, full, self.verify, "model")
+            verdict = self.solver._accept(self.job, full, self.verify, "model", self.session)
             if verdict.accepted:
                 return full, None
             return None, Attempt(tactics, "The proof was rejected: " + "; ".join(str(f) for f in verdict.findings), "", "", tactics)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..provers.coq.audit import Verdict
+from ..provers.coq.findings import Finding, Reason
 from ..provers.coq.project import CoqProject
 from ..provers.coq.livedoc import LiveDocument
 from ..provers.coq.session import PrefixError, ProofSession
@@ -159,9 +160,14 @@ class HoleSolver:
             return render_minimal(job.original_body, job.opener, script, job.closer)
         return render_body(job.opener, script, job.closer)
 
-    def _accept(self, job: HoleJob, body: str, verify: Verifier, how: str) -> Verdict:
+    def _accept(self, job: HoleJob, body: str, verify: Verifier, how: str, session: ProofSession | None = None) -> Verdict:
         t0 = time.monotonic()
-        verdict = verify(body)
+        closed = session.closes(body) if session is not None else None
+        if closed is not None:
+            verdict = Verdict(False, (Finding(Reason.COMPILE_FAILED, closed.splitlines()[0][:300], job.theorem),),
+                              (job.theorem,))
+        else:
+            verdict = verify(body)
         self.trace.emit("audit", theorem=job.theorem, proof=body, accepted=verdict.accepted,
                         reasons=verdict.reasons, source=how, seconds=round(time.monotonic() - t0, 3))
         return verdict
@@ -227,7 +233,7 @@ class HoleSolver:
                                 seconds=round(rep.seconds, 3))
                 if rep.script is not None:
                     body = self._render(job, rep.script)
-                    verdict = self._accept(job, body, verify, "stale_repair")
+                    verdict = self._accept(job, body, verify, "stale_repair", session)
                     if verdict.accepted:
                         return body
                     last_rejection = "; ".join(str(f) for f in verdict.findings)
@@ -240,7 +246,7 @@ class HoleSolver:
                     raise Stop(Exit.SEARCH_FAILED, f"search: {sr.exit} after {sr.nodes} node(s), {sr.tries} tactic(s)"
                                + (f"; rejected: {last_rejection}" if last_rejection else ""))
                 body = self._render(job, sr.script)
-                verdict = self._accept(job, body, verify, "search")
+                verdict = self._accept(job, body, verify, "search", session)
                 if verdict.accepted:
                     return body
                 raise Stop(Exit.AUDIT_REJECTED, "; ".join(str(f) for f in verdict.findings))
@@ -251,7 +257,7 @@ class HoleSolver:
                                 seconds=round(sr.seconds, 3))
                 if sr.script is not None:
                     body = self._render(job, sr.script)
-                    if self._accept(job, body, verify, "search").accepted:
+                    if self._accept(job, body, verify, "search", session).accepted:
                         return body
             from .llm import LLMProposer
 

@@ -13,11 +13,12 @@ import shutil
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
 from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
+from ..provers.coq.audit_static import static_audit
 from ..provers.coq.batch import parse_source, read_source, run_coqc
 from ..provers.coq.locator import CoqDocument, ProofItem, Terminator, parse_document
 from ..provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
@@ -145,7 +146,7 @@ class Mender:
         fixes: dict[int, str] = {}
         for i in targets:
             p = doc.proofs[i]
-            name = p.qualname or p.name or f"{p.keyword} at line {doc.line_of(p.statement.start)}"
+            name = _hole_name(doc, p)
             line = doc.line_of(p.statement.start)
             self.progress.hole_started(display, name)
             if scan.stopped_at is not None and p.statement.start >= scan.stopped_at:
@@ -173,14 +174,21 @@ class Mender:
             lead = _lead(doc.text[p.body_start : p.body_end])
 
             def verify(body: str, _i=i, _base=base_bodies, _baseline=baseline, _lead=lead) -> Verdict:
-                candidate = compose(doc, {**_base, _i: _lead + body})
-                return audit(candidate, _baseline, self.ws.project, ws_file.name, self.limits, policy)
+                # Provisional: the static rules here (the proof closed at its terminator in the live
+                # session already); the full audit runs once for the file, below.
+                findings, _, _ = static_audit(compose(doc, {**_base, _i: _lead + body}), _baseline)
+                return Verdict(not findings, tuple(findings), (name,))
 
             res = solver.solve(job, verify, live)
             if res.status == "fixed" and res.proof is not None:
                 fixes[i] = lead + res.proof
+            else:
+                self.progress.hole_done(res)
             report.holes.append(res)
-            self.progress.hole_done(res)
+        fixes = self._audit_file(doc, scan.failing, fixes, ws_file.name, policy, report)
+        for h in report.holes:
+            if h.status == "fixed" or h.exit == "audit_rejected":
+                self.progress.hole_done(h)
         report.fixes = fixes
         report.new_text = compose(doc, fixes)
         # The mended text replaces the workspace copy; it is recompiled (failing
@@ -189,6 +197,42 @@ class Mender:
             ws_file.write_text(report.new_text, encoding="utf-8")
             self.ws.invalidate(ws_file)
         return report
+
+
+    def _audit_file(self, doc: CoqDocument, failing, fixes: dict[int, str], file_name: str, policy: AxiomPolicy,
+                    report: FileReport) -> dict[int, str]:
+        """The full audit, once for all the file's fixes; one fix at a time (in order) when that fails."""
+        if not fixes:
+            return fixes
+        t0 = time.monotonic()
+        unfixed = {j: ADMITTED_BODY for j in failing if j not in fixes}
+        verdict = audit(compose(doc, {**unfixed, **fixes}), compose(doc, unfixed), self.ws.project, file_name,
+                        self.limits, policy)
+        self.trace.emit("audit", file=report.path.name, theorems=list(verdict.changed), accepted=verdict.accepted,
+                        reasons=verdict.reasons, source="file", seconds=round(time.monotonic() - t0, 3))
+        if verdict.accepted:
+            return fixes
+        accepted: dict[int, str] = {}
+        rejected: dict[int, str] = {}
+        for i, body in fixes.items():
+            others = {j: ADMITTED_BODY for j in failing if j != i and j not in accepted}
+            t0 = time.monotonic()
+            one = audit(compose(doc, {**others, **accepted, i: body}), compose(doc, {**others, **accepted}),
+                        self.ws.project, file_name, self.limits, policy)
+            self.trace.emit("audit", file=report.path.name, theorems=list(one.changed), accepted=one.accepted,
+                            reasons=one.reasons, source="one_fix", seconds=round(time.monotonic() - t0, 3))
+            if one.accepted:
+                accepted[i] = body
+            else:
+                rejected[i] = "; ".join(str(f) for f in one.findings)[:500]
+        names = {_hole_name(doc, doc.proofs[i]): why for i, why in rejected.items()}
+        report.holes = [replace(h, status="unsolved", exit="audit_rejected", proof=None, error=names[h.theorem])
+                        if h.status == "fixed" and h.theorem in names else h for h in report.holes]
+        return accepted
+
+
+def _hole_name(doc: CoqDocument, p: ProofItem) -> str:
+    return p.qualname or p.name or f"{p.keyword} at line {doc.line_of(p.statement.start)}"
 
 
 def _lead(body: str) -> str:

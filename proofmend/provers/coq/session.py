@@ -304,6 +304,40 @@ class ProofSession:
                 goals = None
         return TacticError(failure.message or "error", s.text, a, b, tactics[: s.start].rstrip(), checked_cp, goals)
 
+    def closes(self, body: str, timeout: float | None = None) -> str | None:
+        """None when ``body`` (opener, tactics, terminator) runs from the base and Coq accepts its terminator.
+
+        Otherwise Coq's message.  The terminator (``Qed.``) is where the kernel
+        checks the proof term (guard conditions, universes): running it here
+        finds what the tactics alone do not show, before any batch compile.
+        The session is left at the base.
+        """
+        try:
+            sentences = split_sentences(body)
+        except SplitError as e:
+            return f"Syntax error: {e}"
+        if not sentences:
+            return "empty proof"
+        head, last = sentences[:-1], sentences[-1]
+        r = self.run(" ".join(s.text for s in head), timeout=timeout) if head else None
+        if r is not None and not isinstance(r, TacticOk):
+            return r.message
+        if r is not None and not r.finished:
+            return "the proof is not finished before its terminator"
+        deadline = time.monotonic() + (timeout or self.tactic_timeout)
+        state = self._chain[-1][1]
+        try:
+            a = self._call(self._adapter.add(last.text, state), max(0.05, deadline - time.monotonic()))
+            if not a.ok:
+                return a.value.message  # type: ignore[union-attr]
+            self._tip = wire.decode_add(a.value)  # type: ignore[arg-type]
+            st = self._call(self._adapter.status(True), max(0.05, deadline - time.monotonic()))
+            return None if st.ok else (st.value.message or "the terminator was refused")  # type: ignore[union-attr]
+        finally:
+            if self._proc is not None:
+                self._tip = -1  # force the Edit_at back
+                self._goto(0)
+
     def query(self, command: str, at: Checkpoint | None = None, timeout: float | None = None) -> str:
         """Run a query (Search, Check, About, Print, Locate) and return its output."""
         cp, _ = self._reach(at)
