@@ -126,12 +126,26 @@ def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, tas
     return {**out, "status": "no-hole", "message": (res.stderr.strip() or "repair reported nothing to mend")[-600:]}
 
 
+def package_revision(repair: str) -> str:
+    """The commit of the checkout that holds ``repair`` (``+`` when its sources differ from it)."""
+    root = Path(repair).resolve().parent.parent.parent
+    try:
+        rev = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                             text=True, timeout=30).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "proofmend"],
+                               capture_output=True, text=True, timeout=30).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return (rev + ("+" if dirty else "")) if rev else "?"
+
+
 def run_task(task: dict, a: argparse.Namespace) -> dict:
     name = task["repo"].split("/")[-1]
     root = Path(a.checkouts) / f"{name}@{task['commit'][:8]}"
     git_dir = mirror_of(Path(a.mirrors) if a.mirrors else None, task["repo"])
     base = {"id": task["id"], "repo": task["repo"], "layout": task["layout"], "theorem": task["theorem"],
-            "file": task["file"], "first_candidate_s": None, "seconds": None}
+            "file": task["file"], "first_candidate_s": None, "seconds": None,
+            "package_revision": package_revision(a.repair)}
     if not root.is_dir():
         if git_dir is None:
             return {**base, "status": "no-checkout", "message": f"{root} is missing (pass --mirrors to write it)"}
