@@ -157,6 +157,9 @@ def run_task(task: dict, a: argparse.Namespace) -> dict:
         return {**base, "status": "no-old-proof", "message": "the old proof is not in the manifest: pass --mirrors"}
     path = root / task["file"]
     original, st = path.read_bytes(), path.stat()
+    committed = show(git_dir, task["commit"], task["file"]) if git_dir is not None else None
+    if committed is not None and committed != original.decode("utf-8", errors="replace"):
+        return {**base, "status": "dirty-checkout", "message": f"{path} differs from its text at {task['commit'][:8]}"}
     swapped = put_back(original.decode("utf-8", errors="replace"), task["theorem"], old)
     if swapped is None:
         return {**base, "status": "no-old-proof", "message": "theorem not found in the checkout"}
