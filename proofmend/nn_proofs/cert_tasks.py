@@ -1,8 +1,9 @@
 """``nn_bound`` tasks cut from the machine-checked accuracy certificate.
 
 The Coq development written by ``proofmend nn export-coq`` (``coq/ExpBounds.v``,
-``coq/MaxOfK.v``, ``coq/Brute.v``, ``coq/Cubic.v``) proves its exp bounds and
-the soundness of its brute-force and cubic checkers once for all weights. Each
+``coq/MaxOfK.v``, ``coq/Brute.v``, ``coq/Cubic.v``, ``coq/Subcubic.v``) proves its
+exp bounds and the soundness of its brute-force, cubic and subcubic checkers once
+for all weights. Each
 task here is one of those lemmas, in a self-contained file (standard library
 only): the definitions and earlier lemmas it needs, copied with their proofs,
 then the lemma with its proof left ``Admitted``; the proof from the development
@@ -39,7 +40,7 @@ from ..provers.coq.sentences import SentenceKind, split_sentences, strip_comment
 from .export import CoqTask, default_corpus_dir, write_task_lines
 
 #: Development files in an order where each comes after what it imports.
-SOURCES = ("ExpBounds.v", "MaxOfK.v", "Brute.v", "Cubic.v")
+SOURCES = ("ExpBounds.v", "MaxOfK.v", "Brute.v", "Cubic.v", "Subcubic.v")
 
 HEADER = """From Coq Require Import ZArith Reals Lra Lia List.
 Import ListNotations.
@@ -349,6 +350,27 @@ TARGETS: tuple[CertTarget, ...] = (
                "the table-driven term of the cubic checker is a lower bound on a position's share of the margin"),
     CertTarget("cubic_sound", ("nn", "cubic", "soundness", "counting", "kind3", "medium"),
                "the fast cubic checker's count is at most the number of correctly classified inputs"),
+    # the subcubic checker (Subcubic.v)
+    CertTarget("bsearch_spec", ("nn", "subcubic", "checker", "search", "induction", "kind3", "medium"),
+               "whatever the binary search returns passed the test and lies below the bound"),
+    CertTarget("prefmax_aux_spec", ("nn", "subcubic", "lists", "induction", "kind3", "medium"),
+               "a running maximum is at least every earlier entry"),
+    CertTarget("sumZ_swap", ("nn", "subcubic", "path-decomposition", "integer", "induction", "kind2", "easy"),
+               "finite double sums over Z can be swapped"),
+    CertTarget("spread_le", ("nn", "subcubic", "error-terms", "integer", "kind4", "medium"),
+               "the spread of a . b_t over t is at most sum_j |a_j| times the range of b_j"),
+    CertTarget("score_rank1", ("nn", "subcubic", "rank-1", "path-decomposition", "integer", "kind2", "medium"),
+               "a key token's score is the rank-1 part from the hint basis plus the error term"),
+    CertTarget("err_spread", ("nn", "subcubic", "rank-1", "error-terms", "integer", "kind4", "hard"),
+               "the error term's spread over key tokens is at most the computed bound"),
+    CertTarget("path_margin_lb", ("nn", "subcubic", "margins", "integer", "kind3", "hard"),
+               "the path-wise least margins, rounded down, bound every output margin from below"),
+    CertTarget("cnt_sound", ("nn", "subcubic", "soundness", "counting", "kind3", "medium"),
+               "a count of boxes that a finder proves sound is at most the number of correct inputs"),
+    CertTarget("term_free", ("nn", "subcubic", "exp-bounds", "softmax", "reals", "kind5", "hard"),
+               "a free position's share of the margin is bounded by the rank-1 attention bound"),
+    CertTarget("sub_sound", ("nn", "subcubic", "soundness", "reals", "counting", "kind3", "hard"),
+               "the subcubic checker's count is at most the number of correctly classified inputs"),
 )
 
 

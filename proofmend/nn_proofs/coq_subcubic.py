@@ -186,10 +186,11 @@ def subcubic_count(iw: IntWeights, params: SubcubicParams, hint: Hint) -> int:
                 pm = sum(ep_lo[i] for i in range(k - 1) if pat[i]) + (ep_lo[k - 1] if q == m else 0)
                 pf = sum(ep_hi[i] for i in range(k - 1) if not pat[i])
 
-                def ok(tp: int, m: int = m, q: int = q, pm: int = pm, pf: int = pf, eax: int = eax,
-                       last: int = last) -> bool:
+                a = pm * eax + last
+
+                def ok(tp: int, m: int = m, q: int = q, a: int = a, pf: int = pf) -> bool:
                     ymin = min(floor[m][tp] + gp[m] + gd[q][m], 0)
-                    return eax * pm + ymin * eh[tp] * pf + last > 0
+                    return a + pf * (ymin * eh[tp]) > 0
 
                 tp = find_t(ok, m)
                 if tp is not None:

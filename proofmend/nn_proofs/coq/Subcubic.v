@@ -205,7 +205,9 @@ Proof. intros H. unfold wlist. rewrite map_length, combine_length, seq_length. l
 
 (** Parameters and hint (any values are sound): [r] bits dropped from the
     output margins; the key vectors in the hint basis: [ke_t = z_t u + sum_l C[t,l] G_l + res_t]. *)
-Variables (r : nat) (u z : list Z) (G C : list (list Z)).
+Variable r : nat.
+Variables u z : list Z.
+Variables G C : list (list Z).
 Local Notation nL := (length G).
 
 Definition ge_tab : list (list Z) := map (fun row => map (shr r) (wlist N row)) (ev_tab N).
@@ -256,7 +258,8 @@ Definition findq (ge : list (list Z)) (gp : list Z) (fl : list (list Z)) (kp : l
         let pm := sumZ km1 (fun i => if (nth i P O =? 1)%nat then nth i epl 0 else 0) +
                   (if (q =? m)%nat then nth km1 epl 0 else 0) in
         let pf := sumZ km1 (fun i => if (nth i P O =? 1)%nat then 0 else nth i eph 0) in
-        find_t (fun t' => 0 <? eax * pm + Z.min (nth t' flm 0 + gpd) 0 * nth t' eh 0 * pf + last) m
+        let a := pm * eax + last in
+        find_t (fun t' => 0 <? a + pf * (Z.min (nth t' flm 0 + gpd) 0 * nth t' eh 0)) m
     else fun _ => None.
 
 Definition sub_count : Z :=
@@ -288,7 +291,7 @@ Qed.
 Lemma gd_nth q m : (m < v)%nat -> nth m (gd_of q) 0 = shr r (nth m (wlist N (map (fun x => x * 2 ^ Z.of_nat (eV N + eO N)) (dvec N q))) 0).
 Proof. intros _. apply nth_map_shr. Qed.
 
-Lemma margin_lb q t i m o : (q < v)%nat -> (t < v)%nat -> (i < K)%nat -> (m < v)%nat -> (o < v)%nat -> o <> m ->
+Lemma path_margin_lb q t i m o : (q < v)%nat -> (t < v)%nat -> (i < K)%nat -> (m < v)%nat -> (o < v)%nat -> o <> m ->
   (nth m (nth t ge_tab []) 0 + (nth m gp_tab 0 + nth m (gd_of q) 0)) * 2 ^ Z.of_nat r <= MZ N q t i m o.
 Proof.
   intros Hq Ht Hi Hm Ho Hne. rewrite ge_nth, gd_nth by assumption. pose proof (gp_le i m Hi Hm) as Hgp.
@@ -402,7 +405,7 @@ Lemma Gm_le q t i m o : (r <= eM N)%nat -> (q < v)%nat -> (t < v)%nat -> (i < K)
   inj (eM N - r) (Gm q t m) <= inj (eM N) (MZ N q t i m o).
 Proof.
   intros Hr Hq Ht Hi Hm Ho Hne. rewrite (inj_scale (eM N - r) r). replace (eM N - r + r)%nat with (eM N) by lia.
-  apply inj_le. apply margin_lb; assumption.
+  apply inj_le. apply path_margin_lb; assumption.
 Qed.
 
 Lemma term_max q m i o x : (0 < h)%nat -> (0 <= x)%Z -> inj (eM N - r) x <= inj (eM N) (MZ N q m i m o) ->
@@ -509,7 +512,7 @@ Proof.
   set (term := fun i => if (i =? km1)%nat
       then (if (q =? m)%nat then ea * nth km1 epl 0 * xm else nth q eh 0 * nth km1 eph 0 * Z.min (Gm q q m) 0)%Z
       else if (nth i P O =? 1)%nat then (ea * nth i epl 0 * xm)%Z else (nth t' eh 0 * nth i eph 0 * ym)%Z).
-  assert (Htot : (ea * xm * pm + ym * nth t' eh 0 * pf + last)%Z = sumZ K term).
+  assert (Htot : (pm * (ea * xm) + last + pf * (ym * nth t' eh 0))%Z = sumZ K term).
   { replace K with (S km1) by lia. cbn [sumZ]. unfold term at 2. rewrite Nat.eqb_refl.
     rewrite (sumZ_ext km1 term (fun i => if (nth i P O =? 1)%nat then (ea * xm) * nth i epl 0 else (nth t' eh 0 * ym) * nth i eph 0)%Z).
     - rewrite sumZ_if. unfold pm, pf, last, Gm. fold gpd. destruct (q =? m)%nat; ring.
