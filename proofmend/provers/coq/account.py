@@ -72,8 +72,17 @@ class Account:
     queries: CoqQueries
     constants: dict[str, Constant] = field(default_factory=dict)  # by full name
     conjectures: frozenset[str] = frozenset()  # full names of every admitted constant loaded
-    axioms: frozenset[str] = frozenset()  # printed names of every Axiom/Parameter loaded
     _about: dict[str, About | None] = field(default_factory=dict)
+    _axioms: frozenset[str] | None = None
+
+    @property
+    def axioms(self) -> frozenset[str]:
+        """Printed names of every constant loaded that Coq records as an Axiom or a Parameter (asked once, when needed)."""
+        if self._axioms is None:
+            found = set(parse_search(self.queries.ask("Search is:Axiom.")))
+            found |= set(parse_search(self.queries.ask("Search is:Parameter.")))
+            self._axioms = frozenset(found)
+        return self._axioms
 
     def about(self, name: str) -> About | None:
         if name not in self._about:
@@ -107,9 +116,6 @@ def open_account(compiled: Compiled, limits: Limits) -> Account:
                 continue
             acc.constants[a.full_name] = Constant(a.full_name, printed, typ, a.kind, a.transparent)
         acc.conjectures = frozenset(acc.full_name(p) for p in parse_search(q.ask("Search is:Conjecture.")))
-        axioms = set(parse_search(q.ask("Search is:Axiom.")))
-        axioms |= set(parse_search(q.ask("Search is:Parameter.")))
-        acc.axioms = frozenset(axioms)
     except BaseException:
         q.close()
         raise
