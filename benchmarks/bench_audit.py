@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import statistics
 import time
 from pathlib import Path
@@ -28,6 +29,12 @@ from proofmend.evals.proofs import judge, with_proof
 from proofmend.evals.schema import load_corpus
 from proofmend.evals.validate import REFERENCE_POLICY
 from proofmend.provers.limits import Limits
+
+
+def _cpu() -> float:
+    """CPU seconds of this process and of the prover processes it waited for."""
+    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -50,14 +57,15 @@ def main() -> None:
         path = corpus.path_of(task)
         original = path.read_bytes().decode("utf-8")
         candidate = with_proof(original, task.theorem, task.reference_proof, str(path))
-        t0 = time.monotonic()
+        c0, t0 = _cpu(), time.monotonic()
         verdict = judge(candidate, original, task, path, Limits(timeout_s=600), REFERENCE_POLICY)
-        secs = time.monotonic() - t0
-        rows.append({"id": task.id, "seconds": round(secs, 3), "accepted": verdict.accepted})
-        print(f"{secs:7.2f} s  {'accepted' if verdict.accepted else 'REJECTED'}  {task.id}", flush=True)
+        secs, cpu = time.monotonic() - t0, _cpu() - c0
+        rows.append({"id": task.id, "seconds": round(secs, 3), "cpu_seconds": round(cpu, 3), "accepted": verdict.accepted})
+        print(f"{secs:7.2f} s  {cpu:7.2f} cpu-s  {'accepted' if verdict.accepted else 'REJECTED'}  {task.id}", flush=True)
     times = [r["seconds"] for r in rows]
-    print(f"tasks {len(rows)}  median {statistics.median(times):.2f} s  mean {statistics.mean(times):.2f} s  "
-          f"accepted {sum(r['accepted'] for r in rows)}/{len(rows)}")
+    cpus = [r["cpu_seconds"] for r in rows]
+    print(f"tasks {len(rows)}  median {statistics.median(times):.2f} s ({statistics.median(cpus):.2f} cpu-s)  "
+          f"mean {statistics.mean(times):.2f} s  accepted {sum(r['accepted'] for r in rows)}/{len(rows)}")
     if args.json:
         args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
