@@ -26,7 +26,8 @@ from ..provers.coq.workspace import Workspace
 from ..provers.errors import InputError
 from ..provers.limits import Limits
 from .config import AgentConfig
-from .equivalence import Combination, _keyword, combine, coq_type, equivalence_statement, first_error, read_items
+from .definitions import _keyword, read_items
+from .equivalence import Combination, combine, coq_type, equivalence_statement, first_error
 from .gitrev import GitRepo
 from .repair import mend_path
 from .since import project_and_limit
