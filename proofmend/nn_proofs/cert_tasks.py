@@ -37,7 +37,7 @@ from pathlib import Path
 
 from ..provers.coq.locator import parse_document
 from ..provers.coq.sentences import SentenceKind, split_sentences, strip_comments
-from .export import CoqTask, default_corpus_dir, write_task_lines
+from .task_files import CoqTask, default_corpus_dir, write_task_lines
 
 #: Development files in an order where each comes after what it imports.
 SOURCES = ("ExpBounds.v", "MaxOfK.v", "Brute.v", "Cubic.v", "Subcubic.v")
