@@ -8,9 +8,9 @@ import shutil
 import subprocess
 import tempfile
 import time
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from ..diagnostics import CheckResult, Diagnostic, Hole  # noqa: F401 (CheckResult: its importers find it here too)
 from ..errors import InputError, ProverNotInstalledError
 from ..limits import Limits
 from .locator import CoqDocument, parse_document
@@ -19,54 +19,6 @@ from .sentences import SplitError
 
 _HEADER = re.compile(r'^File "(?P<file>[^"]*)", line (?P<line>\d+), characters (?P<a>\d+)-(?P<b>\d+):\s*$')
 _SEVERITY = re.compile(r"^(?P<sev>Error|Warning|Info)(?:\s*\(in proof [^)]*\))?:\s?(?P<msg>.*)$", re.S)
-
-
-@dataclass(frozen=True)
-class Diagnostic:
-    severity: str  # "error" | "warning" | "info"
-    message: str
-    line: int  # 1-based
-    col: int  # 0-based, in characters
-    end_line: int
-    end_col: int
-    file: str = ""
-
-    def to_json(self) -> dict:
-        d = asdict(self)
-        d.pop("file")
-        return d
-
-
-@dataclass(frozen=True)
-class Hole:
-    theorem: str
-    line: int
-    kind: str  # "admitted" | "admit"
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    compiled: bool
-    diagnostics: tuple[Diagnostic, ...]
-    holes: tuple[Hole, ...]
-    stdout: str = ""
-    seconds: float = 0.0
-    timed_out: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return self.compiled and not self.holes
-
-    @property
-    def errors(self) -> list[Diagnostic]:
-        return [d for d in self.diagnostics if d.severity == "error"]
-
-    def to_json(self) -> dict:
-        return {
-            "ok": self.ok,
-            "diagnostics": [d.to_json() for d in self.diagnostics],
-            "holes": [asdict(h) for h in self.holes],
-        }
 
 
 def coqc_binary() -> str:

@@ -12,7 +12,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from ..coq.batch import CheckResult, Diagnostic, Hole
+from ..diagnostics import CheckResult, Diagnostic, Hole
 from ..errors import ProverNotInstalledError
 from ..limits import Limits
 
