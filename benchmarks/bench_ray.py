@@ -1,6 +1,6 @@
 """``eval --ray`` against the local process pool, on this machine.
 
-Usage: python benchmarks/bench_ray.py [--cpus 2] [--kind KIND] [--limit N]
+Usage: python benchmarks/bench_ray.py [--cpus 2] [--kind KIND] [--limit N] [--repeats R]
            [--model-tasks 40] [--delay 2] [--model-concurrency 8] [--skip-reference] [--out FILE]
 
 1. Overhead.  The bundled corpus (or ``--kind``/``--limit`` of it) with the
@@ -9,7 +9,8 @@ Usage: python benchmarks/bench_ray.py [--cpus 2] [--kind KIND] [--limit N]
    Ray instance of ``--cpus`` CPUs, and against a pool of ``--cpus`` Ray actors
    calling the same ``run_one`` (the design not taken).  Ratio: Ray wall time
    over local wall time (target <= 1.3), without and with the instance's
-   start-up.
+   start-up; with ``--repeats`` the three runs are interleaved R times (a
+   shared machine's load drifts) and the median ratio is given.
 2. A slow model.  ``--model-tasks`` property tasks answered by a replay server
    on 127.0.0.1 (fixed replies, ``--delay`` seconds per call, reached through
    litellm as ``openai/replay``; no cache; at most ``--attempts`` calls per
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -99,6 +101,7 @@ def main() -> int:
     ap.add_argument("--delay", type=float, default=2.0, help="seconds per model call in part 2 (default 2)")
     ap.add_argument("--model-concurrency", type=int, default=8, help="samples in flight in part 2 (default 8)")
     ap.add_argument("--attempts", type=int, default=4, help="model calls per task at most in part 2 (default 4)")
+    ap.add_argument("--repeats", type=int, default=1, help="rounds of part 1, interleaved (default 1)")
     ap.add_argument("--skip-reference", action="store_true", help="run part 2 only")
     ap.add_argument("--skip-model", action="store_true", help="run part 1 only")
     ap.add_argument("--out", type=Path, help="write the figures as JSON")
@@ -127,21 +130,32 @@ def main() -> int:
             if args.limit:
                 corpus = corpus.__class__(corpus.root, corpus.tasks[: args.limit], corpus.source)
             config = AgentConfig(model="reference")
-            local = timed_run(corpus, config, LocalPool(args.cpus), scratch / "ref-local")
-            tasks = timed_run(corpus, config, RayExecutor(), scratch / "ref-ray")
-            actors = actor_pool_run(corpus, config, args.cpus, scratch / "ref-actors")
-            for name, r in (("ray tasks", tasks), ("ray actors", actors)):
-                if differ(local, r):
-                    print(f"statuses differ ({name}): {differ(local, r)[:10]}")
-            over = tasks["wall_s"] / local["wall_s"]
-            over_start = (tasks["wall_s"] + figures["ray_start_s"]) / local["wall_s"]
+            rounds = []
+            for i in range(args.repeats):  # interleaved, so that each round's runs see the same load
+                local = timed_run(corpus, config, LocalPool(args.cpus), scratch / f"ref-local-{i}")
+                tasks = timed_run(corpus, config, RayExecutor(), scratch / f"ref-ray-{i}")
+                actors = actor_pool_run(corpus, config, args.cpus, scratch / f"ref-actors-{i}")
+                for name, r in (("ray tasks", tasks), ("ray actors", actors)):
+                    if differ(local, r):
+                        print(f"statuses differ ({name}): {differ(local, r)[:10]}")
+                rounds.append({"local": local, "ray_tasks": tasks, "ray_actors": actors,
+                               "ratio": round(tasks["wall_s"] / local["wall_s"], 3),
+                               "ratio_actors": round(actors["wall_s"] / local["wall_s"], 3)})
+            over = statistics.median(r["ratio"] for r in rounds)
+            over_start = statistics.median((r["ray_tasks"]["wall_s"] + figures["ray_start_s"]) / r["local"]["wall_s"]
+                                           for r in rounds)
             print(f"\n1. reference solver, {len(corpus.tasks)} bundled tasks, {args.cpus} CPUs (wall-time ratio to local)")
-            print(table(heads, [row(f"local pool, --workers {args.cpus}", local, None, "wall_s"),
-                                row("--ray (Ray tasks)", tasks, local, "wall_s"),
-                                row("Ray actor pool", actors, local, "wall_s")]))
-            print(f"overhead ratio --ray / local: {over:.2f}x (with the instance's start-up: {over_start:.2f}x)")
-            figures["reference"] = {"tasks": len(corpus.tasks), "local": local, "ray_tasks": tasks, "ray_actors": actors,
-                                    "overhead_ratio": round(over, 3), "overhead_ratio_with_start": round(over_start, 3)}
+            lines = []
+            for i, r in enumerate(rounds):
+                lines += [row(f"[{i}] local pool, --workers {args.cpus}", r["local"], None, "wall_s"),
+                          row(f"[{i}] --ray (Ray tasks)", r["ray_tasks"], r["local"], "wall_s"),
+                          row(f"[{i}] Ray actor pool", r["ray_actors"], r["local"], "wall_s")]
+            print(table(heads, lines))
+            print(f"overhead ratio --ray / local (median of {len(rounds)}): {over:.2f}x "
+                  f"(with the instance's start-up: {over_start:.2f}x); "
+                  f"actor pool / local: {statistics.median(r['ratio_actors'] for r in rounds):.2f}x")
+            figures["reference"] = {"tasks": len(corpus.tasks), "rounds": rounds, "overhead_ratio": round(over, 3),
+                                    "overhead_ratio_with_start": round(over_start, 3)}
         if not args.skip_model:
             corpus = load_corpus("builtin").select(kinds=["property"])
             corpus = corpus.__class__(corpus.root, corpus.tasks[: args.model_tasks], corpus.source)
@@ -171,10 +185,10 @@ def main() -> int:
                                      "calls_ray": calls_ray, "max_in_flight": peak, "throughput_ratio": round(gain, 3)}
     finally:
         ray.shutdown()
-    for part in ("reference", "slow_model"):
-        for r in figures.get(part, {}).values():
-            if isinstance(r, dict):
-                r.pop("statuses", None)
+    for r in [*figures.get("slow_model", {}).values(),
+              *(v for rnd in figures.get("reference", {}).get("rounds", []) for v in rnd.values())]:
+        if isinstance(r, dict):
+            r.pop("statuses", None)
     write_json(args.out, figures)
     return 0
 
