@@ -193,6 +193,27 @@ def plot(rows: list[Row], path: Path) -> None:
     fig.savefig(path, dpi=120)
 
 
+def write_frontier(rows: list[Row], strategies: list[str], stopped: dict[str, str], out_dir: Path,
+                   final: bool) -> None:
+    """CSV, JSON and plot of the rows so far (rewritten after every row)."""
+    with open(out_dir / "frontier.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=[*asdict(rows[0]).keys(), "check_cpu"] if rows else ["k"])
+        writer.writeheader()
+        for r in rows:
+            writer.writerow({**asdict(r), "check_cpu": r.check_cpu})
+    fits = {}
+    for strategy in strategies:
+        pts = [(r.v, r.check_cpu) for r in rows if r.strategy == strategy and r.k == 4 and r.check_cpu]
+        fits[strategy] = exponent(pts)
+        if final:
+            print(f"# {strategy}: check CPU time ~ v^{fmt(fits[strategy], '.2f')} at K = 4 ({len(pts)} sizes)")
+    (out_dir / "frontier.json").write_text(json.dumps(
+        {"rows": [{**asdict(r), "check_cpu": r.check_cpu} for r in rows], "exponent_in_v": fits,
+         "stopped": stopped}, indent=1))
+    if rows:
+        plot(rows, out_dir / "nn_frontier.png")
+
+
 def frontier(args: argparse.Namespace, work: Path) -> int:
     sizes = [tuple(int(x) for x in s.lower().split("x")) for s in (args.sizes or "4x16,4x32,4x64,3x32,5x32").split(",")]
     strategies = args.strategies.split(",")
@@ -231,21 +252,8 @@ def frontier(args: argparse.Namespace, work: Path) -> int:
             print(f"{k:>2} {v:>4} {strategy:>9} {fmt(row.coq_bound, '.5f'):>9} {row.py_bound:>8.5f} "
                   f"{row.py_seconds:>6.2f} {row.py_ops:>10} {fmt(exact, '.5f'):>7} {fmt(row.weights_cpu):>11} "
                   f"{fmt(row.main_cpu):>9} {fmt(row.main_wall):>9} {row.load:>5.1f} {row.note}", flush=True)
-    with open(out_dir / "frontier.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=[*asdict(rows[0]).keys(), "check_cpu"] if rows else ["k"])
-        writer.writeheader()
-        for r in rows:
-            writer.writerow({**asdict(r), "check_cpu": r.check_cpu})
-    fits = {}
-    for strategy in strategies:
-        pts = [(r.v, r.check_cpu) for r in rows if r.strategy == strategy and r.k == 4 and r.check_cpu]
-        fits[strategy] = exponent(pts)
-        print(f"# {strategy}: check CPU time ~ v^{fmt(fits[strategy], '.2f')} at K = 4 ({len(pts)} sizes)")
-    (out_dir / "frontier.json").write_text(json.dumps(
-        {"rows": [{**asdict(r), "check_cpu": r.check_cpu} for r in rows], "exponent_in_v": fits,
-         "stopped": stopped}, indent=1))
-    if rows:
-        plot(rows, out_dir / "nn_frontier.png")
+            write_frontier(rows, strategies, stopped, out_dir, final=False)
+    write_frontier(rows, strategies, stopped, out_dir, final=True)
     print(f"# wrote {out_dir / 'frontier.csv'}, {out_dir / 'frontier.json'}, {out_dir / 'nn_frontier.png'}")
     return 0
 
