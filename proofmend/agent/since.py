@@ -150,43 +150,54 @@ def status_at_rev(scope: SinceScope, run: RunReport, limits: Limits = Limits()) 
         tmp_path = Path(tmp)
         root = scope.project.root if _inside(scope.project.root, scope.repo.top) else scope.repo.top
         old_root = scope.repo.export(scope.commit, scope.repo.relative(root), tmp_path)
-        for fr in wanted:
-            old_rel = scope.old_paths.get(fr.path.resolve()) or scope.repo.relative(fr.path)
-            old_file = tmp_path / old_rel
-            for h, state in zip(fr.holes, _states(scope, old_root, old_file, [h.theorem for h in fr.holes], limits)):
-                at_rev[(fr.path, h.theorem)] = state
+        ws: Workspace | None = None
+        try:
+            if scope.project.project_file is not None:
+                try:  # one workspace for all files: what they require is compiled once
+                    ws = Workspace(project_for(old_root), None, limits, use_user_build=False)
+                except InputError:
+                    ws = None  # no project at REV to compile in
+            for fr in wanted:
+                old_rel = scope.old_paths.get(fr.path.resolve()) or scope.repo.relative(fr.path)
+                old_file = tmp_path / old_rel
+                theorems = [h.theorem for h in fr.holes]
+                for t, state in zip(theorems, _states(scope, ws, old_file, theorems, limits)):
+                    at_rev[(fr.path, t)] = state
+        finally:
+            if ws is not None:
+                ws.close()
     return SinceReport(scope, run, at_rev)
 
 
-def _states(scope: SinceScope, old_root: Path, old_file: Path, theorems: list[str], limits: Limits) -> list[str | None]:
-    def unnamed(t: str) -> bool:
-        return not re.fullmatch(r"[\w'.]+", t)
+def _unnamed(t: str) -> bool:
+    return not re.fullmatch(r"[\w'.]+", t)
 
+
+def _states(scope: SinceScope, ws: Workspace | None, old_file: Path, theorems: list[str],
+            limits: Limits) -> list[str | None]:
     if not old_file.is_file():
-        return [None if unnamed(t) else NEW for t in theorems]
+        return [None if _unnamed(t) else NEW for t in theorems]
     try:
         doc = parse_document(old_file.read_bytes().decode("utf-8", "replace"))
     except SplitError:
-        return [None if unnamed(t) else BROKEN for t in theorems]
+        return [None if _unnamed(t) else BROKEN for t in theorems]
     names = {p.qualname or p.name for p in doc.proofs}
-    try:
-        if scope.project.project_file is not None:
-            old_project = project_for(old_root)
-            ws = Workspace(old_project, None, limits, use_user_build=False)
-        else:
-            old_project = CoqProject(old_file.parent, (), scope.project.args, (old_file,), None)
-            ws = Workspace(old_project, old_file, limits, use_user_build=False)
-    except InputError:
-        return [None] * len(theorems)  # no project at REV to compile it in
+    own = None
+    if scope.project.project_file is None:  # a lone file: a workspace of its own
+        own = ws = Workspace(CoqProject(old_file.parent, (), scope.project.args, (old_file,), None), old_file, limits,
+                             use_user_build=False)
+    if ws is None:
+        return [None] * len(theorems)
     try:
         failure = ws.ensure_dependencies(ws.path(old_file))
         if failure is not None:
-            return [BROKEN if t in names else (None if unnamed(t) else NEW) for t in theorems]
+            return [BROKEN if t in names else (None if _unnamed(t) else NEW) for t in theorems]
         scan = scan_proofs(ws.project, doc, limits)
     except ProverError:
         return [None] * len(theorems)
     finally:
-        ws.close()
+        if own is not None:
+            own.close()
     state: dict[str, str] = {}
     for i, p in enumerate(doc.proofs):
         name = p.qualname or p.name
@@ -194,4 +205,4 @@ def _states(scope: SinceScope, old_root: Path, old_file: Path, theorems: list[st
             continue
         stopped = scan.stopped_at is not None and p.statement.start >= scan.stopped_at
         state[name] = BROKEN if (p.is_hole or i in scan.failing or stopped) else OK
-    return [state.get(t) or (None if unnamed(t) else NEW) for t in theorems]
+    return [state.get(t) or (None if _unnamed(t) else NEW) for t in theorems]
