@@ -15,6 +15,13 @@ folder, then a coqidetop loads it (``Require``, nothing imported) and is asked:
 
 All names are printed in the same context, so a printed name identifies one
 object within one account; across accounts, fully qualified names are used.
+
+Why not the ``.glob`` file or ``Print Module``: in Coq 8.16 the ``.glob`` has
+no entry for anonymous instances, obligations or ``abstract``'s sub-proofs, and
+records an ``Admitted`` lemma with the same kind (``prf``) as a proven one;
+``Print Module`` does not list the contents of sub-modules and prints opaque
+lemmas, axioms and admitted lemmas alike as ``Parameter``.  ``Search`` with
+``inside`` and ``is:`` gives every constant and the kind Coq declared it with.
 """
 
 from __future__ import annotations
