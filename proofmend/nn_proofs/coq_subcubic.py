@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .coq_export import LOGICAL, IntWeights, _s_hi_at, _s_lo_at, _zlist
+from .coq_common import LOGICAL, IntWeights, _s_hi_at, _s_lo_at, _zlist
 
 #: Bits kept of the hint coefficients (``z``, ``C``).
 HINT_BITS = 24
