@@ -1,0 +1,1 @@
+"""Tools for working on proofmend itself (not used at run time)."""
