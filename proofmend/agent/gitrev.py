@@ -6,10 +6,8 @@ with ``git show`` and ``git archive``.
 
 from __future__ import annotations
 
-import io
 import shutil
 import subprocess
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,18 +93,40 @@ class GitRepo:
         return proc.stdout.decode("utf-8", "replace")
 
     def export(self, commit: str, rel_dir: str, dest: Path) -> Path:
-        """Write the tree of ``rel_dir`` at ``commit`` under ``dest``; returns where ``rel_dir`` landed."""
-        args = ["archive", "--format=tar", commit] + ([rel_dir] if rel_dir not in ("", ".") else [])
-        proc = _git(args, self.top, check=False)
-        target = dest / rel_dir if rel_dir not in ("", ".") else dest
-        if proc.returncode != 0:  # the folder did not exist at that commit
+        """Write the files of ``rel_dir`` at ``commit`` under ``dest`` (as committed: no
+        export-ignore or export-subst); returns where ``rel_dir`` landed."""
+        whole = rel_dir in ("", ".")
+        target = dest if whole else dest / rel_dir
+        listing = _git(["ls-tree", "-r", "-z", "--full-tree", commit, "--"] + ([] if whole else [rel_dir]), self.top,
+                       check=False)
+        if listing.returncode != 0:  # the folder did not exist at that commit
             return target
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-            if hasattr(tarfile, "data_filter"):
-                tar.extractall(dest, filter="data")
-            else:  # Python before 3.11.4: git's own archive, paths checked by hand
-                members = [m for m in tar.getmembers() if not m.name.startswith(("/", "..")) and ".." not in Path(m.name).parts]
-                tar.extractall(dest, members=members)
+        entries = []  # (mode, object id, path)
+        for rec in listing.stdout.decode("utf-8", "surrogateescape").split("\0"):
+            if not rec:
+                continue
+            meta, path = rec.split("\t", 1)
+            mode, kind, oid = meta.split()
+            if kind == "blob" and ".." not in Path(path).parts and not path.startswith("/"):
+                entries.append((mode, oid, path))
+        if not entries:
+            return target
+        batch = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top, input="".join(f"{o}\n" for _, o, _ in entries).encode(),
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=GIT_TIMEOUT_S)
+        data, pos = batch.stdout, 0
+        for mode, oid, path in entries:
+            end = data.index(b"\n", pos)
+            size = int(data[pos:end].split()[2])
+            blob = data[end + 1 : end + 1 + size]
+            pos = end + 1 + size + 1
+            out = dest / path
+            out.parent.mkdir(parents=True, exist_ok=True)
+            if mode == "120000":
+                out.symlink_to(blob.decode("utf-8", "surrogateescape"))
+            else:
+                out.write_bytes(blob)
+                if mode == "100755":
+                    out.chmod(0o755)
         return target
 
 
