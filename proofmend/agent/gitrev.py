@@ -1,7 +1,7 @@
 """What changed in a git repository since a revision, read with git itself.
 
 Nothing here writes to the working tree or the index: old versions are read
-with ``git show`` and ``git archive``.
+with ``git show``, ``git ls-tree`` and ``git cat-file``.
 """
 
 from __future__ import annotations

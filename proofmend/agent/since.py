@@ -4,7 +4,7 @@ The files to visit are the project's ``.v`` files that differ between REV and
 the working tree (untracked ones included), and every project file that
 requires one of them, directly or not (the ``Require`` graph).  A changed
 ``_CoqProject`` changes every file; a deleted or renamed module's former
-dependents are visited too.  REV's versions are read with ``git archive``
+dependents are visited too.  REV's versions are read from git (``ls-tree``, ``cat-file``)
 into a temporary folder and compiled there: the working tree is not touched.
 """
 
