@@ -244,3 +244,20 @@ def test_the_former_dependents_of_a_deleted_module_are_visited(tmp_path):
     (root / "A.v").unlink()
     scope = changed_scope(root, "HEAD")
     assert scope.files == ((root / "B.v").resolve(),) and scope.changed == ()
+
+
+@needs_git
+@needs_coq
+def test_a_renamed_file_is_compared_with_its_old_path(tmp_path):
+    repo = make_repo(tmp_path, committed_change=False)
+    proj = repo / "theories"
+    git(repo, "checkout", "-q", "--", "theories/Base.v")  # only inc changes now, and Use.v moves
+    (proj / "Base.v").write_text(BASE.replace("(n : nat) : nat := S n.", "(n : nat) : nat := n + 2."))
+    git(repo, "mv", "theories/Use.v", "theories/Usage.v")
+    (proj / "Usage.v").write_text(USE)
+    (proj / "_CoqProject").write_text("-R . Calc\n\nBase.v\nUsage.v\nOther.v\n")
+    res = run_cli("repair", "theories", "--since", "HEAD", "--json", *FAST, cwd=repo)
+    out = json.loads(res.stdout)
+    holes = {h["theorem"]: h for h in out["holes"]}
+    assert holes["inc_double"]["file"].endswith("Usage.v") and holes["inc_double"]["at_rev"] == "ok"
+    assert holes["double_zero"]["at_rev"] == "broken" and holes["other_hole"]["at_rev"] == "broken"
