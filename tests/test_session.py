@@ -139,12 +139,16 @@ def test_project_flags_reach_the_session(write):
     write("p/_CoqProject", "-Q lib Lib\n")
     write("p/lib/Defs.v", "Definition three := 3.\n")
     f = write("p/use.v", "From Lib Require Import Defs.\nLemma t : three = 3.\nProof.\n")
-    import subprocess
+    from proofmend.provers.coq.workspace import Workspace
 
     proj = project_for(f)
-    with pytest.raises(PrefixError):  # not built: Lib.Defs cannot be found
+    with pytest.raises(PrefixError):  # not built anywhere yet: Lib.Defs cannot be found
         ProofSession(proj, f.read_text())
-    subprocess.run(["coqc", "-Q", "lib", "Lib", "lib/Defs.v"], cwd=f.parent, check=True)  # the user's build
-    with ProofSession(proj, f.read_text()) as s:
-        r = s.run("reflexivity.")
-        assert isinstance(r, TacticOk) and r.finished
+    with Workspace(proj) as ws:
+        assert ws.ensure_dependencies(ws.path(f)) is None  # the workspace compiles Lib.Defs itself
+        with ProofSession(ws.project, f.read_text()) as s:
+            r = s.run("reflexivity.")
+            assert isinstance(r, TacticOk) and r.finished
+        with pytest.raises(PrefixError):  # the same compiled library, without "-Q lib Lib": not found
+            ProofSession(CoqProject(ws.root), f.read_text())
+    assert not [p.name for p in f.parent.rglob("*") if p.suffix in (".vo", ".vos", ".vok", ".glob")]

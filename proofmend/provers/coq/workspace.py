@@ -145,6 +145,8 @@ class Workspace:
     # ------------------------------------------------------------ building
     def needed(self, ws_file: Path) -> list[Path]:
         """The project files ``ws_file`` requires, transitively, in build order."""
+        if ws_file not in self._deps:  # not a project file (outside every load path): read what it requires
+            self._deps[ws_file] = dependencies(self.project, [*self.project.files, ws_file])[ws_file]
         order: list[Path] = []
         seen: set[Path] = set()
 
