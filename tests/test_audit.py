@@ -116,8 +116,18 @@ def test_honest_proofs_are_accepted(name, project):
     assert all(axs == () for axs in v.assumptions.values())
 
 
-def test_red_team_has_at_least_25():
-    assert len(CHEATS) >= 25
+#: What the text alone shows (rules 1 and 2); the other cheats need a compile and Print Assumptions.
+SEEN_IN_THE_TEXT = {Reason.STATEMENT_CHANGED, Reason.OUTSIDE_CHANGED, Reason.PROOFS_CHANGED,
+                    Reason.VERNACULAR_IN_BODY, Reason.ADMIT_IN_BODY, Reason.BAD_TERMINATOR}
+
+
+def test_the_text_alone_catches_exactly_the_cheats_it_can_see():
+    wrong = {}
+    for name, (text, reason) in CHEATS.items():
+        found = {f.reason for f in static_audit(text, ORIGINAL)[0]}
+        if (reason in found) != (reason in SEEN_IN_THE_TEXT) or (found and reason not in SEEN_IN_THE_TEXT):
+            wrong[name] = (reason.value, sorted(r.value for r in found))
+    assert not wrong, wrong
 
 
 @pytest.mark.parametrize("name", sorted(CHEATS))
@@ -128,10 +138,20 @@ def test_cheats_are_rejected_with_their_reason(name, project):
     assert reason.value in v.reasons, (name, v.findings)
 
 
-@pytest.mark.parametrize("name", ["redirect_in_body", "extraction_in_body", "declare_ml_module", "load_in_body"])
-def test_file_writing_candidates_never_reach_the_compiler(name):
-    findings, _, _ = static_audit(CHEATS[name][0], ORIGINAL)
-    assert findings, "must be rejected statically, before any compile"
+def test_file_writing_candidates_never_reach_the_compiler(project, tmp_path):
+    from proofmend.provers.coq.batch import compile_text
+
+    witness = tmp_path / "pwned.out"  # what Redirect "…/pwned" writes
+    candidates = [fill(f'Proof.\n  Redirect "{tmp_path / "pwned"}" Print nat. intros n. exists n. unfold double. lia.\nQed.'),
+                  *(CHEATS[name][0] for name in ("redirect_in_body", "extraction_in_body", "declare_ml_module", "load_in_body"))]
+    rc, out, _, _ = compile_text(project, candidates[0], "T.v")  # compiled, the first one writes the file
+    assert rc == 0 and witness.exists(), out
+    witness.unlink()
+    for text in candidates:
+        v = audit(text, ORIGINAL, project, "T.v")
+        assert not v.accepted and set(v.reasons) == {Reason.VERNACULAR_IN_BODY.value}, v.findings
+        assert v.compile_seconds == 0, "rejected from the text, before any compile"
+    assert not witness.exists()
     assert not Path("/tmp/proofmend_pwned.out").exists()
     assert not Path("/tmp/proofmend_pwned.ml").exists()
 

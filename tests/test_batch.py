@@ -17,13 +17,13 @@ def test_byte_offsets_become_character_columns():
     conv = ByteColumns(text)
     # "Lemma α : " is 10 characters but 11 bytes (α is two bytes).
     assert conv.position(1, len("Lemma α : ".encode())) == (1, 10)
-    line2 = "  rewrite ℕ_foo."
-    b = len("  rewrite ".encode())
-    assert conv.position(2, b) == (2, 10)
-    assert conv.position(2, b + len("ℕ_foo".encode())) == (2, 15)
+    line2 = text.splitlines()[1]
+    start, end = line2.index("ℕ"), line2.index(".")  # characters, where the bytes are 10 and 17
+    assert (start, end) == (10, 15) and len(line2[:end].encode()) == 17
+    assert conv.position(2, len(line2[:start].encode())) == (2, start)
+    assert conv.position(2, len(line2[:end].encode())) == (2, end)
     # An offset past the end of its line continues on the next line.
     assert conv.position(1, len(text.splitlines()[0].encode()) + 1 + 2) == (2, 2)
-    assert line2
 
 
 def test_parse_warning_and_error_blocks():
