@@ -1,0 +1,95 @@
+"""Stale-proof repair (``agent.stale.StaleProofRepairer``) in a real coqidetop session, and
+through ``mend_path`` on a file whose proof broke after a rename."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from proofmend.agent.config import AgentConfig
+from proofmend.agent.repair import mend_path
+from proofmend.agent.search import TacticSearch
+from proofmend.agent.stale import StaleProofRepairer
+from proofmend.provers.coq.check import check_file
+from proofmend.provers.coq.project import CoqProject
+from proofmend.provers.coq.session import ProofSession
+
+from .conftest import needs_coq
+
+pytestmark = needs_coq
+
+RENAMED = """Require Import Arith.
+
+Lemma add_zero_r : forall n : nat, n + 0 = n.
+Proof. intros n. induction n; simpl; auto. Qed.
+
+Lemma double_zero : forall n : nat, n + 0 + 0 = n."""
+#: The proof written when the lemma above was still called plus_zero_r.
+RENAMED_OLD = ["intros n.", "rewrite plus_zero_r.", "rewrite plus_zero_r.", "reflexivity."]
+
+COLORS = """Inductive color := Red | Green | Blue.
+
+Definition swap (c : color) : color :=
+  match c with Red => Green | Green => Red | Blue => Blue end.
+
+Lemma swap_swap : forall c, swap (swap c) = c."""
+#: Written when color had two constructors.
+COLORS_OLD = ["intros c.", "destruct c as [|].", "-", "reflexivity.", "-", "reflexivity."]
+
+
+def repair(tmp_path: Path, prefix: str, old: list[str], scope: list[str], time_s: float = 30.0):
+    with ProofSession(CoqProject(tmp_path), prefix + "\nProof.") as s:
+        return StaleProofRepairer(s, TacticSearch(s), scope, old=old).propose(s.base, time_s)
+
+
+def compiles(tmp_path: Path, prefix: str, script: tuple[str, ...]) -> bool:
+    path = tmp_path / "Mended.v"
+    path.write_text(prefix + "\nProof.\n" + "\n".join(script) + "\nQed.\n")
+    return check_file(path).ok
+
+
+def test_a_renamed_lemma_is_replaced_and_the_rest_kept(tmp_path):
+    r = repair(tmp_path, RENAMED, RENAMED_OLD, ["add_zero_r"])
+    assert r.exit == "proved"
+    assert r.script == ("intros n.", "rewrite add_zero_r.", "rewrite add_zero_r.", "reflexivity.")
+    assert (r.kept, r.repaired, r.dropped) == (2, 2, 0)
+    assert compiles(tmp_path, RENAMED, r.script)
+
+
+def test_a_new_constructor_gets_a_branch_and_the_old_branches_stay(tmp_path):
+    r = repair(tmp_path, COLORS, COLORS_OLD, ["swap"])
+    assert r.exit == "proved"
+    script = list(r.script)
+    # the intro pattern is widened to three cases; every other old sentence is kept as it was
+    assert script[0] == "intros c." and script[1].startswith("destruct c as [|") and script[1].count("|") == 2
+    assert script[2:6] == COLORS_OLD[2:6]
+    assert script[6] == "-" and len(script) > 7  # the third branch, closed by the search
+    assert r.kept == 5 and r.dropped == 0
+    assert compiles(tmp_path, COLORS, r.script)
+
+
+def test_the_sentences_that_still_run_are_kept_verbatim(tmp_path):
+    # destruct without a pattern still runs: only the third branch is missing
+    old = ["intros c.", "destruct c.", "-", "reflexivity.", "-", "reflexivity."]
+    r = repair(tmp_path, COLORS, old, ["swap"])
+    assert r.exit == "proved"
+    assert list(r.script[:6]) == old and r.kept == 6
+    assert compiles(tmp_path, COLORS, r.script)
+
+
+def test_no_script_when_the_old_proof_cannot_be_mended(tmp_path):
+    prefix = "Require Import Arith.\n\nLemma not_true : forall n : nat, n + 1 = n."  # false: nothing proves it
+    r = repair(tmp_path, prefix, ["intros n.", "rewrite plus_one_gone.", "reflexivity."], [], time_s=3.0)
+    assert r.exit in ("stuck", "time") and r.script is None and r.proof is None
+    assert r.seconds < 3.0 + 3.0, r.seconds  # its own time, plus at most one tactic's limit
+
+
+def test_mend_path_changes_only_the_renamed_name(tmp_path):
+    body = "\nProof.\n  intros n.\n  rewrite plus_zero_r.\n  rewrite plus_zero_r.\n  reflexivity.\nQed.\n"
+    f = tmp_path / "Renamed.v"
+    f.write_text(RENAMED + body)
+    report = mend_path(f, AgentConfig(timeout_s=60))
+    [hole] = report.holes
+    assert (hole.theorem, hole.status, hole.exit) == ("double_zero", "fixed", "proved")
+    [file_report] = report.files
+    assert file_report.new_text == RENAMED + body.replace("plus_zero_r", "add_zero_r")
+    assert f.read_text() == RENAMED + body  # nothing written without --write
