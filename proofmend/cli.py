@@ -14,11 +14,14 @@ from typing import Annotated, Optional
 
 import typer
 
+from .agent.config import ConfigError
 from .provers.errors import InputError
 from .provers.errors import ProverNotInstalledError
 from .provers.limits import Limits
 
 app = typer.Typer(
+    # plain help: the rich one shows flags as taking a value ("--write <bool>")
+    rich_markup_mode=None,
     name="proofmend",
     help="Mend broken and missing proofs in Coq projects: a model or a tactic search drafts, Coq checks, errors feed the next draft.",
     no_args_is_help=True,
@@ -54,7 +57,7 @@ def guarded(fn):
     def wrapper(*args, **kwargs):
         try:
             return fn(*args, **kwargs)
-        except (InputError, ProverNotInstalledError) as e:
+        except (InputError, ProverNotInstalledError, ConfigError) as e:
             raise fail(str(e)) from None
         except KeyboardInterrupt:
             typer.echo("interrupted", err=True)
@@ -192,14 +195,28 @@ class RichProgress:
         self.bar.update(self.task, description=f"building dependencies {done}/{total}: {os.path.basename(file)}")
 
 
-def make_agent_model(model: str, api_base: str | None, temperature: float, max_tokens: int):
-    """The model object for --model (None for the built-in search); exits 2 on a bad model."""
-    if model == "search":
+def parse_strategy(text: str | None) -> tuple[str, ...] | None:
+    """``--strategy a,b,c`` as proposer names; an unknown name is bad input naming the options."""
+    if text is None:
         return None
-    from .agent.models import ModelConfigError, ModelSettings, check_model, make_model
+    from .agent.portfolio import PROPOSERS
+
+    names = tuple(n.strip() for n in text.split(",") if n.strip())
+    unknown = [n for n in names if n not in PROPOSERS]
+    if unknown or not names:
+        raise InputError(f"--strategy: unknown proposer {', '.join(unknown) or '(none given)'}; "
+                         f"choose from {', '.join(PROPOSERS)}")
+    return names
+
+
+def make_agent_model(config):
+    """The model object the configuration names (None for the built-in search); exits 2 on a bad model."""
+    if config.offline:
+        return None
+    from .agent.models import ModelConfigError, check_model, make_model
 
     try:
-        m = make_model(model, ModelSettings(temperature=temperature, max_tokens=max_tokens, api_base=api_base))
+        m = make_model(config.model, config.model_settings())
         check_model(m)
     except ModelConfigError as e:
         raise InputError(str(e)) from None
@@ -209,20 +226,22 @@ def make_agent_model(model: str, api_base: str | None, temperature: float, max_t
 def repair_command(
     path: Annotated[Path, typer.Argument(help="A .v file (its _CoqProject is looked for in its folder, then its parents) or a directory with a _CoqProject.")],
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="'search' (built-in tactic search, offline; the default), 'replay:FILE.jsonl' (recorded replies), or a litellm model string such as openai/gpt-4o-mini.")] = None,
-    attempts: Annotated[int, typer.Option(help="Candidate proofs asked of the model per hole.")] = 8,
-    timeout: Annotated[float, typer.Option(help="Seconds of work on one hole.")] = 60.0,
-    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files mended in parallel (independent files only).")] = 1,
+    attempts: Annotated[Optional[int], typer.Option(help="Candidate proofs asked of the model per hole (default 8).")] = None,
+    timeout: Annotated[Optional[float], typer.Option(help="Seconds of work on one hole, loading the file up to it included (default 60).")] = None,
+    jobs: Annotated[int, typer.Option("--jobs", "-j", help="Files mended in parallel (independent files only), and dependencies compiled at once.")] = 1,
     write: Annotated[bool, typer.Option("--write", help="Write the mended proof bodies into the files (atomically, only after the audit). Without it, print a diff and touch nothing.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print {holes, summary} as JSON instead of a diff and a table.")] = False,
     theorem: Annotated[Optional[str], typer.Option("--theorem", "-t", help="Work only on the proof of this theorem.")] = None,
     trace: Annotated[Optional[Path], typer.Option("--trace", help="Append every model call and every check to this JSONL file.")] = None,
-    samples: Annotated[int, typer.Option(help="Model replies asked per round.")] = 1,
+    samples: Annotated[Optional[int], typer.Option(help="Model replies asked per round (default 1).")] = None,
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="Base URL of an OpenAI-compatible server (vLLM, llama.cpp, ...).")] = None,
-    temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.2,
-    max_tokens: Annotated[int, typer.Option(help="Most tokens per model reply.")] = 1024,
+    temperature: Annotated[Optional[float], typer.Option(help="Model sampling temperature (default 0.2).")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option(help="Most tokens per model reply (default 1024).")] = None,
     max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="Most dollars spent on one hole.")] = None,
-    search_time: Annotated[float, typer.Option(help="Seconds one tactic search may take.")] = 20.0,
-    search_first: Annotated[float, typer.Option(help="With a model: seconds of tactic search tried before the model is asked (0: ask the model straight away).")] = 5.0,
+    search_time: Annotated[Optional[float], typer.Option(help="Seconds one tactic search may take (default 20).")] = None,
+    search_first: Annotated[Optional[float], typer.Option(help="With a model: seconds of tactic search tried before the model is asked (0: ask the model straight away; default 5).")] = None,
+    strategy: Annotated[Optional[str], typer.Option("--strategy", help="Proposers tried in turn on each hole, comma-separated: stale (mend the old proof), search (tactic search), llm (the model). Default: stale,search offline, stale,search,llm with a model.")] = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Compile every dependency afresh (privately) instead of loading the project's up-to-date compiled files.")] = False,
     independent: Annotated[bool, typer.Option("--independent", help="With a model: fresh drafts each round instead of feeding errors back.")] = False,
     since: Annotated[Optional[str], typer.Option("--since", metavar="REV", help="Only the .v files changed since this git revision (working tree against it, untracked files too) and the files that require them; says for each proof whether it was already broken at REV.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text (a diff and a table; the default), json (as --json) or github (GitHub Actions workflow annotations).")] = "text",
@@ -232,28 +251,34 @@ def repair_command(
 
     Exit 0 when every hole was fixed, 1 when some are left, 2 on bad input.
     """
-    from .agent.config import AgentConfig, SearchConfig
+    from .agent.config import load_config
     from .agent.repair import mend_path, write_back
     from .agent.trajectory import Trace
 
     from . import cli_inputs as check_input
 
     check_input.source_path(path)
-    check_input.at_least("--attempts", attempts, 1)
-    check_input.positive("--timeout", timeout)
+    if attempts is not None:
+        check_input.at_least("--attempts", attempts, 1)
+    if timeout is not None:
+        check_input.positive("--timeout", timeout)
     check_input.at_least("--jobs", jobs, 1)
-    check_input.at_least("--samples", samples, 1)
+    if samples is not None:
+        check_input.at_least("--samples", samples, 1)
     if trace is not None:
         check_input.output_file("--trace", trace)
     if junit is not None:
         check_input.output_file("--junit", junit)
     if write:
         check_input.writable_sources(path)
-    chosen = model or os.environ.get("PROOFMEND_MODEL") or "search"
-    config = AgentConfig(model=chosen, api_base=api_base, attempts=attempts, samples=samples, timeout_s=timeout,
-                         temperature=temperature, max_tokens=max_tokens, max_cost_usd=max_cost,
-                         search=SearchConfig(time_s=search_time), search_first_s=search_first,
-                         repair_rounds=not independent)
+    config = load_config(path, {
+        "model": model, "api_base": api_base, "attempts": attempts, "samples": samples, "timeout_s": timeout,
+        "temperature": temperature, "max_tokens": max_tokens, "max_cost_usd": max_cost,
+        "search": {"time_s": search_time}, "search_first_s": search_first,
+        "repair_rounds": False if independent else None, "use_user_build": False if rebuild else None,
+        "strategy": parse_strategy(strategy),
+    })
+    chosen = config.model
     from .agent.repair import resolve_targets
 
     if output_format not in ("text", "json", "github"):
@@ -265,7 +290,7 @@ def repair_command(
 
         scope = changed_scope(path, since)  # no git, not a repository, an unknown revision: exit 2
     resolve_targets(scope.target if scope else path, theorem)  # bad input (a broken _CoqProject, a file that does not parse) before any work
-    agent_model = make_agent_model(chosen, api_base, temperature, max_tokens)
+    agent_model = make_agent_model(config)
     if agent_model is None and not as_json:
         typer.echo("proofmend: no model configured: using the built-in tactic search (offline)" if model is None
                    else "proofmend: using the built-in tactic search (offline)", err=True)
@@ -342,7 +367,7 @@ def _print_repair(report, write: bool, written: list, since=None) -> None:
 
 
 app.command("repair")(guarded(repair_command))
-repair_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
+repair_app = typer.Typer(add_completion=False, pretty_exceptions_enable=False, rich_markup_mode=None)
 repair_app.command()(guarded(repair_command))
 
 
@@ -359,8 +384,8 @@ def equiv(
     output_format: Annotated[str, typer.Option("--format", help="text (the default), json (as --json) or github (workflow annotations).")] = "text",
     trace: Annotated[Optional[Path], typer.Option("--trace", help="Append every model call and every check to this JSONL file.")] = None,
     api_base: Annotated[Optional[str], typer.Option("--api-base", help="Base URL of an OpenAI-compatible server.")] = None,
-    temperature: Annotated[float, typer.Option(help="Model sampling temperature.")] = 0.2,
-    max_tokens: Annotated[int, typer.Option(help="Most tokens per model reply.")] = 1024,
+    temperature: Annotated[Optional[float], typer.Option(help="Model sampling temperature (default 0.2).")] = None,
+    max_tokens: Annotated[Optional[int], typer.Option(help="Most tokens per model reply (default 1024).")] = None,
     search_time: Annotated[float, typer.Option(help="Seconds one tactic search may take.")] = 20.0,
 ) -> None:
     """For each Definition/Fixpoint changed since REV, prove the old and the new version equal.
@@ -369,7 +394,7 @@ def equiv(
     changed, or the old version cannot be brought in as it was). Exit 0 when
     every changed function was proved equal, 1 otherwise, 2 on bad input.
     """
-    from .agent.config import AgentConfig, SearchConfig
+    from .agent.config import load_config
     from .agent.equiv import equiv_since
     from .agent.trajectory import Trace
     from .ci import print_equiv
@@ -377,10 +402,10 @@ def equiv(
     if output_format not in ("text", "json", "github"):
         raise InputError(f"--format must be text, json or github, not {output_format!r}")
     as_json = as_json or output_format == "json"
-    chosen = model or os.environ.get("PROOFMEND_MODEL") or "search"
-    config = AgentConfig(model=chosen, api_base=api_base, attempts=attempts, timeout_s=timeout, temperature=temperature,
-                         max_tokens=max_tokens, search=SearchConfig(time_s=search_time))
-    agent_model = make_agent_model(chosen, api_base, temperature, max_tokens)
+    config = load_config(path, {"model": model, "api_base": api_base, "attempts": attempts, "timeout_s": timeout,
+                                "temperature": temperature, "max_tokens": max_tokens,
+                                "search": {"time_s": search_time}})
+    agent_model = make_agent_model(config)
     with Trace(trace) as tr:
         report = equiv_since(path, since, config, model=agent_model, trace=tr, write=write)
     if as_json:
@@ -405,11 +430,9 @@ def serve(
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model for the 'Mend proof' action when the client sends none: 'search' (the default), 'replay:FILE.jsonl' or a litellm model string.")] = None,
 ) -> None:
     """Serve the Language Server Protocol on stdin/stdout: a "Mend proof" code action, hole and coqc diagnostics."""
-    if model:
-        os.environ["PROOFMEND_MODEL"] = model
     from .editor.server import serve as serve_lsp
 
-    serve_lsp()
+    serve_lsp(default_model=model)
 
 
 def main() -> None:  # pragma: no cover - console entry point

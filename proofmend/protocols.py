@@ -6,7 +6,8 @@ for models); these Protocols say what each must offer.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
 from .provers.results import Checkpoint, Goals, TacticResult
 
@@ -27,6 +28,18 @@ class Session(Protocol):
         """Search/Check/About/Print/Locate output at a checkpoint."""
 
     def close(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class Completion:
+    """One model reply with what it cost."""
+
+    content: str
+    tokens_in: int
+    tokens_out: int
+    cost_usd: float | None  # None when the price is unknown: unknown, never 0
+    seconds: float
+    cached: bool = False
 
 
 @runtime_checkable
@@ -57,5 +70,3 @@ class Proposer(Protocol):
         """A script that checks from ``at`` (or none) within ``time_s`` seconds."""
 
 
-if TYPE_CHECKING:
-    from .agent.models import Completion

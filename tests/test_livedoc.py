@@ -13,6 +13,7 @@ from proofmend.provers.coq.locator import parse_document
 from proofmend.provers.coq.project import CoqProject
 from proofmend.provers.coq.scan import scan_proofs
 from proofmend.provers.coq.session import PrefixError, ProofSession
+from proofmend.provers.deadline import Deadline, DeadlineReached
 from proofmend.provers.results import TacticError, TacticOk
 
 from .conftest import needs_coq
@@ -38,10 +39,6 @@ Proof. Admitted.
 Lemma last_one : 1 + 1 = 2.
 Proof. reflexivity. Qed.
 """
-
-
-def far(seconds: float = 60) -> float:
-    return time.monotonic() + seconds
 
 
 def test_scan_leaves_the_file_loaded_with_failing_proofs_admitted(tmp_path):
@@ -101,10 +98,10 @@ def test_a_candidate_failing_does_not_disturb_the_document(tmp_path):
 def test_load_error_names_its_line(tmp_path):
     with LiveDocument(CoqProject(tmp_path)) as live:
         with pytest.raises(LoadError) as e:
-            live.sync("Definition x := 1.\nDefinition y := undefined_name.\nLemma a : True.\n", far())
+            live.sync("Definition x := 1.\nDefinition y := undefined_name.\nLemma a : True.\n", Deadline(60))
         assert e.value.line == 2
         # the part that checked stays loaded and usable
-        tip = live.sync("Definition x := 1.\nLemma b : x = 1.\n", far())
+        tip = live.sync("Definition x := 1.\nLemma b : x = 1.\n", Deadline(60))
         assert tip == live.tip and [k for k, _ in live.chain] == ["Definition x := 1.", "Lemma b : x = 1."]
     with LiveDocument(CoqProject(tmp_path)) as live:
         with pytest.raises(PrefixError):
@@ -124,3 +121,13 @@ def test_a_killed_shared_process_is_restarted_for_the_next_hole(tmp_path):
         s.close()
         with ProofSession(project, prefix, document=live) as s2:
             assert isinstance(s2.run("Proof. reflexivity."), TacticOk)
+
+
+def test_every_call_obeys_the_deadline(tmp_path):
+    project = CoqProject(tmp_path)
+    slow = "Require Import Arith.\nDefinition big := Eval vm_compute in (Nat.pow 3 2000 mod 7).\nLemma a : True.\n"
+    t0 = time.monotonic()
+    with LiveDocument(project) as live:
+        with pytest.raises(DeadlineReached):
+            live.sync(slow, Deadline(0.5))
+    assert time.monotonic() - t0 < 0.5 + 6  # the deadline, then at most the interrupt's grace

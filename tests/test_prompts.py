@@ -114,10 +114,18 @@ def test_repair_missing_key_is_an_error(key):
 
 
 def test_every_template_is_used_by_a_message_builder():
-    assert template_names() == ["draft.j2", "repair.j2", "system.j2"]
+    assert template_names() == ["draft.j2", "feedback.j2", "repair.j2", "system.j2"]
     assert render("draft", **draft_ctx(stale=False, definitions=False, lemmas=False)) == render(
         "draft.j2", **draft_ctx(stale=False, definitions=False, lemmas=False)
     )
+
+
+@pytest.mark.parametrize("kind", ["static", "audit", "incomplete", "old_proof", "after_last", "at"])
+def test_feedback_notes_render(kind):
+    from proofmend.agent.prompting import feedback
+
+    note = feedback(kind, detail="rewrite foo.", line=3)
+    assert note and "{" not in note and "\n" not in note
 
 
 def test_no_prompt_text_in_python():

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+import os
+import tomllib
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 
 class SearchConfig(BaseModel):
     """The offline best-first tactic search."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     max_nodes: int = Field(400, description="Proof states expanded at most per search.")
     max_depth: int = Field(6, description="Tactic steps along one branch at most.")
@@ -17,12 +21,13 @@ class SearchConfig(BaseModel):
     time_s: float = Field(20.0, description="Wall-clock seconds one search may take.")
     use_hammer: bool = Field(True, description="Try CoqHammer's sauto/hauto where installed.")
     lemmas: int = Field(12, description="Retrieved lemmas tried with apply/rewrite.")
+    query_timeout_s: float = Field(5.0, description="Seconds one Search query (for lemmas and names) may take.")
 
 
 class AgentConfig(BaseModel):
     """How hard to try on each hole, and with what."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
 
     model: str = Field("search", description="'search' (offline tactic search), 'replay:FILE.jsonl', or a litellm model string.")
     api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible server (vLLM, llama.cpp, ...).")
@@ -45,9 +50,107 @@ class AgentConfig(BaseModel):
     repair_rounds: bool = Field(True, description="Feed each failure back to the model (False: independent fresh drafts).")
     search_after_model: bool = Field(True, description="Let the tactic search close goals the model leaves open.")
     use_user_build: bool = Field(True, description="Load the project's compiled files where they are up to date (False: compile every dependency afresh in the private workspace).")
+    strategy: tuple[str, ...] | None = Field(None, description="Proposers tried in turn on each hole, by name (stale, search, llm). None: stale,search offline; stale,search,llm with a model (the search then runs search_first_s seconds).")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Settings of the offline search.")
     allowed_axioms: tuple[str, ...] | None = Field(None, description="Axioms a proof may use, besides the standard library's reals axioms where the file loads Coq.Reals (None: any already declared, never an Admitted lemma).")
+
+    def model_settings(self):
+        """How model calls are made (the one place they are built from the configuration)."""
+        from .models import ModelSettings
+
+        return ModelSettings(temperature=self.temperature, max_tokens=self.max_tokens, api_base=self.api_base)
+
+    def make_model(self):
+        """The configured model, or None for the built-in search (``model = "search"``)."""
+        if self.offline:
+            return None
+        from .models import make_model
+
+        return make_model(self.model, self.model_settings())
+
+    def limits(self):
+        """Resource limits of every prover process started for the work."""
+        from ..provers.limits import Limits
+
+        return Limits(timeout_s=self.compile_timeout_s, memory_mb=self.memory_mb)
+
+    def axiom_policy(self, admitted: frozenset[str] = frozenset()):
+        """What a proof may rest on: ``allowed_axioms`` (None: any already declared), never an admitted lemma."""
+        from ..provers.coq.audit import AxiomPolicy
+
+        allowed = frozenset(self.allowed_axioms) if self.allowed_axioms is not None else None
+        return AxiomPolicy(allowed, admitted)
+
+    def strategy_for(self, has_model: bool) -> tuple[str, ...]:
+        """The proposers to run, in order."""
+        if self.strategy is not None:
+            return self.strategy
+        return ("stale", "search", "llm") if has_model else ("stale", "search")
 
     @property
     def offline(self) -> bool:
         return self.model == "search"
+
+
+CONFIG_FILE = "proofmend.toml"
+
+
+def find_config_file(start: Path) -> tuple[Path, dict] | None:
+    """The nearest ``proofmend.toml``, or ``pyproject.toml`` with a ``[tool.proofmend]`` table, at or above ``start``."""
+    start = start.resolve()
+    for d in ([start] if start.is_dir() else []) + list(start.parents):
+        own = d / CONFIG_FILE
+        if own.is_file():
+            return own, _read_toml(own)
+        py = d / "pyproject.toml"
+        if py.is_file():
+            table = _read_toml(py).get("tool", {}).get("proofmend")
+            if table is not None:
+                return py, table
+    return None
+
+
+def _read_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as fh:
+            return tomllib.load(fh)
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise ConfigError(f"cannot read {path}: {e}") from None
+
+
+class ConfigError(ValueError):
+    """A configuration file or value that cannot be used (one line, for the user)."""
+
+
+def load_config(start: Path | None = None, overrides: dict | None = None) -> AgentConfig:
+    """The configuration of a run: defaults, then the project's file, then ``PROOFMEND_MODEL``, then ``overrides``.
+
+    ``start`` is the file or folder worked on (the file is looked for there and
+    in the parents); ``overrides`` are the values given on the command line or
+    by an editor (None values are ignored; ``search`` may be a dict of
+    :class:`SearchConfig` fields).
+    """
+    values: dict = {}
+    source = "defaults"
+    if start is not None:
+        found = find_config_file(Path(start))
+        if found is not None:
+            path, table = found
+            values = dict(table)
+            source = str(path)
+    if os.environ.get("PROOFMEND_MODEL") and "model" not in (overrides or {}):
+        values["model"] = os.environ["PROOFMEND_MODEL"]
+    search = dict(values.pop("search", {}) or {})
+    for key, value in (overrides or {}).items():
+        if value is None:
+            continue
+        if key == "search":
+            search.update({k: v for k, v in value.items() if v is not None})
+        else:
+            values[key] = value
+    try:
+        return AgentConfig(**values, search=SearchConfig(**search))
+    except ValidationError as e:
+        err = e.errors()[0]
+        where = ".".join(str(x) for x in err.get("loc", ()))
+        raise ConfigError(f"{source}: {where}: {err.get('msg')}") from None

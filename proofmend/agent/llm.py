@@ -12,18 +12,20 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 
-from ..provers.coq.audit import static_body_problems
+from ..provers.coq.audit_static import static_body_problems
 from ..provers.coq.sentences import SplitError, split_sentences
-from ..provers.results import Checkpoint, TacticError, TacticOk
+from ..provers.results import TacticError, TacticOk
 from .extract import extract_proof
-from .loop import Exit, Stop
-from .render import render_text_body
+from .hole import Candidates, Exit, Hole, Stop
 from .models import ModelCallError, ModelConfigError, ModelError, ReplayExhausted
-from .prompting import clean_error, messages_for_draft, messages_for_repair
+from .prompting import clean_error, feedback, messages_for_draft, messages_for_repair
+from .render import render_text_body
 
 
-@dataclass
-class Attempt:
+@dataclass(frozen=True)
+class DraftFailure:
+    """Why a model's candidate did not make it, as the next prompt tells it."""
+
     body: str  # tactic text as run (no opener, no terminator)
     error: str
     location: str
@@ -42,115 +44,114 @@ def strip_opener(body: str) -> tuple[str, str | None]:
     return body, None
 
 
+def context(hole: Hole) -> dict:
+    """What the prompts are filled with for ``hole``."""
+    from .retrieval import retrieve, scope_items
+
+    job, config = hole.job, hole.config
+    before = job.local_context or job.prefix
+    local = before[-config.context_chars:]
+    items = scope_items(before)
+    defs, lemmas = retrieve(job.statement, local, [(name, text) for _, name, text in items])
+    return {
+        "prover": "coq",
+        "file": job.file,
+        "theorem": job.theorem,
+        "statement": job.statement,
+        "local_context": local,
+        "definitions": defs,
+        "lemmas": lemmas,
+        "stale_proof": "\n".join(job.stale) if job.stale else None,
+        "hints": [feedback("old_proof", clean_error(job.error))] if job.error else [],
+    }
+
+
 class LLMProposer:
-    def __init__(self, solver, session, search, start: Checkpoint, job, verify, budget):
-        self.solver = solver
-        self.session = session
-        self.search = search
-        self.start = start
-        self.job = job
-        self.verify = verify
-        self.budget = budget
-        self.config = solver.config
-        self.model = solver.model
-        self.sample_counter = 0
-        self._prefix = ""  # the checked prefix the model is asked to continue
+    """Whole-proof drafts from a model, then repair rounds fed by the error, its place and the goals there."""
 
-    # ------------------------------------------------------------ context
-    def context(self) -> dict:
-        from .retrieval import retrieve, scope_items
+    name = "llm"
 
-        before = self.job.local_context or self.job.prefix
-        local = before[-self.config.context_chars:]
-        items = scope_items(before)
-        defs, lemmas = retrieve(self.job.statement, local, [(name, text) for _, name, text in items])
-        return {
-            "prover": "coq",
-            "file": self.job.file,
-            "theorem": self.job.theorem,
-            "statement": self.job.statement,
-            "local_context": local,
-            "definitions": defs,
-            "lemmas": lemmas,
-            "stale_proof": "\n".join(self.job.stale) if self.job.stale else None,
-            "hints": [f"The old proof fails: {clean_error(self.job.error)}"] if self.job.error else [],
-        }
+    def applies(self, hole: Hole) -> bool:
+        return hole.model is not None
 
     # ------------------------------------------------------------ model calls
-    def ask(self, messages: list[dict]) -> str:
-        self.budget.check_attempts()
-        sample = self.config.sample_index * 1000 + self.sample_counter
-        self.sample_counter += 1
+    def _ask(self, hole: Hole, messages: list[dict]) -> str:
+        hole.budget.check_attempts()
+        sample = hole.config.sample_index * 1000 + self._samples
+        self._samples += 1
         try:
-            c = self.model.complete(messages, sample=sample)
+            c = hole.model.complete(messages, sample=sample)  # type: ignore[union-attr]
         except ReplayExhausted as e:
             raise Stop(Exit.MODEL_EXHAUSTED, str(e)) from None
         except (ModelCallError, ModelConfigError, ModelError) as e:
             raise Stop(Exit.MODEL_ERROR, str(e)) from None
-        self.budget.charge(c.tokens_in, c.tokens_out, c.cost_usd)
-        self.budget.attempts += 1
-        self.solver.trace.emit("model_call", messages=messages, reply=c.content, tokens_in=c.tokens_in,
-                               tokens_out=c.tokens_out, cost_usd=c.cost_usd, seconds=round(c.seconds, 3),
-                               cached=c.cached, sample=sample)
+        hole.budget.charge(c.tokens_in, c.tokens_out, c.cost_usd)
+        hole.budget.attempts += 1
+        hole.trace.emit("model_call", messages=messages, reply=c.content, tokens_in=c.tokens_in,
+                        tokens_out=c.tokens_out, cost_usd=c.cost_usd, seconds=round(c.seconds, 3),
+                        cached=c.cached, sample=sample)
         return c.content
 
     # ------------------------------------------------------------ one candidate
-    def try_body(self, body: str) -> tuple[str | None, Attempt | None]:
-        """Check one candidate; (accepted full body, None) or (None, the failed attempt)."""
-        tactics, opener = strip_opener(body)
+    def _run(self, hole: Hole, body: str) -> tuple[str | None, DraftFailure | None]:
+        """Run one reply in the session: (a full body to audit, None) or (None, why it failed)."""
+        tactics, _ = strip_opener(body)
         problems = static_body_problems(tactics)
-        if problems:
-            why = "Rejected before running: " + "; ".join(problems)
-            self.solver.trace.emit("check", theorem=self.job.theorem, proof=tactics, ok=False, error=why,
-                                   goals="", seconds=0.0)
-            return None, Attempt(tactics, why, "", "", "")
+        if problems:  # hostile or malformed: never reaches the prover
+            why = feedback("static", "; ".join(problems))
+            hole.trace.emit("check", theorem=hole.job.theorem, proof=tactics, ok=False, error=why, goals="", seconds=0.0)
+            return None, DraftFailure(tactics, why, "", "", "")
         t0 = time.monotonic()
-        r = self.session.run(tactics, at=self.start)
-        self.solver._check_event(self.job, tactics, r, time.monotonic() - t0)
+        r = hole.session.run(tactics, at=hole.start)
+        hole.on_check(tactics, r, time.monotonic() - t0)
         full_tactics = tactics
-        if isinstance(r, TacticOk) and not r.finished and self.config.search_after_model:
-            sr = self.search.search(r.checkpoint, time_s=min(self.budget.left(), self.config.search.time_s / 2))
+        if isinstance(r, TacticOk) and not r.finished and hole.config.search_after_model:
+            sr = hole.search.search(r.checkpoint, time_s=min(hole.budget.left(), hole.config.search.time_s / 2))
             if sr.script is not None:
                 full_tactics = tactics.rstrip() + "\n" + "\n".join(sr.script)
-                r = self.session.run(full_tactics, at=self.start)
+                r = hole.session.run(full_tactics, at=hole.start)
         if isinstance(r, TacticOk) and r.finished:
-            full = render_text_body(self.job.opener, full_tactics, self.job.closer)
-            verdict = self.solver._accept(self.job, full, self.verify, "model", self.session)
-            if verdict.accepted:
-                return full, None
-            return None, Attempt(tactics, "The proof was rejected: " + "; ".join(str(f) for f in verdict.findings), "", "", tactics)
+            return render_text_body(hole.job.opener, full_tactics, hole.job.closer), None
         if isinstance(r, TacticOk):
-            return None, Attempt(tactics, "The proof is incomplete: goals remain after the last tactic.",
-                                 "after the last tactic", r.goals.render(), tactics)
-        return None, self._attempt_from_error(tactics, r)
+            return None, DraftFailure(tactics, feedback("incomplete"), feedback("after_last"), r.goals.render(), tactics)
+        return None, self._failure(tactics, r)
 
-    def _attempt_from_error(self, tactics: str, r: TacticError) -> Attempt:
+    @staticmethod
+    def _failure(tactics: str, r: TacticError) -> DraftFailure:
         line = tactics.count("\n", 0, r.start) + 1
         snippet = tactics[r.start : r.end].strip() or r.sentence.strip()
-        return Attempt(tactics, clean_error(r.message), f"line {line} of the proof, at `{snippet[:80]}`",
-                       r.goals.render() if r.goals else "", r.checked)
+        return DraftFailure(tactics, clean_error(r.message), feedback("at", snippet[:80], line),
+                            r.goals.render() if r.goals else "", r.checked)
 
     # ------------------------------------------------------------ the rounds
-    def run(self) -> str:
-        ctx = self.context()
+    def propose(self, hole: Hole, time_s: float) -> Candidates:
+        self._samples = 0
+        prefix = ""  # the checked prefix the model is asked to continue
+        ctx = context(hole)
         messages = messages_for_draft(ctx)
-        while True:
-            best: Attempt | None = None
-            for _ in range(self.config.samples):
-                reply = self.ask(messages)
-                body = extract_proof(reply, "coq")
-                if self._prefix and not body.lstrip().startswith(self._prefix.strip()[:40]):
-                    body = self._prefix.rstrip() + "\n" + body
-                accepted, attempt = self.try_body(body)
-                if accepted is not None:
-                    return accepted
-                if best is None or len(attempt.checked) > len(best.checked):
-                    best = attempt
+        config = hole.config
+        while True:  # ends when the budget stops it (attempts, time, tokens, cost) or the model runs out
+            best: DraftFailure | None = None
+            for _ in range(config.samples):
+                body = extract_proof(self._ask(hole, messages), "coq")
+                if prefix and not body.lstrip().startswith(prefix.strip()[:40]):
+                    body = prefix.rstrip() + "\n" + body
+                full, failure = self._run(hole, body)
+                if full is not None:
+                    verdict = yield full
+                    if verdict.accepted:
+                        return
+                    tactics, _ = strip_opener(body)
+                    failure = DraftFailure(tactics, feedback("audit", "; ".join(str(f) for f in verdict.findings)),
+                                           "", "", tactics)
+                assert failure is not None
+                if best is None or len(failure.checked) > len(best.checked):
+                    best = failure
             assert best is not None
-            if not self.config.repair_rounds:
+            if not config.repair_rounds:
                 continue  # independent samples: every round is a fresh draft
-            cont = self.config.continue_from_prefix and bool(best.checked.strip())
-            self._prefix = best.checked if cont else ""
+            cont = config.continue_from_prefix and bool(best.checked.strip())
+            prefix = best.checked if cont else ""
             messages = messages_for_repair({
                 **ctx,
                 "attempt": best.body,

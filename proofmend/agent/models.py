@@ -27,7 +27,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from ..protocols import Model
+from ..protocols import Completion, Model
 
 __all__ = [
     "Completion",
@@ -55,18 +55,6 @@ MODEL_FORMS = (
 
 
 # ---------------------------------------------------------------- values, errors
-
-
-@dataclass(frozen=True)
-class Completion:
-    """One model reply with what it cost."""
-
-    content: str
-    tokens_in: int
-    tokens_out: int
-    cost_usd: float | None  # None when the price is unknown: unknown, never 0
-    seconds: float
-    cached: bool = False
 
 
 class ModelError(Exception):

@@ -15,7 +15,7 @@ import re
 
 from ..prompts import render
 
-__all__ = ["DRAFT_KEYS", "REPAIR_KEYS", "clean_error", "messages_for_draft", "messages_for_repair"]
+__all__ = ["DRAFT_KEYS", "REPAIR_KEYS", "clean_error", "feedback", "messages_for_draft", "messages_for_repair"]
 
 DRAFT_KEYS = (
     "prover", "file", "theorem", "statement", "local_context",
@@ -40,6 +40,11 @@ def messages_for_repair(ctx: dict) -> list[dict]:
         {"role": "system", "content": render("system.j2", **ctx)},
         {"role": "user", "content": render("repair.j2", **ctx)},
     ]
+
+
+def feedback(kind: str, detail: str = "", line: int = 0) -> str:
+    """A short note for a model (``feedback.j2``): why a candidate was refused, or where it failed."""
+    return render("feedback.j2", kind=kind, detail=detail, line=line).strip()
 
 
 # "/home/u/proj/theories/Foo.v" -> "Foo.v"; also C:\x\y\Foo.v.  A path needs

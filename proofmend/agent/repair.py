@@ -23,6 +23,7 @@ from ..provers.coq.batch import parse_source, read_source, run_coqc
 from ..provers.coq.locator import CoqDocument, ProofItem, Terminator, parse_document
 from ..provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
 from ..provers.coq.livedoc import LiveDocument
+from ..provers.deadline import Deadline
 from ..provers.coq.scan import scan_proofs
 from ..provers.coq.workspace import Workspace, compose_bodies
 from ..provers.coq.loaderrors import first_line, load_hint
@@ -30,7 +31,8 @@ from ..provers.coq.sentences import code_tokens
 from ..provers.errors import InputError
 from ..provers.limits import Limits
 from .config import AgentConfig
-from .loop import HoleJob, HoleResult, HoleSolver
+from .hole import HoleJob, HoleResult
+from .loop import HoleSolver
 from .trajectory import Trace
 
 
@@ -106,7 +108,7 @@ class Mender:
         self.trace = trace or Trace(None)
         self.progress = progress or NoProgress()
         self.theorem = theorem
-        self.limits = Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb)
+        self.limits = config.limits()
 
     # ------------------------------------------------------------ one file
     def mend_file(self, user_file: Path) -> FileReport:
@@ -130,18 +132,21 @@ class Mender:
 
     def _mend_in(self, live: LiveDocument, user_file: Path, ws_file: Path, doc: CoqDocument, display: str,
                  report: FileReport) -> FileReport:
-        scan = scan_proofs(self.ws.project, doc, self.limits, document=live)
+        # Loading the file is the first step of the work on its first hole: the scan runs under that
+        # hole's deadline (--timeout), and the hole goes on with what is left of it.
+        first_deadline = Deadline(self.config.timeout_s)
+        scan = scan_proofs(self.ws.project, doc, self.limits, deadline=first_deadline, document=live)
         targets = [i for i, p in enumerate(doc.proofs) if p.is_hole or i in scan.failing]
         if self.theorem:
             targets = [i for i in targets if self.theorem in (doc.proofs[i].name, doc.proofs[i].qualname)]
-        if scan.outside_error is not None:
+        if scan.timed_out:
+            report.error = (f"{display}:{scan.outside_line}: the file did not load up to here within the hole's "
+                            f"{self.config.timeout_s:g} s (--timeout): raise --timeout to work on it")
+        elif scan.outside_error is not None:
             report.error = f"{display}:{scan.outside_line}: {first_line(scan.outside_error)}" + load_hint(
                 scan.outside_error, self.ws.project)
         self.progress.file_started(display, len(targets))
-        policy = AxiomPolicy(
-            frozenset(self.config.allowed_axioms) if self.config.allowed_axioms is not None else None,
-            admitted_names(self.ws.project),
-        )
+        policy = self.config.axiom_policy(admitted_names(self.ws.project))
         solver = HoleSolver(self.ws.project, self.config, self.model, self.trace)
         fixes: dict[int, str] = {}
         for i in targets:
@@ -150,7 +155,8 @@ class Mender:
             line = doc.line_of(p.statement.start)
             self.progress.hole_started(display, name)
             if scan.stopped_at is not None and p.statement.start >= scan.stopped_at:
-                res = HoleResult(display, name, line, "skipped", "prefix_error", 0, None, 0.0,
+                status, exit = ("unsolved", "timeout") if scan.timed_out else ("skipped", "prefix_error")
+                res = HoleResult(display, name, line, status, exit, 0, None, 0.0,
                                  error=f"line {scan.outside_line}: {scan.outside_error}")
                 report.holes.append(res)
                 self.progress.hole_done(res)
@@ -160,7 +166,6 @@ class Mender:
             baseline = compose(doc, base_bodies)
             base_doc = parse_document(baseline)
             bp = base_doc.proofs[i]
-            solver.scope_names = _scope_names(base_doc, i)
             kind = "failing" if i in scan.failing and not p.is_hole else (p.hole_kind or "failing")
             job = HoleJob(
                 file=display, theorem=name, line=line, kind=kind,
@@ -170,6 +175,7 @@ class Mender:
                 local_context=baseline[: bp.statement.start],
                 closer="Defined." if p.terminator_kind is Terminator.DEFINED else "Qed.",
                 original_body=doc.text[p.body_start : p.body_end],
+                scope_names=tuple(_scope_names(base_doc, i)),
             )
             lead = _lead(doc.text[p.body_start : p.body_end])
 
@@ -179,7 +185,7 @@ class Mender:
                 findings, _, _ = static_audit(compose(doc, {**_base, _i: _lead + body}), _baseline)
                 return Verdict(not findings, tuple(findings), (name,))
 
-            res = solver.solve(job, verify, live)
+            res = solver.solve(job, verify, live, first_deadline if i == targets[0] else None)
             if res.status == "fixed" and res.proof is not None:
                 fixes[i] = lead + res.proof
             else:
@@ -300,8 +306,9 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
         visit = [f for f in visit if f in only]
     files = visit
     progress = progress or NoProgress()
-    ws = Workspace(project, path.resolve() if path.is_file() else None,
-                   Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb), jobs,
+    if model is None:
+        model = config.make_model()
+    ws = Workspace(project, path.resolve() if path.is_file() else None, config.limits(), jobs,
                    on_build=getattr(progress, "file_built", None), use_user_build=config.use_user_build)
     try:
         mender = Mender(ws, config, model, trace, progress, theorem)
@@ -332,18 +339,8 @@ def _parallel(mender: Mender, project: CoqProject, files: list[Path], jobs: int)
 def mend_file(path: Path, config: AgentConfig, theorem: str | None = None, trace: Trace | None = None,
               project: CoqProject | None = None, model=None) -> FileReport:
     """Mend one file (the API the eval harness uses).  Nothing is written to ``path``."""
-    if model is None and not config.offline:
-        from .models import make_model
-
-        model = make_model(config.model, _model_settings(config))
     report = mend_path(Path(path), config, model=model, theorem=theorem, trace=trace)
     return report.files[0]
-
-
-def _model_settings(config: AgentConfig):
-    from .models import ModelSettings
-
-    return ModelSettings(temperature=config.temperature, max_tokens=config.max_tokens, api_base=config.api_base)
 
 
 def write_back(report: FileReport) -> bool:

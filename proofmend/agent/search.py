@@ -214,7 +214,8 @@ class TacticSearch:
             return []
         self._seen_constants |= new
         self._discoveries += 1
-        found = discover_lemmas(self.session, goal, limit=3, only=new, max_queries=2)
+        found = discover_lemmas(self.session, goal, limit=3, only=new, max_queries=2,
+                                timeout=self.config.query_timeout_s)
         self.lemmas += [n for n in found if n not in self.lemmas]
         return []
 
@@ -224,7 +225,7 @@ class TacticSearch:
             return []
         self._shaped += 1
         out = []
-        for lem in shape_lemmas(self.session, goal):
+        for lem in shape_lemmas(self.session, goal, timeout=self.config.query_timeout_s):
             out += [f"apply {lem}", f"eapply {lem}", f"rewrite {lem}", f"now rewrite {lem}"]
             if lem not in self.lemmas:
                 self.lemmas.append(lem)
@@ -357,13 +358,13 @@ def goal_pattern(goal: Goal) -> str | None:
     return pat if pat.strip("_ ()") else None
 
 
-def shape_lemmas(session: Session, goal: Goal, limit: int = 6) -> list[str]:
+def shape_lemmas(session: Session, goal: Goal, limit: int = 6, timeout: float = 5.0) -> list[str]:
     """Lemmas whose conclusion matches the goal's shape (``Search (pattern)``), most specific first."""
     pat = goal_pattern(goal)
     if pat is None:
         return []
     try:
-        out = session.query(f"Search ({pat}).", timeout=5)
+        out = session.query(f"Search ({pat}).", timeout=timeout)
     except Exception:  # best effort
         return []
     if out.startswith("Error"):
@@ -374,7 +375,7 @@ def shape_lemmas(session: Session, goal: Goal, limit: int = 6) -> list[str]:
 
 
 def discover_lemmas(session: Session, goal: Goal, limit: int = 12, local_names: set[str] | None = None,
-                    only: frozenset[str] | None = None, max_queries: int = 9) -> list[str]:
+                    only: frozenset[str] | None = None, max_queries: int = 9, timeout: float = 5.0) -> list[str]:
     """Lemmas from ``Search`` on the constants of ``goal``, most related first.
 
     Related = mentions more of the goal's constants, then has a shorter statement.
@@ -387,7 +388,7 @@ def discover_lemmas(session: Session, goal: Goal, limit: int = 12, local_names: 
     scored: dict[str, tuple] = {}
     for q in queries:
         try:
-            out = session.query(q, timeout=5)
+            out = session.query(q, timeout=timeout)
         except Exception:  # a query is best effort; the prover layer restarts on crashes
             continue
         if out.startswith("Error"):

@@ -82,7 +82,7 @@ class StaleProofRepairer:
         parts = [p for p in re.split(r"[_.']", short) if len(p) >= 3]
         for p in parts[:3]:
             try:
-                out = self.session.query(f'Search "{p}".', at=cp, timeout=5)
+                out = self.session.query(f'Search "{p}".', at=cp, timeout=self.search.config.query_timeout_s)
             except Exception:
                 continue
             if not out.startswith("Error"):

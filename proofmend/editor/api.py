@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
-from ..agent.config import AgentConfig
+from ..agent.config import AgentConfig, load_config
 from ..agent.repair import mend_path
 from ..provers.coq.workspace import IGNORED
 from ..agent.trajectory import Trace
@@ -123,8 +123,9 @@ def check(path: Path, limits: Limits | None = None) -> CheckResult:
     return check_file(Path(path), limits or Limits())
 
 
-def default_config() -> AgentConfig:
-    return AgentConfig(model=os.environ.get("PROOFMEND_MODEL") or "search")
+def default_config(path: Path | None = None) -> AgentConfig:
+    """The configuration for mending in ``path``'s project (its file, ``PROOFMEND_MODEL``, the defaults)."""
+    return load_config(path)
 
 
 def mend_proof_at(path: Path, line: int, character: int, text: str | None = None,
@@ -137,7 +138,7 @@ def mend_proof_at(path: Path, line: int, character: int, text: str | None = None
     model that cannot be used.
     """
     path = Path(path).absolute()
-    config = config or default_config()
+    config = config or default_config(Path(path))
     if text is None:
         text = read_source(path)
     doc = parse_source(path, text)
@@ -154,11 +155,8 @@ def mend_proof_at(path: Path, line: int, character: int, text: str | None = None
 
     if not (p.qualname or p.name):
         return result("skipped", "unnamed", 0.0, error="an unnamed proof (Goal, obligation) cannot be singled out")
-    if model is None and not config.offline:
-        from ..agent.models import ModelSettings, make_model
-
-        model = make_model(config.model, ModelSettings(temperature=config.temperature,
-                                                       max_tokens=config.max_tokens, api_base=config.api_base))
+    if model is None:
+        model = config.make_model()
     t0 = time.monotonic()
     with _private_copy(path, text) as target:
         report = mend_path(target, config, model=model, theorem=p.qualname or p.name, trace=trace)

@@ -25,6 +25,7 @@ import atexit
 import functools
 import logging
 import os
+import urllib.parse
 import signal
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -38,7 +39,7 @@ from pygls.protocol import LanguageServerProtocol
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..agent.config import AgentConfig
+from ..agent.config import AgentConfig, load_config
 from .api import MendResult, check, position_of, proof_at, theorem_label
 from .lsp_text import (client_position, coq_diagnostics, edit_for_current_buffer, hole_diagnostics, overlaps,
                        parse_or_none, server_offset, why_unreadable)
@@ -59,22 +60,27 @@ class ServerSettings:
     detach: bool = False  # answer proofmend.mendProof at once; the edit follows with workspace/applyEdit
 
 
-def settings_from_options(options: Any) -> ServerSettings:
+#: The model ``proofmend serve --model`` names, for clients that send none.
+DEFAULT_MODEL: str | None = None
+
+
+def settings_from_options(options: Any, root: str | None = None) -> ServerSettings:
     """The server's settings from the client's ``initializationOptions`` (every key optional).
 
-    ``{"model": str, "timeout": seconds, "attempts": n, "apiBase": url, "detach": bool}``;
-    without a model, ``PROOFMEND_MODEL``, else the built-in tactic search.
+    ``{"model": str, "timeout": seconds, "attempts": n, "apiBase": url, "detach": bool}``
+    over the project's configuration file (found from ``root``) and
+    ``PROOFMEND_MODEL``; without any model, the built-in tactic search.
     Raises ValueError, with one line naming the bad setting.
     """
     options = options if isinstance(options, dict) else {}
-    fields: dict[str, Any] = {"model": options.get("model") or os.environ.get("PROOFMEND_MODEL") or "search"}
+    fields: dict[str, Any] = {"model": options.get("model") or DEFAULT_MODEL}
     if options.get("timeout") is not None:
         fields["timeout_s"] = _number(options, "timeout", float, 0.0)
     if options.get("attempts") is not None:
         fields["attempts"] = _number(options, "attempts", int, 1)
     if options.get("apiBase"):
         fields["api_base"] = str(options["apiBase"])
-    config = AgentConfig(**fields)
+    config = load_config(Path(root) if root else None, fields)
     return ServerSettings(config, detach=bool(options.get("detach")))
 
 
@@ -132,11 +138,10 @@ class ProofmendServer(LanguageServer):
         """Preflight the model once (nothing for the built-in search); keep the error to report it."""
         if self.config.offline:
             return
-        from ..agent.models import ModelConfigError, ModelSettings, check_model, make_model
+        from ..agent.models import ModelConfigError, check_model
 
         try:
-            check_model(make_model(self.config.model, ModelSettings(
-                temperature=self.config.temperature, max_tokens=self.config.max_tokens, api_base=self.config.api_base)))
+            check_model(self.config.make_model())
         except ModelConfigError as e:
             self.model_error = str(e)
 
@@ -187,7 +192,8 @@ def publish(ls: ProofmendServer, uri: str, text: str, version: int | None) -> No
 @server.feature(lsp.INITIALIZE)
 def initialize(ls: ProofmendServer, params: lsp.InitializeParams) -> None:
     try:
-        ls.settings = settings_from_options(params.initialization_options)
+        root = params.root_uri and urllib.parse.unquote(urllib.parse.urlparse(params.root_uri).path)
+        ls.settings = settings_from_options(params.initialization_options, root or params.root_path)
     except ValueError as e:  # keep the defaults; said once the client is ready
         ls.settings, ls.settings_error = settings_from_options(None), str(e)
 
@@ -393,8 +399,10 @@ def _progress_end(ls: ProofmendServer, token: str | None) -> None:
         ls.work_done_progress.end(token, lsp.WorkDoneProgressEnd())
 
 
-def serve() -> None:
-    """Serve LSP on stdin/stdout until the client says exit."""
+def serve(default_model: str | None = None) -> None:
+    """Serve LSP on stdin/stdout until the client says exit (``default_model`` for clients that name none)."""
+    global DEFAULT_MODEL
+    DEFAULT_MODEL = default_model
     logging.basicConfig(level=os.environ.get("PROOFMEND_LOG", "WARNING"))
     signal.signal(signal.SIGTERM, lambda *_: (server.kill_mends(), os._exit(143)))
     server.start_io()

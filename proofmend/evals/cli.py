@@ -54,6 +54,8 @@ def _ray_address_optional(args: list[str]) -> list[str]:
 
 
 app = typer.Typer(
+    # plain help: the rich one shows flags as taking a value ("--write <bool>")
+    rich_markup_mode=None,
     cls=DefaultToRun,
     name="eval",
     help="Score a proof agent on a task corpus.\n\n"
@@ -148,7 +150,7 @@ def run_command(
     A rerun with the same --out resumes: task/sample pairs already recorded are skipped.
     Exit 0 when every pair has a result, 1 when some errored (solver or prover broke), 2 on bad input.
     """
-    from ..agent.config import AgentConfig
+    from ..agent.config import ConfigError, load_config
     from .schema import load_corpus
 
     if not validate and out.exists() and not out.is_dir():
@@ -163,10 +165,12 @@ def run_command(
         raise InputError(f"no tasks to run in {loaded.source}")
     overrides = {k: v for k, v in {"attempts": attempts, "timeout_s": timeout, "api_base": api_base,
                                    "memory_mb": memory_mb}.items() if v is not None}
-    if model is None:
+    try:
+        config = load_config(loaded.root, {"model": model, **overrides})
+    except ConfigError as e:
+        raise InputError(str(e)) from None
+    if config.offline:
         typer.echo("model: search (built-in tactic search, no LLM; pass --model to use one)", err=True)
-        model = "search"
-    config = AgentConfig(model=model, **overrides)
 
     if validate:
         _validate(loaded, workers or 1, config, strict)
@@ -203,7 +207,7 @@ def _validate(corpus, workers: int, config, strict: bool = False) -> None:
     bar.start(len(corpus.tasks), 0)
     try:
         problems = validate_corpus(corpus, workers=workers,
-                                   limits=Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb),
+                                   limits=config.limits(),
                                    on_done=lambda tid, probs: bar.advance({"id": tid, "status": "solved" if not probs else "bad"}))
     finally:
         bar.finish()

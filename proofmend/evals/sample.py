@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from ..agent.config import AgentConfig
-from ..provers.limits import Limits
 from .proofs import judge, target_is_done
 from .schema import Task
 from .slots import ProverSlots
@@ -117,8 +116,7 @@ def score(task: Task, new_text: str | None, original: str, task_file: Path, conf
         return "failed", "no proof"
     if not target_is_done(new_text, task.theorem):
         return "failed", f"{task.theorem} is still a hole"
-    limits = Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb)
-    verdict = judge(new_text, original, task, task_file, limits)
+    verdict = judge(new_text, original, task, task_file, config.limits(), config.axiom_policy())
     if not verdict.accepted:
         return "failed", "audit rejected: " + "; ".join(str(f) for f in verdict.findings)
     return "solved", None

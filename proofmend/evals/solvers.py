@@ -80,11 +80,7 @@ class AgentSolver:
         if self.slots is None or config.offline:
             return None  # mend_file makes its own
         if self._made is None:
-            from ..agent.models import ModelSettings, make_model
-
-            settings = ModelSettings(temperature=config.temperature, max_tokens=config.max_tokens,
-                                     api_base=config.api_base)
-            self._made = SlotReleasingModel(make_model(config.model, settings), self.slots)
+            self._made = SlotReleasingModel(config.make_model(), self.slots)
         return self._made
 
     def solve(self, task: Task, path: Path, config: AgentConfig, trace_path: Path | None) -> Attempt:

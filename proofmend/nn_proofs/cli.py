@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-app = typer.Typer(help="Compact proofs of max-of-K transformer accuracy.", no_args_is_help=True)
+app = typer.Typer(help="Compact proofs of max-of-K transformer accuracy.", no_args_is_help=True, rich_markup_mode=None)
 console = Console()
 
 #: Largest input space enumerated after training (above it the accuracy is sampled).

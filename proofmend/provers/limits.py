@@ -15,6 +15,10 @@ class Limits:
     """Wall-clock seconds a batch compile may take."""
     memory_mb: int = 8192
     """Address-space limit of the prover process, in MiB (0 = none)."""
+    call_timeout_s: float = 30.0
+    """Seconds a bookkeeping call (start-up, going back to a state) may take."""
+    interrupt_grace_s: float = 5.0
+    """Seconds an interrupted prover has to answer before it is killed."""
 
     def preexec(self) -> Callable[[], None]:
         mem = self.memory_mb

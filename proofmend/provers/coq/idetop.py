@@ -145,7 +145,7 @@ class IdeTopProcess:
         if reply is not None:
             return reply
         self.interrupt()
-        reply = self.read_reply(5.0)
+        reply = self.read_reply(self.limits.interrupt_grace_s)
         if reply is not None:
             if reply.ok:
                 return reply

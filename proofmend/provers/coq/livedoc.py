@@ -12,10 +12,10 @@ always a fresh batch compile.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from ..errors import ProtocolError, ProverCrashError, ProverTimeoutError
+from ..deadline import Deadline, DeadlineReached
 from ..limits import Limits
 from . import xmlproto as wire
 from .idetop import IdeTopProcess
@@ -63,16 +63,17 @@ def _items(prefix: str) -> tuple[list, dict[int, tuple[str, int]]]:
 class LiveDocument:
     """A coqidetop process and the text loaded in it (``chain``: one (key, state) per loaded item)."""
 
-    def __init__(self, project: CoqProject, limits: Limits = Limits(), call_timeout: float = 30.0):
+    def __init__(self, project: CoqProject, limits: Limits = Limits()):
         self.project = project
         self.limits = limits
-        self.call_timeout = call_timeout
+        self.call_timeout = limits.call_timeout_s
         self.proc: IdeTopProcess | None = None
         self.adapter: wire.ProtocolAdapter = wire.ProtocolAdapter()
         self.root = 0
         self.chain: list[tuple[str, int]] = []
         self.generation = 0
         self.loads = 0  # items added, over the document's life (what parking cost)
+        self.deadline = Deadline.never()  # of the work being done in it now: every call obeys it
 
     # ------------------------------------------------------------ lifecycle
     def __enter__(self) -> "LiveDocument":
@@ -117,7 +118,10 @@ class LiveDocument:
         if self.proc is None:
             raise ProverCrashError("coqidetop is not running")
         try:
-            return self.proc.call(xml, timeout)
+            r = self.proc.call(xml, self.deadline.cap(timeout))
+            if not r.ok and self.deadline.passed:
+                raise DeadlineReached(self.deadline.describe())  # interrupted at the deadline, not refused
+            return r
         except (ProverCrashError, ProverTimeoutError):
             self.close()
             raise
@@ -138,11 +142,12 @@ class LiveDocument:
             self.loads += 1
         return r
 
-    def sync(self, prefix: str, deadline: float) -> int:
+    def sync(self, prefix: str, deadline: Deadline) -> int:
         """Load ``prefix`` (what is already loaded of it is kept); returns the state at its end.
 
         Raises :class:`LoadError` (with the failing line) when the text does not check.
         """
+        self.deadline = deadline
         if not self.alive:
             self.start()
         sentences, blocks = _items(prefix)
@@ -165,10 +170,10 @@ class LiveDocument:
             else:
                 todo.append(_Item(sentences[j].text, sentences[j].text, line_of(j)))
                 j += 1
-        self._pipeline(todo, deadline)
+        self._pipeline(todo)
         return self.tip
 
-    def _pipeline(self, todo: list[_Item], deadline: float) -> None:
+    def _pipeline(self, todo: list[_Item]) -> None:
         """Add the items in chunks (each Add names the state the previous one will create), then force."""
         assert self.proc is not None
         lines: dict[int, int] = {}
@@ -178,7 +183,7 @@ class LiveDocument:
             # coqidetop numbers a new state after the newest it ever made (not after the tip we went back
             # to): the first Add of a chunk tells the numbering, the rest are sent at once after it.
             first = part[0]
-            r = self.call(self.adapter.add(first.text, self.tip), max(0.05, deadline - time.monotonic()))
+            r = self.call(self.adapter.add(first.text, self.tip), self.deadline.cap())
             if not r.ok:
                 raise LoadError(r.value.message, first.line)  # type: ignore[union-attr]
             self.chain.append((first.key, wire.decode_add(r.value)))  # type: ignore[arg-type]
@@ -189,14 +194,15 @@ class LiveDocument:
             for n, item in enumerate(rest):
                 self.proc.send(self.adapter.add(item.text, base + n))
             for n, item in enumerate(rest):
-                r = self.proc.read_reply(max(0.05, deadline - time.monotonic()))
+                r = self.proc.read_reply(max(0.05, self.deadline.left()))
                 if r is None:
                     self.close()
-                    raise ProverTimeoutError("loading the text before the proof ran past the deadline")
+                    self.deadline.cap()  # raises DeadlineReached when that is why
+                    raise ProverTimeoutError("coqidetop stopped answering while loading the text")
                 if not r.ok:
                     # drain the replies still due for this chunk, then report
                     for _ in range(len(rest) - n - 1):
-                        self.proc.read_reply(max(0.05, deadline - time.monotonic()))
+                        self.proc.read_reply(max(0.05, self.deadline.left()))
                     self.back_to(len(self.chain))
                     raise LoadError(r.value.message, item.line)  # type: ignore[union-attr]
                 new = wire.decode_add(r.value)  # type: ignore[arg-type]
@@ -206,7 +212,7 @@ class LiveDocument:
                 self.chain.append((item.key, new))
                 lines[new] = item.line
                 self.loads += 1
-        st = self.call(self.adapter.status(True), max(0.05, deadline - time.monotonic()))
+        st = self.call(self.adapter.status(True), self.deadline.cap())
         if not st.ok:
             f: wire.Failure = st.value  # type: ignore[assignment]
             good = [n for n, (_, s) in enumerate(self.chain) if s <= f.state_id]

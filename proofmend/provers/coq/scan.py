@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, field
 
+from ..deadline import Deadline, DeadlineReached
 from ..limits import Limits
 from . import xmlproto as wire
 from .livedoc import LiveDocument
@@ -33,16 +34,20 @@ class ScanResult:
     outside_line: int = 0
     stopped_at: int | None = None  # offset where the scan had to stop
     seconds: float = 0.0
+    timed_out: bool = False  # stopped by the deadline, not by an error
 
 
-def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits(), timeout: float = 600.0,
-                tactic_timeout: float = 60.0, document: LiveDocument | None = None) -> ScanResult:
+def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits(), deadline: Deadline | None = None,
+                document: LiveDocument | None = None) -> ScanResult:
     """Every failing proof of ``doc``.  With ``document``, the scan loads the file into it and leaves it there.
 
     A failing proof is loaded as its statement followed by ``Admitted.``, just
     as the agent's baselines write it, so that parking at a hole afterwards
-    reuses everything the scan loaded.
+    reuses everything the scan loaded.  Each sentence may take up to
+    ``limits.timeout_s``; the whole scan stops at ``deadline`` (``timed_out``).
     """
+    deadline = deadline or Deadline.never()
+    tactic_timeout = limits.timeout_s
     own = document is None
     live = document or LiveDocument(project, limits)
     t0 = time.monotonic()
@@ -55,26 +60,33 @@ def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits()
         owner[p.terminator.start] = pi
     failing: dict[int, ProofFailure] = {}
     try:
+        live.deadline = deadline
         live.start()
         depth_of_stmt: dict[int, int] = {}  # proof index -> chain length just after its statement
         start_of: dict[int, int] = {}  # state id -> sentence start offset
         skip_until: int | None = None
         for s in doc.sentences:
-            if time.monotonic() - t0 > timeout:
-                return ScanResult(failing, "scan timed out", doc.line_of(s.start), s.start, time.monotonic() - t0)
             if skip_until is not None:
                 if s.start < skip_until:
                     continue
                 skip_until = None
             pi = owner.get(s.start)
-            r = live.add(s.text, s.text, tactic_timeout)
+            try:
+                r = live.add(s.text, s.text, tactic_timeout)
+            except DeadlineReached:
+                return ScanResult(failing, f"the file was not loaded up to here in time ({deadline.describe()})",
+                                  doc.line_of(s.start), s.start, time.monotonic() - t0, timed_out=True)
             err = None
             if r.ok:
                 start_of[live.tip] = s.start
                 if s.start in stmt_of:
                     depth_of_stmt[stmt_of[s.start]] = len(live.chain)
                 if pi is not None or s.start in stmt_of:
-                    g = live.call(live.adapter.goal(), tactic_timeout)
+                    try:
+                        g = live.call(live.adapter.goal(), tactic_timeout)
+                    except DeadlineReached:
+                        return ScanResult(failing, f"the file was not loaded up to here in time ({deadline.describe()})",
+                                          doc.line_of(s.start), s.start, time.monotonic() - t0, timed_out=True)
                     if not g.ok:
                         err = g.value
                 if err is None:
@@ -102,7 +114,7 @@ def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits()
             if not r2.ok:
                 return ScanResult(failing, r2.value.message, doc.line_of(bad_start), bad_start, time.monotonic() - t0)  # type: ignore[union-attr]
             skip_until = p.terminator.end
-        st = live.call(live.adapter.status(True), timeout)
+        st = live.call(live.adapter.status(True), tactic_timeout)
         if not st.ok:
             f = st.value  # type: ignore[assignment]
             later = sorted(x for x in start_of if x > f.state_id)

@@ -16,6 +16,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import ProtocolError, ProverCrashError, ProverError, ProverTimeoutError
+from ..deadline import Deadline, DeadlineReached
 from ..limits import Limits
 from ..results import Checkpoint, Goals, TacticError, TacticOk, TacticResult
 from . import xmlproto as wire
@@ -76,8 +77,10 @@ class ProofSession:
         load_timeout: float | None = None,
         admit_earlier_proofs: bool = True,
         document: "LiveDocument | None" = None,
+        deadline: Deadline | None = None,
     ):
         self.project = project
+        self.deadline = deadline or Deadline.never()  # every call obeys it (and its own cap)
         # A shared live document keeps what it has loaded and admits earlier opaque proofs itself.
         self.document = document
         self.prefix = fast_prefix(prefix) if admit_earlier_proofs and document is None else prefix
@@ -119,14 +122,14 @@ class ProofSession:
         self._proc = proc
         self.generation += 1
         try:
-            about = proc.call(self._adapter.about(), 30)
+            about = proc.call(self._adapter.about(), self.limits.call_timeout_s)
             if about.ok:
                 self._adapter = wire.adapter_for(wire.decode_protocol_version(about.value))  # type: ignore[arg-type]
-            init = proc.call(self._adapter.init(), 30)
+            init = proc.call(self._adapter.init(), self.limits.call_timeout_s)
             if not init.ok:
                 raise ProverCrashError(f"coqidetop refused Init: {init.value}")
             tip = int(init.value.find("state_id").get("val"))  # type: ignore[union-attr]
-            deadline = time.monotonic() + self.load_timeout
+            deadline = time.monotonic() + self.deadline.cap(self.load_timeout)
             line_of = {}
             # Adds are pipelined in chunks: coqidetop numbers new states one
             # after the other, so each Add can name the state the previous one
@@ -168,7 +171,7 @@ class ProofSession:
 
         self.generation += 1
         try:
-            tip = document.sync(self.prefix, time.monotonic() + self.load_timeout)
+            tip = document.sync(self.prefix, self.deadline.sooner(self.load_timeout))
         except LoadError as e:
             raise PrefixError(e.message, e.line) from None
         self._proc = document.proc
@@ -195,7 +198,10 @@ class ProofSession:
     def _call(self, xml: str, timeout: float):
         assert self._proc is not None
         try:
-            return self._proc.call(xml, timeout)
+            r = self._proc.call(xml, self.deadline.cap(timeout))
+            if not r.ok and self.deadline.passed:
+                raise DeadlineReached(self.deadline.describe())  # interrupted at the deadline, not refused
+            return r
         except (ProverCrashError, ProverTimeoutError):
             self.close()
             if self.document is not None:
@@ -208,7 +214,7 @@ class ProofSession:
         del self._chain[depth + 1 :]
         if state == self._tip:
             return
-        r = self._call(self._adapter.edit_at(state), 30)
+        r = self._call(self._adapter.edit_at(state), self.limits.call_timeout_s)
         if not r.ok:
             raise ProverCrashError(f"cannot return to state {state}: {r.value.message}")
         self._tip = state
@@ -245,7 +251,7 @@ class ProofSession:
             k += 1
         self._goto(k)
         goals = None
-        deadline = time.monotonic() + max(self.tactic_timeout, 30.0)
+        deadline = time.monotonic() + max(self.tactic_timeout, self.load_timeout / 10)
         for sentence in script[k:]:
             res = self._step(sentence, deadline)
             if isinstance(res, wire.Failure):

@@ -211,7 +211,7 @@ class Workspace:
             doc = parse_document(text)
         except SplitError as e:
             return BuildFailure(ws_file, text.count("\n", 0, e.offset) + 1, f"cannot parse: {e}")
-        scan = scan_proofs(self.project, doc, self.limits, timeout=self.limits.timeout_s)
+        scan = scan_proofs(self.project, doc, self.limits)
         if scan.outside_error is not None:
             return BuildFailure(ws_file, scan.outside_line, scan.outside_error)
         patched = compose_bodies(doc, {i: ADMITTED_BODY for i in scan.failing})

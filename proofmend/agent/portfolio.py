@@ -1,0 +1,69 @@
+"""Proposers as a portfolio: each drafts candidate bodies for a hole; the solver audits them.
+
+A proposer is a generator: it yields a candidate proof body and is sent back
+the verdict of the one accept step (:meth:`HoleSolver.accept`), so a model
+can hear why its candidate was refused.  The solver runs the configured
+sequence (``AgentConfig.strategy``) and stops at the first accepted body.
+
+Adding a proposer is one class (here or in its own file) and one name in
+:data:`PROPOSERS`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .hole import Candidates, Hole
+from .llm import LLMProposer
+from .stale import StaleProofRepairer
+
+class StaleProposer:
+    """Replays the old proof of a hole that broke, mending what no longer runs."""
+
+    name = "stale"
+
+    def applies(self, hole: Hole) -> bool:
+        return bool(hole.job.stale) and hole.config.stale_repair
+
+    def propose(self, hole: Hole, time_s: float) -> Candidates:
+        rep = StaleProofRepairer(
+            hole.session, hole.search, hole.scope_names + hole.search.lemmas,
+            on_check=lambda text, r: hole.on_check(text, r, 0.0), old=list(hole.job.stale),
+        ).propose(hole.start, time_s=time_s)
+        hole.trace.emit("stale_repair", theorem=hole.job.theorem, exit=rep.exit, kept=rep.kept,
+                        repaired=rep.repaired, dropped=rep.dropped, notes=list(rep.notes),
+                        seconds=round(rep.seconds, 3))
+        if rep.script is None:
+            hole.notes.append(f"stale-proof repair: {rep.exit}")
+            return
+        verdict = yield hole.render(rep.script)
+        if not verdict.accepted:
+            hole.notes.append("stale-proof repair rejected: " + "; ".join(str(f) for f in verdict.findings))
+
+
+class SearchProposer:
+    """The built-in best-first tactic search from the start of the proof."""
+
+    name = "search"
+
+    def applies(self, hole: Hole) -> bool:
+        return True
+
+    def propose(self, hole: Hole, time_s: float) -> Candidates:
+        sr = hole.search.propose(hole.start, time_s=time_s)
+        hole.trace.emit("search", theorem=hole.job.theorem, exit=sr.exit, nodes=sr.nodes, tries=sr.tries,
+                        seconds=round(sr.seconds, 3))
+        if sr.script is None:
+            hole.notes.append(f"search: {sr.exit} after {sr.nodes} node(s), {sr.tries} tactic(s)")
+            return
+        verdict = yield hole.render(sr.script)
+        if not verdict.accepted:
+            hole.notes.append("search result rejected: " + "; ".join(str(f) for f in verdict.findings))
+
+
+#: name -> factory of a proposer (``AgentConfig.strategy`` lists names from here)
+PROPOSERS: dict[str, Callable[[], object]] = {
+    "stale": StaleProposer,
+    "search": SearchProposer,
+    "llm": LLMProposer,
+}

@@ -1,0 +1,56 @@
+"""--timeout bounds the work on a hole, loading the file up to it included: every prover call obeys one deadline."""
+
+from __future__ import annotations
+
+import json
+import time
+
+from proofmend.agent.config import AgentConfig
+from proofmend.agent.repair import mend_path
+
+from .conftest import needs_coq, run_cli
+
+pytestmark = needs_coq
+
+# The definition takes several seconds to compute (about 4 s of CPU here).
+SLOW = """Require Import ZArith.
+Definition slow := Eval vm_compute in (Z.iter 30000000 Z.succ 0%Z).
+
+Lemma after : 1 + 1 = 2.
+Proof. Admitted.
+"""
+#: What a deadline may overrun: an interrupted tactic's answer, the processes' start and end.
+GRACE_S = 3.0
+
+
+def test_a_slow_prefix_with_timeout_1_ends_in_time_with_exit_timeout(write):
+    f = write("slow.v", SLOW)
+    t0 = time.monotonic()
+    report = mend_path(f, AgentConfig(timeout_s=1))
+    took = time.monotonic() - t0
+    assert took < 1 + GRACE_S, took
+    [hole] = report.holes
+    assert (hole.status, hole.exit) == ("unsolved", "timeout")
+    assert report.errors and "--timeout" in report.errors[0].error  # said, never "nothing to do"
+
+
+def test_the_command_line_says_so_and_exits_1(write):
+    f = write("slow.v", SLOW)
+    r = run_cli("repair", str(f), "--timeout", "1", "--json")
+    assert r.returncode == 1, r.stderr
+    data = json.loads(r.stdout)
+    assert data["holes"][0]["exit"] == "timeout" and data["summary"]["seconds"] < 1 + GRACE_S
+
+
+def test_a_runaway_candidate_is_cut_at_the_deadline(write, tmp_path):
+    # The file loads at once; the model's only reply loops: the hole ends at its deadline.
+    f = write("loop.v", "Lemma l : True.\nProof.\nAdmitted.\n")
+    replay = tmp_path / "r.jsonl"
+    replay.write_text(json.dumps({"content": "```coq\nProof. let rec loop x := loop (S x) in loop 0. exact I.\nQed.\n```"}) + "\n")
+    t0 = time.monotonic()
+    report = mend_path(f, AgentConfig(model=f"replay:{replay}", timeout_s=2, tactic_timeout_s=60, search_first_s=0,
+                                      strategy=("llm",)), model=None)
+    took = time.monotonic() - t0
+    [hole] = report.holes
+    assert hole.status == "unsolved" and hole.exit in ("timeout", "model_exhausted"), hole
+    assert took < 2 + GRACE_S + 2, took
