@@ -82,4 +82,4 @@ def test_the_time_limit_ends_the_search(tmp_path):
         r = TacticSearch(s, config).search(time_s=1.0)
     assert (r.exit, r.script) == ("time", None)
     # one tactic may still be running when the time is up: it is cut at its own limit
-    assert 1.0 <= r.seconds < 1.0 + config.tactic_timeout_s + 1.0, r.seconds
+    assert 1.0 <= r.seconds < 1.0 + config.step_timeout_s + 1.0, r.seconds

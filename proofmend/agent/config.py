@@ -14,14 +14,14 @@ class SearchConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    max_nodes: int = Field(400, description="Proof states expanded at most per search.")
+    max_nodes: int = Field(400, ge=1, description="Proof states expanded at most per search.")
     max_depth: int = Field(6, description="Tactic steps along one branch at most.")
-    tactic_timeout_s: float = Field(2.0, description="Seconds one tactic may run before it is interrupted.")
-    closer_timeout_s: float = Field(0.5, description="Seconds an automation closer (auto, firstorder, ...) may run on one node.")
-    time_s: float = Field(20.0, description="Wall-clock seconds one search may take.")
+    step_timeout_s: float = Field(2.0, gt=0, description="Seconds one search step (a tactic tried at a node) may run before it is interrupted.")
+    closer_timeout_s: float = Field(0.5, gt=0, description="Seconds an automation closer (auto, firstorder, ...) may run on one node.")
+    time_s: float = Field(20.0, gt=0, description="Wall-clock seconds one search may take.")
     use_hammer: bool = Field(True, description="Try CoqHammer's sauto/hauto where installed.")
     lemmas: int = Field(12, description="Retrieved lemmas tried with apply/rewrite.")
-    query_timeout_s: float = Field(5.0, description="Seconds one Search query (for lemmas and names) may take.")
+    query_timeout_s: float = Field(5.0, gt=0, description="Seconds one Search query (for lemmas and names) may take.")
 
 
 class AgentConfig(BaseModel):
@@ -38,9 +38,9 @@ class AgentConfig(BaseModel):
     max_tokens: int = Field(1024, description="Most tokens per model reply.")
     max_total_tokens: int | None = Field(None, description="Most tokens (in + out) per hole; None for no limit.")
     max_cost_usd: float | None = Field(None, description="Most dollars per hole; None for no limit.")
-    timeout_s: float = Field(60.0, description="Wall-clock seconds of work on one hole.")
-    tactic_timeout_s: float = Field(10.0, description="Seconds a candidate may run in the live session.")
-    compile_timeout_s: float = Field(300.0, description="Seconds the audit's fresh compile may take.")
+    timeout_s: float = Field(60.0, gt=0, description="Wall-clock seconds of work on one hole.")
+    tactic_timeout_s: float = Field(10.0, gt=0, description="Seconds a whole candidate (a model's proof, a replayed old proof) may run in the live session; search steps have search.step_timeout_s.")
+    compile_timeout_s: float = Field(300.0, gt=0, description="Seconds the audit's fresh compile may take.")
     memory_mb: int = Field(8192, description="Address-space limit of each prover process, in MiB.")
     prover_retries: int = Field(1, ge=0, description="Fresh starts of a hole after the prover crashed or hung.")
     continue_from_prefix: bool = Field(True, description="Ask the model only for the rest after the longest prefix that checks.")

@@ -233,7 +233,7 @@ class TacticSearch:
 
     def _try(self, tactic: str, at: Checkpoint, timeout: float | None = None):
         self.tries += 1
-        r = self.session.run(tactic + ".", at=at, timeout=timeout or self.config.tactic_timeout_s)
+        r = self.session.run(tactic + ".", at=at, timeout=timeout or self.config.step_timeout_s)
         if not isinstance(r, TacticOk):
             m = _UNKNOWN.search(r.message)
             word = m and (m.group(1) or m.group(2))
