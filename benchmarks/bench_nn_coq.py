@@ -242,7 +242,7 @@ def frontier(args: argparse.Namespace, work: Path) -> int:
                 print(f"{k:>2} {v:>4} {strategy:>9}  skipped: {stopped[strategy]}", flush=True)
                 continue
             if strategy == "brute" and v**k > args.brute_limit:
-                stopped[strategy] = f"v^K = {v**k} inputs > --brute-limit {args.brute_limit}"
+                stopped[strategy] = f"from K={k}, v={v} on: v^K = {v**k} inputs > --brute-limit {args.brute_limit}"
                 print(f"{k:>2} {v:>4} {strategy:>9}  skipped: {stopped[strategy]}", flush=True)
                 continue
             row = measure(w, k, v, seed, strategy, work, lib, args.timeout, exact)
