@@ -44,7 +44,10 @@ class IdeTopProcess:
         self.project = project
         self.limits = limits
         self._stderr = tempfile.TemporaryFile()
-        cmd = [idetop_binary(), "-main-channel", "stdfds", *project.coq_flags()]
+        # Without command error resilience (on by default in coqidetop) a command that fails (a
+        # Definition that no longer checks) fails the next Goal/Status instead of being skipped.
+        cmd = [idetop_binary(), "-main-channel", "stdfds", "-async-proofs-command-error-resilience", "off",
+               *project.coq_flags()]
         self.proc = subprocess.Popen(
             cmd,
             cwd=project.root,
