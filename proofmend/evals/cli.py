@@ -139,7 +139,7 @@ def run_command(
     kind: Annotated[Optional[list[str]], typer.Option("--kind", help="Run only tasks of this kind (repeatable): property, equivalence, repair, nn_bound.")] = None,
     tag: Annotated[Optional[list[str]], typer.Option("--tag", help="Run only tasks carrying this tag (repeatable), e.g. easy.")] = None,
     memory_mb: Annotated[Optional[int], typer.Option("--memory-mb", help="Address-space limit of each prover process, in MiB.")] = None,
-    ray: Annotated[Optional[str], typer.Option("--ray", metavar="[ADDRESS]", help="Run the samples on a Ray cluster (needs proofmend\\[ray]): 'auto' (the cluster this machine joined with 'ray start'), ray://HOST:PORT, or nothing for a local instance. Same outputs as a local run.")] = None,
+    ray: Annotated[Optional[str], typer.Option("--ray", metavar="[ADDRESS]", help="Run the samples on a Ray cluster (needs proofmend[ray]): 'auto' (the cluster this machine joined with 'ray start'), ray://HOST:PORT, or nothing for a local instance. Same outputs as a local run.")] = None,
     model_concurrency: Annotated[Optional[int], typer.Option("--model-concurrency", min=1, help="Task samples in flight at once when that is more than the CPUs: a sample gives its prover slot back while it waits on a model call, so prover work stays within the CPUs.")] = None,
     strict: Annotated[bool, typer.Option("--strict", help="With --validate: a task without a reference proof is an error (by default it is valid but unverified).")] = False,
 ) -> None:
