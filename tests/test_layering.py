@@ -8,13 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-import pytest
-
 from proofmend.devtools.imports import check
 
 PACKAGE = Path(__file__).resolve().parent.parent / "proofmend"
-
-#: Edges of the real package still against the layering or on a cycle, as (source, target).
 
 
 def edges(problems: list[str]) -> set[tuple[str, str]]:
