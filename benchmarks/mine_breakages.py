@@ -160,7 +160,7 @@ def cmd_validate(a: argparse.Namespace) -> int:
                         task.update(
                             id=f"{c['repo'].split('/')[-1]}-{c['commit'][:8]}-{name}", layout=layout,
                             licence=a.licence, fixed_proof_line=fixed_proof_line(text, name),
-                            old_error_line=line, old_error=msg.splitlines()[0][:300] if msg else "",
+                            old_error_line=line, old_error=" ".join(msg.split())[:300],
                         )
                         fh.write(json.dumps(task) + "\n")
                         fh.flush()
