@@ -231,8 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(summarise(results))
     fixed = sum(r["status"] == "fixed" for r in results)
-    print(f"\n{fixed}/{len(results)} fixed in {time.monotonic() - t_all:.0f} s "
-          f"(repair --model search --timeout {a.timeout:g})")
+    ran = len(results) - sum(t["id"] in done for t in tasks)
+    print(f"\n{fixed}/{len(results)} fixed (repair --model search --timeout {a.timeout:g}); "
+          f"{ran} task(s) run now in {time.monotonic() - t_all:.0f} s, {len(results) - ran} kept from {a.out}")
     write_json(Path(a.out) if a.out else None, {"machine": machine(), "timeout_s": a.timeout, "fixed": fixed,
                                                 "total": len(results), "tasks": results})
     return 0
