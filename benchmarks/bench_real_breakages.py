@@ -20,7 +20,9 @@ Statuses: ``fixed``; ``unsolved``; ``load-failure`` (repair reported that the fi
 could not be loaded: its message is printed); ``no-hole`` (repair exited without
 working on the theorem: it did not see the failure); ``crash`` (no JSON, or an exit
 code other than 0/1); ``timeout`` (the run passed ``--task-timeout``).  Time to
-first candidate: from starting ``repair`` to the first ``check`` event in its trace.
+first candidate: from starting ``repair`` to the first ``check`` event in its trace
+(its time stamp); ``checks`` counts those events (a search that checks its steps
+without writing them to the trace shows none).
 """
 
 from __future__ import annotations
@@ -91,7 +93,7 @@ def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, tas
         trace = Path(tmp) / "trace.jsonl"
         cmd = [exe, str(root / rel), "--theorem", theorem, "--model", "search", "--timeout", str(timeout),
                "--json", "--trace", str(trace)]
-        t0 = time.monotonic()
+        t0, t0_epoch = time.monotonic(), time.time()
         watch = FirstCheck(trace, t0)
         watch.start()
         try:
@@ -103,10 +105,19 @@ def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, tas
         seconds = time.monotonic() - t0
         watch.stop.set()
         watch.join()
-        first = watch.at
-        if first is None and trace.exists() and '"check"' in trace.read_text(errors="replace"):
+        first, checks = watch.at, 0
+        for ln in (trace.read_text(errors="replace").splitlines() if trace.exists() else []):
+            try:
+                ev = json.loads(ln)
+            except json.JSONDecodeError:
+                continue
+            if ev.get("event") == "check":
+                checks += 1
+                if checks == 1 and isinstance(ev.get("time"), (int, float)):
+                    first = max(0.0, ev["time"] - t0_epoch)  # the trace's own time stamp, when it has one
+        if first is None and checks:
             first = seconds  # written too late for the watcher to see: an upper bound
-    out = {"rc": res.returncode, "seconds": round(seconds, 2),
+    out = {"rc": res.returncode, "seconds": round(seconds, 2), "checks": checks,
            "first_candidate_s": None if first is None else round(first, 2)}
     try:
         data = json.loads(res.stdout)
