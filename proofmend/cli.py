@@ -224,7 +224,7 @@ def make_agent_model(config):
 
 
 def repair_command(
-    path: Annotated[Path, typer.Argument(help="A .v file (its _CoqProject is looked for in its folder, then its parents) or a directory with a _CoqProject.")],
+    path: Annotated[Path, typer.Argument(help="A .v file (its _CoqProject or dune project is looked for in its folder, then its parents) or a project directory (_CoqProject with or without a file list, or dune-project).")],
     model: Annotated[Optional[str], typer.Option("--model", "-m", help="'search' (built-in tactic search, offline; the default), 'replay:FILE.jsonl' (recorded replies), or a litellm model string such as openai/gpt-4o-mini.")] = None,
     attempts: Annotated[Optional[int], typer.Option(help="Candidate proofs asked of the model per hole (default 8).")] = None,
     timeout: Annotated[Optional[float], typer.Option(help="Seconds of work on one hole, loading the file up to it included (default 60).")] = None,
