@@ -9,6 +9,7 @@ longest checked prefix, and the next round may ask only for the rest.
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass
 
@@ -55,7 +56,7 @@ def context(hole: Hole) -> dict:
     defs, lemmas = retrieve(job.statement, local, [(name, text) for _, name, text in items])
     return {
         "prover": "coq",
-        "file": job.file,
+        "file": os.path.basename(job.file),  # never an absolute or temporary path: prompts (and the cache) stay stable
         "theorem": job.theorem,
         "statement": job.statement,
         "local_context": local,
