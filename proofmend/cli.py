@@ -241,6 +241,7 @@ def repair_command(
     search_time: Annotated[Optional[float], typer.Option(help="Seconds one tactic search may take (default 20).")] = None,
     search_first: Annotated[Optional[float], typer.Option(help="With a model: seconds of tactic search tried before the model is asked (0: ask the model straight away; default 5).")] = None,
     strategy: Annotated[Optional[str], typer.Option("--strategy", help="Proposers tried in turn on each hole, comma-separated: stale (mend the old proof), search (tactic search), llm (the model). Default: stale,search offline, stale,search,llm with a model.")] = None,
+    load_timeout: Annotated[Optional[float], typer.Option("--load-timeout", help="Seconds loading each file (finding its failing proofs) may take, apart from the holes' time. Default: loading counts against the first hole's --timeout.")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Compile every dependency afresh (privately) instead of loading the project's up-to-date compiled files.")] = False,
     independent: Annotated[bool, typer.Option("--independent", help="With a model: fresh drafts each round instead of feeding errors back.")] = False,
     since: Annotated[Optional[str], typer.Option("--since", metavar="REV", help="Only the .v files changed since this git revision (working tree against it, untracked files too) and the files that require them; says for each proof whether it was already broken at REV.")] = None,
@@ -276,6 +277,7 @@ def repair_command(
         "temperature": temperature, "max_tokens": max_tokens, "max_cost_usd": max_cost,
         "search": {"time_s": search_time}, "search_first_s": search_first,
         "repair_rounds": False if independent else None, "use_user_build": False if rebuild else None,
+        "load_timeout_s": load_timeout,
         "strategy": parse_strategy(strategy),
     })
     chosen = config.model

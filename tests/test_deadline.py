@@ -54,3 +54,9 @@ def test_a_runaway_candidate_is_cut_at_the_deadline(write, tmp_path):
     [hole] = report.holes
     assert hole.status == "unsolved" and hole.exit in ("timeout", "model_exhausted"), hole
     assert took < 2 + GRACE_S + 2, took
+
+
+def test_loading_may_have_its_own_time(write):
+    f = write("slow.v", SLOW)
+    report = mend_path(f, AgentConfig(timeout_s=1, load_timeout_s=120))
+    assert report.errors == [] and [h.status for h in report.holes] == ["fixed"], report.to_json()

@@ -210,3 +210,15 @@ def test_project_file_parsing(tmp_path):
     assert p.args == ("-w", "-notation-overridden")
     assert [f.name for f in p.files] == ["X.v"]
     assert p.logical_name(tmp_path / "a b" / "X.v") == "Spaced.X"
+
+
+def test_a_file_that_names_its_own_module_loads_in_the_live_session(tmp_path):
+    # coqc names the module after its place under -R (Lib.Self), and the file may use that name.
+    root = tmp_path / "proj"
+    (root / "theories").mkdir(parents=True)
+    (root / "_CoqProject").write_text("-R theories Lib\n")
+    f = root / "theories" / "Self.v"
+    f.write_text("Definition x := 1.\n\nLemma l : Self.x = 1.\nProof.\nAdmitted.\n")
+    report = mend_path(f, CONFIG)
+    assert report.errors == [], report.to_json()
+    assert [h.status for h in report.holes] == ["fixed"]

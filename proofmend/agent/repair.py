@@ -124,7 +124,7 @@ class Mender:
                             f"{f' (line {failure.line})' if failure.line else ''}: {failure.message}")
             self.progress.file_started(display, 0)
             return report
-        live = LiveDocument(self.ws.project, self.limits)
+        live = LiveDocument(self.ws.project, self.limits, topfile=ws_file)
         try:
             return self._mend_in(live, user_file, ws_file, doc, display, report)
         finally:
@@ -134,14 +134,20 @@ class Mender:
                  report: FileReport) -> FileReport:
         # Loading the file is the first step of the work on its first hole: the scan runs under that
         # hole's deadline (--timeout), and the hole goes on with what is left of it.
+        # With load_timeout_s the scan has a deadline of its own instead.
         first_deadline = Deadline(self.config.timeout_s)
-        scan = scan_proofs(self.ws.project, doc, self.limits, deadline=first_deadline, document=live)
+        load_deadline = first_deadline if self.config.load_timeout_s is None else Deadline(self.config.load_timeout_s)
+        scan = scan_proofs(self.ws.project, doc, self.limits, deadline=load_deadline, document=live)
+        if self.config.load_timeout_s is not None:
+            first_deadline = Deadline(self.config.timeout_s)
         targets = [i for i, p in enumerate(doc.proofs) if p.is_hole or i in scan.failing]
         if self.theorem:
             targets = [i for i in targets if self.theorem in (doc.proofs[i].name, doc.proofs[i].qualname)]
         if scan.timed_out:
-            report.error = (f"{display}:{scan.outside_line}: the file did not load up to here within the hole's "
-                            f"{self.config.timeout_s:g} s (--timeout): raise --timeout to work on it")
+            how = (f"--load-timeout {self.config.load_timeout_s:g} s" if self.config.load_timeout_s is not None
+                   else f"the first hole's {self.config.timeout_s:g} s (--timeout)")
+            report.error = (f"{display}:{scan.outside_line}: the file did not load up to here within {how}: "
+                            "raise --timeout, or give loading its own time with --load-timeout")
         elif scan.outside_error is not None:
             report.error = f"{display}:{scan.outside_line}: {first_line(scan.outside_error)}" + load_hint(
                 scan.outside_error, self.ws.project)

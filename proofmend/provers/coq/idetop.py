@@ -12,6 +12,7 @@ import shutil
 import signal
 import subprocess
 import tempfile
+from pathlib import Path
 import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
@@ -40,14 +41,16 @@ class Reply:
 class IdeTopProcess:
     """One ``coqidetop -main-channel stdfds`` process."""
 
-    def __init__(self, project: CoqProject, limits: Limits = Limits()):
+    def __init__(self, project: CoqProject, limits: Limits = Limits(), topfile: Path | None = None):
+        """``topfile``: the file the session stands for, so the module is named as ``coqc`` names it
+        (a file may refer to its own definitions by its module name)."""
         self.project = project
         self.limits = limits
         self._stderr = tempfile.TemporaryFile()
         # Without command error resilience (on by default in coqidetop) a command that fails (a
         # Definition that no longer checks) fails the next Goal/Status instead of being skipped.
         cmd = [idetop_binary(), "-main-channel", "stdfds", "-async-proofs-command-error-resilience", "off",
-               *project.coq_flags()]
+               *project.coq_flags(), *(["-topfile", str(topfile)] if topfile is not None else [])]
         self.proc = subprocess.Popen(
             cmd,
             cwd=project.root,

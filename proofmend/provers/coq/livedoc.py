@@ -13,6 +13,7 @@ always a fresh batch compile.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from ..errors import ProtocolError, ProverCrashError, ProverTimeoutError
 from ..deadline import Deadline, DeadlineReached
@@ -63,9 +64,10 @@ def _items(prefix: str) -> tuple[list, dict[int, tuple[str, int]]]:
 class LiveDocument:
     """A coqidetop process and the text loaded in it (``chain``: one (key, state) per loaded item)."""
 
-    def __init__(self, project: CoqProject, limits: Limits = Limits()):
+    def __init__(self, project: CoqProject, limits: Limits = Limits(), topfile: Path | None = None):
         self.project = project
         self.limits = limits
+        self.topfile = topfile  # the file loaded, so its module has the name coqc gives it
         self.call_timeout = limits.call_timeout_s
         self.proc: IdeTopProcess | None = None
         self.adapter: wire.ProtocolAdapter = wire.ProtocolAdapter()
@@ -88,7 +90,7 @@ class LiveDocument:
 
     def start(self) -> None:
         self.close()
-        proc = IdeTopProcess(self.project, self.limits)
+        proc = IdeTopProcess(self.project, self.limits, self.topfile)
         self.proc = proc
         self.generation += 1
         try:
