@@ -19,17 +19,16 @@ from typing import Protocol
 
 from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
 from ..provers.coq.audit_static import static_audit
-from ..provers.coq.batch import parse_source, read_source, run_coqc
-from ..provers.coq.locator import CoqDocument, ProofItem, Terminator, parse_document
+from ..provers.coq.batch import parse_source, read_source
+from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, Terminator, parse_document
 from ..provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
 from ..provers.coq.livedoc import LiveDocument
 from ..provers.deadline import Deadline
 from ..provers.coq.scan import scan_proofs
-from ..provers.coq.workspace import Workspace, compose_bodies
+from ..provers.coq.workspace import Workspace
 from ..provers.coq.loaderrors import first_line, load_hint
 from ..provers.coq.sentences import code_tokens
 from ..provers.errors import InputError
-from ..provers.limits import Limits
 from .config import AgentConfig
 from .hole import HoleJob, HoleResult
 from .loop import HoleSolver
@@ -73,12 +72,6 @@ class FileReport:
         return self.new_text != self.original_text
 
 
-compose = compose_bodies
-
-
-ADMITTED_BODY = "\nAdmitted."
-
-
 def _opener(p: ProofItem) -> str:
     if p.body and p.body[0].first_word == "Proof":
         return p.body[0].text
@@ -119,9 +112,7 @@ class Mender:
         report = FileReport(user_file, text, text)
         failure = self.ws.ensure_dependencies(ws_file)
         if failure is not None:
-            dep = os.path.relpath(self.ws.user_path(failure.file))
-            report.error = (f"{display}: the dependency {dep} does not compile"
-                            f"{f' (line {failure.line})' if failure.line else ''}: {failure.message}")
+            report.error = f"{display}: {self.ws.describe(failure, Path.cwd())}"
             self.progress.file_started(display, 0)
             return report
         live = LiveDocument(self.ws.project, self.limits, topfile=ws_file)
@@ -169,7 +160,7 @@ class Mender:
                 continue
             others = {j: ADMITTED_BODY for j in scan.failing if j != i and j not in fixes}
             base_bodies = {**others, **fixes}
-            baseline = compose(doc, base_bodies)
+            baseline = doc.with_bodies(base_bodies)
             base_doc = parse_document(baseline)
             bp = base_doc.proofs[i]
             kind = "failing" if i in scan.failing and not p.is_hole else (p.hole_kind or "failing")
@@ -188,7 +179,7 @@ class Mender:
             def verify(body: str, _i=i, _base=base_bodies, _baseline=baseline, _lead=lead) -> Verdict:
                 # Provisional: the static rules here (the proof closed at its terminator in the live
                 # session already); the full audit runs once for the file, below.
-                findings, _, _ = static_audit(compose(doc, {**_base, _i: _lead + body}), _baseline)
+                findings, _, _ = static_audit(doc.with_bodies({**_base, _i: _lead + body}), _baseline)
                 return Verdict(not findings, tuple(findings), (name,))
 
             res = solver.solve(job, verify, live, first_deadline if i == targets[0] else None)
@@ -202,7 +193,7 @@ class Mender:
             if h.status == "fixed" or h.exit == "audit_rejected":
                 self.progress.hole_done(h)
         report.fixes = fixes
-        report.new_text = compose(doc, fixes)
+        report.new_text = doc.with_bodies(fixes)
         # The mended text replaces the workspace copy; it is recompiled (failing
         # proofs admitted) when a dependent needs it, before that dependent.
         if fixes:
@@ -218,7 +209,7 @@ class Mender:
             return fixes
         t0 = time.monotonic()
         unfixed = {j: ADMITTED_BODY for j in failing if j not in fixes}
-        verdict = audit(compose(doc, {**unfixed, **fixes}), compose(doc, unfixed), self.ws.project, file_name,
+        verdict = audit(doc.with_bodies({**unfixed, **fixes}), doc.with_bodies(unfixed), self.ws.project, file_name,
                         self.limits, policy)
         self.trace.emit("audit", file=report.path.name, theorems=list(verdict.changed), accepted=verdict.accepted,
                         reasons=verdict.reasons, source="file", seconds=round(time.monotonic() - t0, 3))
@@ -229,7 +220,7 @@ class Mender:
         for i, body in fixes.items():
             others = {j: ADMITTED_BODY for j in failing if j != i and j not in accepted}
             t0 = time.monotonic()
-            one = audit(compose(doc, {**others, **accepted, i: body}), compose(doc, {**others, **accepted}),
+            one = audit(doc.with_bodies({**others, **accepted, i: body}), doc.with_bodies({**others, **accepted}),
                         self.ws.project, file_name, self.limits, policy)
             self.trace.emit("audit", file=report.path.name, theorems=list(one.changed), accepted=one.accepted,
                             reasons=one.reasons, source="one_fix", seconds=round(time.monotonic() - t0, 3))
@@ -315,7 +306,7 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
     if model is None:
         model = config.make_model()
     ws = Workspace(project, path.resolve() if path.is_file() else None, config.limits(), jobs,
-                   on_build=getattr(progress, "file_built", None), use_user_build=config.use_user_build)
+                   on_build=progress.file_built, use_user_build=config.use_user_build)
     try:
         mender = Mender(ws, config, model, trace, progress, theorem)
         if jobs <= 1 or len(files) <= 1:

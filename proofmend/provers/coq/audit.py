@@ -55,7 +55,7 @@ from .assumptions import names_nothing, parse_assumptions, parse_locate
 from .audit_static import Comparison, command_problems, compare, static_audit, static_body_problems
 from .batch import parse_diagnostics
 from .findings import Finding, Reason
-from .locator import parse_document
+from .locator import ADMITTED_BODY, parse_document
 from .project import CoqProject
 from .queries import QueryError
 from .sentences import IDENT, SplitError
@@ -164,13 +164,8 @@ def _error_offset(compiled: Compiled, text: str) -> tuple[int, int, str]:
 
 
 def _admit(cmp: Comparison, admitted: set[int]) -> str:
-    doc = cmp.original
-    assert doc is not None
-    text = doc.text
-    for i in sorted(admitted, reverse=True):
-        p = doc.proofs[i]
-        text = text[: p.body_start] + "\nAdmitted." + text[p.body_end :]
-    return text
+    assert cmp.original is not None
+    return cmp.original.with_bodies({i: ADMITTED_BODY for i in admitted})
 
 
 def _reference(project: CoqProject, cmp: Comparison, stem: str, folder: Path, limits: Limits,

@@ -20,9 +20,8 @@ from ..deadline import Deadline, DeadlineReached
 from ..limits import Limits
 from . import xmlproto as wire
 from .idetop import IdeTopProcess
-from .locator import THEOREM_KEYWORDS, Terminator, parse_document
+from .locator import parse_document
 from .project import CoqProject
-from .sentences import SplitError, split_sentences
 
 ADMITTED = "Admitted."
 _BLOCK = "\x00admitted\x00"
@@ -45,16 +44,16 @@ class _Item:
 
 
 def _items(prefix: str) -> tuple[list, dict[int, tuple[str, int]]]:
-    """The prefix's sentences, and for each opaque proof that may be admitted: body start -> (block key, resume index)."""
-    sentences = split_sentences(prefix)
+    """The prefix's sentences, and for each proof that may be admitted: body start -> (block key, resume index).
+
+    Raises :class:`SplitError` when the prefix cannot be split.
+    """
+    doc = parse_document(prefix)
+    sentences = list(doc.sentences)
     blocks: dict[int, tuple[str, int]] = {}
-    try:
-        doc = parse_document(prefix)
-    except SplitError:
-        return sentences, blocks
     index_of = {s.start: k for k, s in enumerate(sentences)}
     for p in doc.proofs:
-        if p.terminator_kind is Terminator.QED and not p.in_section and p.keyword in THEOREM_KEYWORDS and p.body:
+        if p.admissible_for_speed:
             body = (*p.body, p.terminator)
             key = _BLOCK + "\x01".join(s.text for s in body)
             blocks[index_of[p.body[0].start]] = (key, index_of[p.terminator.start] + 1)
@@ -135,6 +134,10 @@ class LiveDocument:
         r = self.call(self.adapter.edit_at(self.tip), self.call_timeout)
         if not r.ok:
             raise ProverCrashError(f"cannot return to state {self.tip}: {r.value.message}")
+
+    def good_depth(self, state_id: int) -> int:
+        """How many loaded items stand at or before ``state_id`` (a failure names the last good state)."""
+        return sum(1 for _, s in self.chain if s <= state_id)
 
     def add(self, key: str, text: str, timeout: float):
         """Add one sentence at the tip; on success it joins the chain.  Returns the reply."""
@@ -217,8 +220,7 @@ class LiveDocument:
         st = self.call(self.adapter.status(True), self.deadline.cap())
         if not st.ok:
             f: wire.Failure = st.value  # type: ignore[assignment]
-            good = [n for n, (_, s) in enumerate(self.chain) if s <= f.state_id]
-            depth = good[-1] + 1 if good else 0
+            depth = self.good_depth(f.state_id)
             bad = self.chain[depth][1] if depth < len(self.chain) else None
             self.back_to(depth)
             raise LoadError(f.message, lines.get(bad) if bad is not None else None)

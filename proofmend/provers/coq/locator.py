@@ -84,6 +84,18 @@ class ProofItem:
             return "admit"
         return None
 
+    @property
+    def admissible_for_speed(self) -> bool:
+        """Whether loading the statement with ``Admitted.`` checks later text as the proof would.
+
+        A ``Qed`` theorem outside sections: later proofs cannot see inside it.
+        (Inside a section its statement may depend on the variables its proof
+        uses; ``Defined`` ones compute.)  For speed only: verdicts come from a
+        fresh compile.
+        """
+        return (self.terminator_kind is Terminator.QED and not self.in_section
+                and self.keyword in THEOREM_KEYWORDS and bool(self.body))
+
 
 @dataclass(frozen=True)
 class CoqDocument:
@@ -100,6 +112,20 @@ class CoqDocument:
 
     def line_of(self, offset: int) -> int:
         return self.text.count("\n", 0, offset) + 1
+
+    def with_bodies(self, bodies: dict[int, str]) -> str:
+        """The text with the bodies (statement end to terminator end) of some proofs replaced."""
+        out, pos = [], 0
+        for i, p in enumerate(self.proofs):
+            if i in bodies:
+                out += [self.text[pos : p.body_start], bodies[i]]
+                pos = p.body_end
+        out.append(self.text[pos:])
+        return "".join(out)
+
+
+#: The body that admits a proof (the statement is kept).
+ADMITTED_BODY = "\nAdmitted."
 
 
 _QUALID = re.compile(rf"{IDENT_PATTERN}(?:\.{IDENT_PATTERN})*")

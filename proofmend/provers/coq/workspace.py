@@ -12,6 +12,7 @@ proofs admitted, so that its dependents can still be loaded.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import threading
@@ -22,15 +23,14 @@ from pathlib import Path
 
 from ..limits import Limits
 from .batch import run_coqc
-from .locator import parse_document
-from .project import CoqProject, _inside, dependencies
+from .locator import ADMITTED_BODY, parse_document
+from .project import CoqProject, _inside, dependencies, requirements
 from .scan import scan_proofs
 from .sentences import SplitError
 
 IGNORED = shutil.ignore_patterns("*.vo", "*.vok", "*.vos", "*.glob", ".*.aux", ".git", "__pycache__", "_build",
                                  "_opam", ".venv", "*.cm*", "*.o", "node_modules", ".lia.cache", ".nia.cache")
 COMPILED_SUFFIXES = (".vo", ".vos", ".vok", ".glob")
-ADMITTED_BODY = "\nAdmitted."
 
 BuildProgress = Callable[[int, int, str], None]  # (files done, files to build, file just built)
 
@@ -78,6 +78,13 @@ class Workspace:
 
     def user_path(self, ws_file: Path) -> Path:
         return self.user_project.root / ws_file.relative_to(self.root)
+
+    def describe(self, failure: BuildFailure, relative_to: Path | None = None) -> str:
+        """``failure`` in words, naming the user's file (relative to ``relative_to`` when given)."""
+        dep = self.user_path(failure.file)
+        name = os.path.relpath(dep, relative_to) if relative_to is not None else str(dep)
+        where = f" (line {failure.line})" if failure.line else ""
+        return f"the dependency {name} does not compile{where}: {failure.message}"
 
     def close(self) -> None:
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -147,18 +154,7 @@ class Workspace:
         """The project files ``ws_file`` requires, transitively, in build order."""
         if ws_file not in self._deps:  # not a project file (outside every load path): read what it requires
             self._deps[ws_file] = dependencies(self.project, [*self.project.files, ws_file])[ws_file]
-        order: list[Path] = []
-        seen: set[Path] = set()
-
-        def visit(f: Path) -> None:
-            for g in self._deps.get(f, []):
-                if g not in seen:
-                    seen.add(g)
-                    visit(g)
-                    order.append(g)
-
-        visit(ws_file)
-        return order
+        return requirements(self._deps, ws_file)
 
     def ensure_dependencies(self, ws_file: Path) -> BuildFailure | None:
         """Compile what ``ws_file`` requires and is not built yet; the first failure, if any."""
@@ -214,7 +210,7 @@ class Workspace:
         scan = scan_proofs(self.project, doc, self.limits)
         if scan.outside_error is not None:
             return BuildFailure(ws_file, scan.outside_line, scan.outside_error)
-        patched = compose_bodies(doc, {i: ADMITTED_BODY for i in scan.failing})
+        patched = doc.with_bodies({i: ADMITTED_BODY for i in scan.failing})
         ws_file.write_text(patched, encoding="utf-8")
         try:
             rc, out, _ = run_coqc(self.project, ws_file, self.limits, output=ws_file.with_suffix(".vo"))
@@ -242,15 +238,3 @@ class Workspace:
                     self._built.discard(f)
                     self._clear_compiled(f)
 
-
-def compose_bodies(doc, bodies: dict[int, str]) -> str:
-    """``doc.text`` with the bodies (statement end → terminator end) of some proofs replaced."""
-    out = []
-    pos = 0
-    for i, p in enumerate(doc.proofs):
-        if i in bodies:
-            out.append(doc.text[pos : p.body_start])
-            out.append(bodies[i])
-            pos = p.body_end
-    out.append(doc.text[pos:])
-    return "".join(out)
