@@ -13,19 +13,16 @@ replayed on the next call: the caller only loses the attempt that was running.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING
 
-from ..errors import ProtocolError, ProverCrashError, ProverError, ProverTimeoutError
+from ..errors import ProverCrashError, ProverError, ProverTimeoutError
 from ..deadline import Deadline, DeadlineReached
 from ..limits import Limits
 from ..results import Checkpoint, Goals, TacticError, TacticOk, TacticResult
 from . import xmlproto as wire
 from .idetop import IdeTopProcess
+from .livedoc import LiveDocument, LoadError
 from .project import CoqProject
 from .sentences import SplitError, split_sentences
-
-if TYPE_CHECKING:
-    from .livedoc import LiveDocument
 
 
 class PrefixError(ProverError):
@@ -40,31 +37,6 @@ def _byte_to_char(text: str, b: int) -> int:
     return len(text.encode("utf-8")[:b].decode("utf-8", "ignore"))
 
 
-def fast_prefix(prefix: str) -> str:
-    """``prefix`` with earlier opaque lemma proofs replaced by ``Admitted.``
-
-    Later proofs cannot see inside a ``Qed`` proof, so for checking candidates
-    the admitted lemma is as good as the proven one, and loading the prefix
-    costs statements only.  Proofs inside sections (whose statements depend on
-    the section variables their proofs use) and ``Defined`` ones are kept.
-    The session is only for speed: the verdict is always a fresh coqc.
-    """
-    from .locator import THEOREM_KEYWORDS, Terminator, parse_document
-
-    try:
-        doc = parse_document(prefix)
-    except SplitError:
-        return prefix
-    out, pos = [], 0
-    for p in doc.proofs:
-        if p.terminator_kind is Terminator.QED and not p.in_section and p.keyword in THEOREM_KEYWORDS:
-            out.append(prefix[pos : p.body_start])
-            out.append(" Admitted.")
-            pos = p.body_end
-    out.append(prefix[pos:])
-    return "".join(out)
-
-
 class ProofSession:
     """One coqidetop process, one proof.  Implements ``protocols.Session``."""
 
@@ -75,15 +47,16 @@ class ProofSession:
         limits: Limits = Limits(),
         tactic_timeout: float = 10.0,
         load_timeout: float | None = None,
-        admit_earlier_proofs: bool = True,
-        document: "LiveDocument | None" = None,
+        document: LiveDocument | None = None,
         deadline: Deadline | None = None,
     ):
+        """``document``: a file's live document to park in (it keeps what it has loaded); without one the
+        session starts a document of its own.  Either way earlier opaque proofs are loaded as admitted."""
         self.project = project
         self.deadline = deadline or Deadline.never()  # every call obeys it (and its own cap)
-        # A shared live document keeps what it has loaded and admits earlier opaque proofs itself.
-        self.document = document
-        self.prefix = fast_prefix(prefix) if admit_earlier_proofs and document is None else prefix
+        self._own_document = document is None
+        self.document = document if document is not None else LiveDocument(project, limits)
+        self.prefix = prefix
         self.limits = limits
         self.tactic_timeout = tactic_timeout
         self.load_timeout = load_timeout or limits.timeout_s
@@ -106,82 +79,39 @@ class ProofSession:
         self.close()
 
     def close(self) -> None:
-        if self._proc is not None:
-            if self.document is None:
-                self._proc.close()
-            self._proc = None
+        self._proc = None
+        if self._own_document:
+            self.document.close()
 
     def _start(self) -> Checkpoint:
-        if self.document is not None:
-            return self._start_shared(self.document)
+        """Park the document at the prefix, keeping what it has already loaded."""
+        self.generation += 1
         try:
-            sentences = split_sentences(self.prefix)
+            tip = self._sync()
+        except BaseException:
+            if self._own_document:
+                self.document.close()
+            raise
+        self._proc = self.document.proc
+        self._adapter = self.document.adapter
+        self._tip = tip
+        self._chain = [((), tip)]
+        return Checkpoint(tip, self.generation, ())
+
+    def _sync(self) -> int:
+        try:
+            return self.document.sync(self.prefix, self.deadline.sooner(self.load_timeout))
         except SplitError as e:
             raise PrefixError(str(e), self.prefix.count("\n", 0, e.offset) + 1) from None
-        proc = IdeTopProcess(self.project, self.limits)
-        self._proc = proc
-        self.generation += 1
-        try:
-            about = proc.call(self._adapter.about(), self.limits.call_timeout_s)
-            if about.ok:
-                self._adapter = wire.adapter_for(wire.decode_protocol_version(about.value))  # type: ignore[arg-type]
-            init = proc.call(self._adapter.init(), self.limits.call_timeout_s)
-            if not init.ok:
-                raise ProverCrashError(f"coqidetop refused Init: {init.value}")
-            tip = int(init.value.find("state_id").get("val"))  # type: ignore[union-attr]
-            deadline = time.monotonic() + self.deadline.cap(self.load_timeout)
-            line_of = {}
-            # Adds are pipelined in chunks: coqidetop numbers new states one
-            # after the other, so each Add can name the state the previous one
-            # will create.  Any surprise raises, with the offending line.
-            chunk = 32
-            for k in range(0, len(sentences), chunk):
-                part = sentences[k : k + chunk]
-                for j, s in enumerate(part):
-                    proc.send(self._adapter.add(s.text, tip + j))
-                for j, s in enumerate(part):
-                    r = proc.read_reply(max(1.0, deadline - time.monotonic()))
-                    line = self.prefix.count("\n", 0, s.start) + 1
-                    if r is None:
-                        raise ProverTimeoutError(f"loading the text before the proof took over {self.load_timeout:g} s")
-                    if not r.ok:
-                        raise PrefixError(r.value.message, line)  # type: ignore[union-attr]
-                    new = wire.decode_add(r.value)  # type: ignore[arg-type]
-                    if new != tip + j + 1:
-                        raise ProtocolError(f"coqidetop numbered a new state {new}, expected {tip + j + 1}")
-                    line_of[new] = line
-                tip += len(part)
-            st = proc.call(self._adapter.status(True), max(1.0, deadline - time.monotonic()))
-            if not st.ok:
-                f: wire.Failure = st.value  # type: ignore[assignment]
-                # The failure names the last good state: the culprit is the next one.
-                states = sorted(line_of)
-                after = [x for x in states if x > f.state_id]
-                raise PrefixError(f.message, line_of[after[0]] if after else None)
-        except BaseException:
-            self.close()
-            raise
-        self._tip = tip
-        self._chain = [((), tip)]
-        return Checkpoint(tip, self.generation, ())
-
-    def _start_shared(self, document: "LiveDocument") -> Checkpoint:
-        """Park the shared document at the prefix, keeping what it has already loaded."""
-        from .livedoc import LoadError
-
-        self.generation += 1
-        try:
-            tip = document.sync(self.prefix, self.deadline.sooner(self.load_timeout))
         except LoadError as e:
             raise PrefixError(e.message, e.line) from None
-        self._proc = document.proc
-        self._adapter = document.adapter
-        self._tip = tip
-        self._chain = [((), tip)]
-        return Checkpoint(tip, self.generation, ())
+        except DeadlineReached:
+            if self.deadline.passed:
+                raise
+            raise ProverTimeoutError(f"loading the text before the proof took over {self.load_timeout:g} s") from None
 
     def _ensure_alive(self) -> None:
-        stolen = self.document is not None and self.document.proc is not self._proc
+        stolen = self.document.proc is not self._proc  # another session restarted the shared document
         if self._proc is None or not self._proc.alive or stolen:
             self.close()
             self.restarts += 1
@@ -190,8 +120,7 @@ class ProofSession:
     def restart(self) -> None:
         """Kill the process and start afresh (prefix replayed)."""
         self.close()
-        if self.document is not None:
-            self.document.close()
+        self.document.close()
         self._ensure_alive()
 
     # ------------------------------------------------------------ helpers
@@ -204,8 +133,7 @@ class ProofSession:
             return r
         except (ProverCrashError, ProverTimeoutError):
             self.close()
-            if self.document is not None:
-                self.document.close()  # hung or dead: the next call starts it afresh
+            self.document.close()  # hung or dead: the next call starts it afresh
             raise
 
     def _goto(self, depth: int) -> None:
