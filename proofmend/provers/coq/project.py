@@ -170,10 +170,10 @@ def _dune_build_dir(root: Path) -> Path | None:
     return droot / BUILD_DIR / root.relative_to(droot) if droot is not None and (droot / BUILD_DIR).is_dir() else None
 
 
-def read_dune_project(root: Path) -> CoqProject:
-    """A dune project: every ``coq.theory`` under ``root`` bound to its name, as ``dune build`` would."""
+def read_dune_project(root: Path, theories: list | None = None) -> CoqProject:
+    """A dune project: every ``coq.theory`` under ``root`` (read there unless given) bound to its name."""
     root = root.resolve()
-    theories = theories_in(root)
+    theories = theories if theories is not None else theories_in(root)
     if not theories:
         raise InputError(f"{root / DUNE_PROJECT}: no coq.theory stanza in any dune file under {root}")
     loadpaths = tuple(LoadPath("-R", t.directory, t.name) for t in theories)
@@ -217,8 +217,9 @@ def project_for(path: Path) -> CoqProject:
     droot = find_dune_root(path.parent)
     if pf is not None and (droot is None or _inside(pf.parent, droot)):
         return parse_project_file(pf)
-    if droot is not None and theories_in(droot):
-        return read_dune_project(droot)
+    theories = theories_in(droot) if droot is not None else []
+    if droot is not None and theories:
+        return read_dune_project(droot, theories)
     if pf is not None:
         return parse_project_file(pf)
     return CoqProject(path.resolve().parent, (), (), (path.resolve(),), None)
@@ -284,6 +285,22 @@ def dependencies(project: CoqProject, files: list[Path] | None = None) -> dict[P
     return deps
 
 
+def requirements(deps: dict[Path, list[Path]], target: Path) -> list[Path]:
+    """What ``target`` requires, transitively, each file after what it requires (``deps``: direct requires)."""
+    order: list[Path] = []
+    seen: set[Path] = set()
+
+    def visit(f: Path) -> None:
+        for g in deps.get(f, []):
+            if g not in seen:
+                seen.add(g)
+                visit(g)
+                order.append(g)
+
+    visit(target)
+    return order
+
+
 def dependencies_of(project: CoqProject, target: Path) -> tuple[list[Path], dict[Path, list[Path]]]:
     """The project files ``target`` needs (transitively), in build order, and the direct-dependency map."""
     target = target.resolve()
@@ -291,16 +308,7 @@ def dependencies_of(project: CoqProject, target: Path) -> tuple[list[Path], dict
     if target not in files:
         files.append(target)
     deps = dependencies(project, files)
-    needed: set[Path] = set()
-
-    def collect(f: Path) -> None:
-        for g in deps.get(f, []):
-            if g not in needed:
-                needed.add(g)
-                collect(g)
-
-    collect(target)
-    return [f for f in dependency_order(project, files) if f in needed], deps
+    return requirements(deps, target), deps
 
 
 def dependency_order(project: CoqProject, files: list[Path] | None = None) -> list[Path]:
