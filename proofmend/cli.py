@@ -144,7 +144,7 @@ def audit(
     with Workspace(project, against.resolve() if project.project_file is None else None, limits) as ws:
         failure = ws.ensure_dependencies(ws.path(against))
         if failure is not None:
-            raise InputError(f"the dependency {ws.user_path(failure.file)} does not compile: {failure.message}")
+            raise InputError(ws.describe(failure))
         verdict = run_audit(cand_text, orig_text, ws.project, against.name, limits, policy, coqchk=coqchk)
     if as_json:
         typer.echo(json.dumps(verdict.to_json(), indent=2))
@@ -280,7 +280,6 @@ def repair_command(
         "load_timeout_s": load_timeout,
         "strategy": parse_strategy(strategy),
     })
-    chosen = config.model
     from .agent.repair import resolve_targets
 
     if output_format not in ("text", "json", "github"):
@@ -303,7 +302,7 @@ def repair_command(
     if scope is not None:
         from .agent.since import status_at_rev
 
-        since_report = status_at_rev(scope, report, Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb))
+        since_report = status_at_rev(scope, report, config.limits())
     written = []
     unwritten = []
     if write:

@@ -24,7 +24,6 @@ from ..provers.coq.project import CoqProject, _inside, dependencies_of, dependen
 from ..provers.coq.sentences import SplitError, split_sentences, strip_comments
 from ..provers.coq.workspace import Workspace
 from ..provers.errors import InputError
-from ..provers.limits import Limits
 from .config import AgentConfig
 from .definitions import _keyword, read_items
 from .equivalence import Combination, combine, coq_type, equivalence_statement, first_error
@@ -175,7 +174,7 @@ class Comparer:
         self.model = model
         self.trace = trace
         self.reserved = set(reserved)
-        self.limits = Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb)
+        self.limits = config.limits()
         self.tmp = Path(tempfile.mkdtemp(prefix="proofmend-equiv-", dir=ws.tmp))
 
     def _elsewhere(self, v: _Version) -> tuple[dict[str, str], list[str]]:
@@ -348,7 +347,7 @@ def equiv_since(path: Path, rev: str, config: AgentConfig, model=None, trace: Tr
         _check_target(write, project, [v for v in mine if v.changed_functions()])
     reserved = _names_in(write) if write is not None and write.exists() else frozenset()
     ws = Workspace(project, limit if limit.is_file() else None,
-                   Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb),
+                   config.limits(),
                    use_user_build=config.use_user_build)
     try:
         comparer = Comparer(ws, project, versions, config, model, trace, reserved, rev)
@@ -363,7 +362,7 @@ def equiv_since(path: Path, rev: str, config: AgentConfig, model=None, trace: Tr
             from .equiv_write import append_lemmas
 
             verdict = append_lemmas(write, [r for r in results if r.status == PROVED], ws.project,
-                                    Limits(timeout_s=config.compile_timeout_s, memory_mb=config.memory_mb), config, rev)
+                                    config.limits(), config, rev)
             if verdict.accepted:
                 report.written = write
             else:

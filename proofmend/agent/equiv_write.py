@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
+from ..provers.coq.audit import Verdict, admitted_names, audit
 from ..provers.coq.batch import read_source
 from ..provers.coq.project import CoqProject
 from ..provers.limits import Limits
@@ -31,8 +31,7 @@ def append_lemmas(target: Path, results: list, project: CoqProject, limits: Limi
     head = original + sep + (HEADER if original else HEADER.lstrip("\n")).format(rev=rev)
     reference = head + "\n".join(r.stated for r in results)
     candidate = head + "\n".join(r.mended for r in results)
-    policy = AxiomPolicy(frozenset(config.allowed_axioms) if config.allowed_axioms is not None else None,
-                         admitted_names(project))
+    policy = config.axiom_policy(admitted_names(project))
     verdict = audit(candidate, reference, project, target.name, limits, policy)
     if verdict.accepted:
         _write_atomically(target, candidate)

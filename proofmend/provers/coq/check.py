@@ -30,9 +30,7 @@ def check_file(path: Path, limits: Limits = Limits(), project: CoqProject | None
         dep_problems: list[Diagnostic] = []
         failure = ws.ensure_dependencies(target)
         if failure is not None:
-            dep = os.path.relpath(ws.user_path(failure.file), path.resolve().parent)
-            where = f" (line {failure.line})" if failure.line else ""
-            dep_problems.append(Diagnostic("error", f"the dependency {dep} does not compile{where}: {failure.message}",
+            dep_problems.append(Diagnostic("error", ws.describe(failure, path.resolve().parent),
                                            0, 0, 0, 0, str(ws.user_path(failure.file))))
         rc, out, secs = run_coqc(ws.project, target, limits, output=ws.tmp / (path.stem + ".vo"))
         diags = [replace(d, file=str(path.resolve())) if d.file and os.path.basename(d.file) == target.name else d

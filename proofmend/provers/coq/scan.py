@@ -73,34 +73,29 @@ def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits()
             pi = owner.get(s.start)
             try:
                 r = live.add(s.text, s.text, tactic_timeout)
+                err = None
+                if r.ok:
+                    start_of[live.tip] = s.start
+                    if s.start in stmt_of:
+                        depth_of_stmt[stmt_of[s.start]] = len(live.chain)
+                    if pi is not None or s.start in stmt_of:
+                        g = live.call(live.adapter.goal(), tactic_timeout)
+                        if not g.ok:
+                            err = g.value
+                    if err is None:
+                        continue
+                else:
+                    err = r.value
             except DeadlineReached:
                 return ScanResult(failing, f"the file was not loaded up to here in time ({deadline.describe()})",
                                   doc.line_of(s.start), s.start, time.monotonic() - t0, timed_out=True)
-            err = None
-            if r.ok:
-                start_of[live.tip] = s.start
-                if s.start in stmt_of:
-                    depth_of_stmt[stmt_of[s.start]] = len(live.chain)
-                if pi is not None or s.start in stmt_of:
-                    try:
-                        g = live.call(live.adapter.goal(), tactic_timeout)
-                    except DeadlineReached:
-                        return ScanResult(failing, f"the file was not loaded up to here in time ({deadline.describe()})",
-                                          doc.line_of(s.start), s.start, time.monotonic() - t0, timed_out=True)
-                    if not g.ok:
-                        err = g.value
-                if err is None:
-                    continue
-            else:
-                err = r.value
             f: wire.Failure = err  # type: ignore[assignment]
             # Which sentence failed?  The failure names the last good state.
             later = sorted(st for st in start_of if st > f.state_id)
             bad_start = start_of[later[0]] if later else s.start
             bad_owner = owner.get(bad_start)
             if bad_owner is None:
-                good = [n for n, (_, st) in enumerate(live.chain) if st <= f.state_id]
-                live.back_to(good[-1] + 1 if good else 0)
+                live.back_to(live.good_depth(f.state_id))
                 return ScanResult(failing, f.message, doc.line_of(bad_start), bad_start, time.monotonic() - t0)
             if bad_owner != pi and pi is not None and bad_owner in failing:
                 bad_owner = pi
@@ -120,8 +115,7 @@ def scan_proofs(project: CoqProject, doc: CoqDocument, limits: Limits = Limits()
             later = sorted(x for x in start_of if x > f.state_id)
             bad = start_of[later[0]] if later else None
             line = doc.line_of(bad) if bad is not None else 0
-            good = [n for n, (_, x) in enumerate(live.chain) if x <= f.state_id]
-            live.back_to(good[-1] + 1 if good else 0)
+            live.back_to(live.good_depth(f.state_id))
             return ScanResult(failing, f.message, line, bad, time.monotonic() - t0)
         return ScanResult(failing, None, 0, None, time.monotonic() - t0)
     except BaseException:
