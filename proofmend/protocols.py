@@ -40,6 +40,7 @@ class Completion:
     cost_usd: float | None  # None when the price is unknown: unknown, never 0
     seconds: float
     cached: bool = False
+    logprobs: tuple[tuple[str, float], ...] | None = None  # (token, log-probability) of the reply, where the server gives them
 
 
 @runtime_checkable
@@ -48,8 +49,13 @@ class Model(Protocol):
 
     name: str
 
-    def complete(self, messages: list[dict], sample: int = 0) -> Completion:
-        """One reply to ``messages``; ``sample`` distinguishes independent samples."""
+    def complete(self, messages: list[dict], sample: int = 0, *, max_tokens: int | None = None,
+                 logprobs: bool = False) -> Completion:
+        """One reply to ``messages``; ``sample`` distinguishes independent samples.
+
+        ``max_tokens`` caps this reply (the model's setting otherwise);
+        ``logprobs`` asks for the tokens' log-probabilities (a server may give none).
+        """
 
 
 class Proposal(Protocol):

@@ -10,9 +10,11 @@ import pytest
 from proofmend.agent.prompting import (
     DRAFT_KEYS,
     REPAIR_KEYS,
+    STEP_KEYS,
     clean_error,
     messages_for_draft,
     messages_for_repair,
+    messages_for_step,
 )
 from proofmend.prompts import render, template_names
 
@@ -114,7 +116,7 @@ def test_repair_missing_key_is_an_error(key):
 
 
 def test_every_template_is_used_by_a_message_builder():
-    assert template_names() == ["draft.j2", "feedback.j2", "repair.j2", "system.j2"]
+    assert template_names() == ["draft.j2", "feedback.j2", "repair.j2", "step.j2", "step_system.j2", "system.j2"]
     assert render("draft", **draft_ctx(stale=False, definitions=False, lemmas=False)) == render(
         "draft.j2", **draft_ctx(stale=False, definitions=False, lemmas=False)
     )
@@ -175,3 +177,38 @@ def test_clean_error_is_stable_across_runs():
     a = clean_error('File "/tmp/run1/x/A.v", line 1:\nError: no (0.1 secs)')
     b = clean_error('File "/tmp/run2/y/A.v", line 1:\nError: no (0.3 secs)')
     assert a == b
+
+
+def step_ctx(*, script: bool, failures: bool, n_goals: int, definitions: bool) -> dict:
+    return {
+        "file": "Lists.v", "theorem": "rev_length'", "statement": STATEMENT,
+        "definitions": ["Fixpoint rev {A} (l : list A) : list A := ..."] if definitions else [],
+        "lemmas": [],
+        "script": "intros A l.\ninduction l." if script else "",
+        "goals": "A : Type\nl : list A\n==============================\nlength (rev l) = length l",
+        "n_goals": n_goals,
+        "failures": [("rewrite app_lenght.", "The reference app_lenght was not found")] if failures else [],
+        "k": 4,
+    }
+
+
+@pytest.mark.parametrize("script,failures,definitions", FLAGS)
+@pytest.mark.parametrize("n_goals", [1, 2])
+def test_step_renders(script, failures, definitions, n_goals):
+    messages = messages_for_step(step_ctx(script=script, failures=failures, n_goals=n_goals, definitions=definitions))
+    _check_rendered(messages)
+    system, user = messages[0]["content"], messages[1]["content"]
+    assert "4 alternative next tactics" in system and "admit" in system
+    assert STATEMENT in user and "length (rev l) = length l" in user and "4 different candidate" in user
+    assert ("induction l." in user) == script
+    assert ("- `rewrite app_lenght.`: The reference app_lenght was not found" in user) == failures
+    assert ("Fixpoint rev" in user) == definitions
+    assert ("work on the first" in user) == (n_goals > 1)
+
+
+@pytest.mark.parametrize("key", STEP_KEYS)
+def test_step_missing_key_is_an_error(key):
+    ctx = step_ctx(script=True, failures=True, n_goals=2, definitions=True)
+    del ctx[key]
+    with pytest.raises(jinja2.UndefinedError, match=key):
+        messages_for_step(ctx)

@@ -22,6 +22,10 @@ class SearchConfig(BaseModel):
     use_hammer: bool = Field(True, description="Try CoqHammer's sauto/hauto where installed.")
     lemmas: int = Field(12, description="Retrieved lemmas tried with apply/rewrite.")
     query_timeout_s: float = Field(5.0, gt=0, description="Seconds one Search query (for lemmas and names) may take.")
+    suggestions: int = Field(4, ge=1, le=16, description="Next tactics asked of the model in one call at a node of the step search (llm-search).")
+    suggestion_tokens: int = Field(192, ge=16, description="Most tokens of one reply in the step search.")
+    step_max_depth: int = Field(12, ge=1, description="Steps along one branch of the step search at most.")
+    step_node_calls: int = Field(2, ge=1, description="Model calls at one node of the step search at most (a second call hears why the first suggestions failed).")
 
 
 class AgentConfig(BaseModel):
@@ -51,7 +55,7 @@ class AgentConfig(BaseModel):
     repair_rounds: bool = Field(True, description="Feed each failure back to the model (False: independent fresh drafts).")
     search_after_model: bool = Field(True, description="Let the tactic search close goals the model leaves open.")
     use_user_build: bool = Field(True, description="Load the project's compiled files where they are up to date (False: compile every dependency afresh in the private workspace).")
-    strategy: tuple[str, ...] | None = Field(None, description="Proposers tried in turn on each hole, by name (stale, search, llm). None: stale,search offline; stale,search,llm with a model (the search then runs search_first_s seconds).")
+    strategy: tuple[str, ...] | None = Field(None, description="Proposers tried in turn on each hole, by name (stale, search, llm, llm-search). None: stale,search offline; stale,search,llm with a model (the search then runs search_first_s seconds).")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Settings of the offline search.")
     allowed_axioms: tuple[str, ...] | None = Field(None, description="Axioms a proof may use, besides the standard library's reals axioms where the file loads Coq.Reals (None: any already declared, never an Admitted lemma).")
 

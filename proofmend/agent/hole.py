@@ -17,6 +17,10 @@ from .search import TacticSearch
 from .trajectory import Trace
 
 
+#: proposers that call the model (one that comes earlier leaves them a share of the calls and the time)
+MODEL_PROPOSERS = ("llm", "llm-search")
+
+
 class Exit(str, Enum):
     PROVED = "proved"
     ATTEMPTS = "attempts_exhausted"

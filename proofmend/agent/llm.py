@@ -13,6 +13,7 @@ import os
 import time
 from dataclasses import dataclass
 
+from ..protocols import Completion
 from ..provers.coq.audit_static import static_body_problems
 from ..provers.coq.sentences import SplitError, split_sentences
 from ..provers.results import TacticError, TacticOk
@@ -67,6 +68,26 @@ def context(hole: Hole) -> dict:
     }
 
 
+def ask(hole: Hole, messages: list[dict], sample: int, **options) -> Completion:
+    """One model call for ``hole``: through the model's cache, charged to the hole's budget, in its trace.
+
+    A model that cannot answer ends the hole with a named exit (:class:`Stop`).
+    ``options`` go to :meth:`Model.complete` (``max_tokens``, ``logprobs``).
+    """
+    try:
+        c = hole.model.complete(messages, sample=sample, **options)  # type: ignore[union-attr]
+    except ReplayExhausted as e:
+        raise Stop(Exit.MODEL_EXHAUSTED, str(e)) from None
+    except (ModelCallError, ModelConfigError, ModelError) as e:
+        raise Stop(Exit.MODEL_ERROR, str(e)) from None
+    hole.budget.charge(c.tokens_in, c.tokens_out, c.cost_usd)
+    hole.budget.attempts += 1
+    hole.trace.emit("model_call", messages=messages, reply=c.content, tokens_in=c.tokens_in,
+                    tokens_out=c.tokens_out, cost_usd=c.cost_usd, seconds=round(c.seconds, 3),
+                    cached=c.cached, sample=sample)
+    return c
+
+
 class LLMProposer:
     """Whole-proof drafts from a model, then repair rounds fed by the error, its place and the goals there."""
 
@@ -80,18 +101,7 @@ class LLMProposer:
         hole.budget.check_attempts()
         sample = hole.config.sample_index * 1000 + self._samples
         self._samples += 1
-        try:
-            c = hole.model.complete(messages, sample=sample)  # type: ignore[union-attr]
-        except ReplayExhausted as e:
-            raise Stop(Exit.MODEL_EXHAUSTED, str(e)) from None
-        except (ModelCallError, ModelConfigError, ModelError) as e:
-            raise Stop(Exit.MODEL_ERROR, str(e)) from None
-        hole.budget.charge(c.tokens_in, c.tokens_out, c.cost_usd)
-        hole.budget.attempts += 1
-        hole.trace.emit("model_call", messages=messages, reply=c.content, tokens_in=c.tokens_in,
-                        tokens_out=c.tokens_out, cost_usd=c.cost_usd, seconds=round(c.seconds, 3),
-                        cached=c.cached, sample=sample)
-        return c.content
+        return ask(hole, messages, sample).content
 
     # ------------------------------------------------------------ one candidate
     def _run(self, hole: Hole, body: str) -> tuple[str | None, DraftFailure | None]:

@@ -21,7 +21,7 @@ from ..provers.errors import ProverError
 from ..provers.limits import Limits
 from ..provers.results import TacticOk
 from .config import AgentConfig
-from .hole import Budget, Exit, Hole, HoleJob, HoleResult, Stop
+from .hole import MODEL_PROPOSERS, Budget, Exit, Hole, HoleJob, HoleResult, Stop
 from .portfolio import PROPOSERS
 from .render import render_body, render_minimal
 from .search import TacticSearch, discover_lemmas
@@ -74,14 +74,15 @@ class HoleSolver:
         """Each proposer's share of the hole's time (the deadline bounds it in any case)."""
         left = budget.left()
         later = strategy[strategy.index(name) + 1 :]
+        model_later = self.model is not None and any(p in MODEL_PROPOSERS for p in later)
         if name == "stale":
-            if self.model is None or "llm" not in later:
+            if not model_later:
                 return min(left, max(self.config.search.time_s, left / 2))
             return min(left / 4, max(2.0, 2 * self.config.search_first_s))
         if name == "search":
-            if self.model is not None and "llm" in later:
-                return min(left, self.config.search_first_s)
-            return min(left, self.config.search.time_s)
+            return min(left, self.config.search_first_s if model_later else self.config.search.time_s)
+        if name == "llm-search" and model_later:
+            return left / 2
         return left
 
     # ------------------------------------------------------------ the hole

@@ -140,6 +140,8 @@ class ResponseCache:
             if data.get("key", key) != key:
                 return None
             stored = Completion(**{k: data[k] for k in ("content", "tokens_in", "tokens_out", "cost_usd", "seconds")})
+            if data.get("logprobs") is not None:
+                stored = replace(stored, logprobs=tuple((str(t), float(lp)) for t, lp in data["logprobs"]))
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             return None
         return replace(stored, seconds=0.0, cached=True)
@@ -172,6 +174,24 @@ def _litellm():
     litellm.telemetry = False
     logging.getLogger("LiteLLM").setLevel(logging.ERROR)
     return litellm
+
+
+def _token_logprobs(choice: Any) -> tuple[tuple[str, float], ...] | None:
+    """(token, log-probability) pairs of a reply (OpenAI's chat form), or None where the server gave none."""
+    lp = getattr(choice, "logprobs", None)
+    if lp is None and isinstance(choice, dict):
+        lp = choice.get("logprobs")
+    content = getattr(lp, "content", None) if lp is not None and not isinstance(lp, dict) else (lp or {}).get("content")
+    if not content:
+        return None
+    out = []
+    for item in content:
+        token = item.get("token") if isinstance(item, dict) else getattr(item, "token", None)
+        value = item.get("logprob") if isinstance(item, dict) else getattr(item, "logprob", None)
+        if token is None or value is None:
+            return None
+        out.append((str(token), float(value)))
+    return tuple(out)
 
 
 def _is_transient(exc: BaseException) -> bool:
@@ -233,20 +253,26 @@ class LiteLLMModel:
             raise ModelConfigError(_unknown_form(spec)) from None
         return cls(spec, settings)
 
-    def _params(self) -> dict[str, Any]:
+    def _params(self, max_tokens: int | None = None, logprobs: bool = False) -> dict[str, Any]:
         s = self.settings
-        return {"temperature": s.temperature, "max_tokens": s.max_tokens, "api_base": s.api_base}
+        params: dict[str, Any] = {"temperature": s.temperature, "max_tokens": max_tokens or s.max_tokens,
+                                  "api_base": s.api_base}
+        if logprobs:  # only then: the keys of calls without it stay what they were
+            params["logprobs"] = True
+        return params
 
-    def complete(self, messages: list[dict], sample: int = 0) -> Completion:
-        key = ResponseCache.key(self.name, messages, self._params(), sample)
+    def complete(self, messages: list[dict], sample: int = 0, *, max_tokens: int | None = None,
+                 logprobs: bool = False) -> Completion:
+        params = self._params(max_tokens, logprobs)
+        key = ResponseCache.key(self.name, messages, params, sample)
         if self.cache and (hit := self.cache.get(key)) is not None:
             return hit
-        completion = self._call_with_retries(messages, sample)
+        completion = self._call_with_retries(messages, sample, params)
         if self.cache:
             self.cache.put(key, completion)
         return completion
 
-    def _call_with_retries(self, messages: list[dict], sample: int) -> Completion:
+    def _call_with_retries(self, messages: list[dict], sample: int, params: dict[str, Any]) -> Completion:
         import tenacity
 
         s = self.settings
@@ -257,7 +283,7 @@ class LiteLLMModel:
             reraise=True,
         )
         try:
-            return retrying(self._call, messages, sample)
+            return retrying(self._call, messages, sample, params)
         except ModelError:
             raise
         except Exception as exc:
@@ -265,16 +291,18 @@ class LiteLLMModel:
                 raise ModelCallError(f"{self.name}: gave up after {s.retries + 1} tries: {_one_line(exc)}") from exc
             raise ModelCallError(f"{self.name}: {_one_line(exc)}") from exc
 
-    def _call(self, messages: list[dict], sample: int) -> Completion:
+    def _call(self, messages: list[dict], sample: int, params: dict[str, Any]) -> Completion:
         litellm = _litellm()
         s = self.settings
         extra: dict[str, Any] = {"seed": sample} if sample > 0 else {}
+        if params.get("logprobs"):
+            extra["logprobs"] = True
         start = time.monotonic()
         response = litellm.completion(
             model=self.name,
             messages=messages,
             temperature=s.temperature,
-            max_tokens=s.max_tokens,
+            max_tokens=params["max_tokens"],
             api_base=s.api_base,
             timeout=s.request_timeout_s,
             max_retries=0,  # retries are ours, on transient errors only
@@ -291,6 +319,7 @@ class LiteLLMModel:
             tokens_out=int(getattr(usage, "completion_tokens", 0) or 0),
             cost_usd=self._cost(response),
             seconds=seconds,
+            logprobs=_token_logprobs(response.choices[0]),
         )
 
     def _cost(self, response: Any) -> float | None:
@@ -379,7 +408,9 @@ class ReplayModel:
         """The file was read and parsed when the model was made; read it again."""
         self._load()
 
-    def complete(self, messages: list[dict], sample: int = 0) -> Completion:
+    def complete(self, messages: list[dict], sample: int = 0, *, max_tokens: int | None = None,
+                 logprobs: bool = False) -> Completion:
+        """The next recorded reply; an item's ``logprobs`` ([[token, logprob], ...]) is given back when asked for."""
         with self._lock:
             if self._next >= len(self.replies):
                 raise ReplayExhausted(f"replay file {self.path} exhausted after {len(self.replies)} replies")
@@ -394,6 +425,7 @@ class ReplayModel:
             tokens_out=int(item.get("tokens_out", _estimate_tokens(content))),
             cost_usd=float(cost) if cost is not None else None,
             seconds=0.0,
+            logprobs=tuple((str(t), float(v)) for t, v in item["logprobs"]) if logprobs and item.get("logprobs") else None,
         )
 
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from .hole import Candidates, Hole
 from .llm import LLMProposer
 from .stale import StaleProofRepairer
+from .stepsearch import StepSearchProposer
 
 class StaleProposer:
     """Replays the old proof of a hole that broke, mending what no longer runs."""
@@ -66,4 +67,5 @@ PROPOSERS: dict[str, Callable[[], object]] = {
     "stale": StaleProposer,
     "search": SearchProposer,
     "llm": LLMProposer,
+    "llm-search": StepSearchProposer,
 }

@@ -6,7 +6,10 @@ template and cleans what goes into it.
 Draft context keys: ``prover``, ``file``, ``theorem``, ``statement``,
 ``local_context``, ``definitions``, ``lemmas``, ``stale_proof``, ``hints``.
 Repair adds ``attempt``, ``error``, ``error_location``, ``goals``,
-``checked_prefix``, ``continue_from_prefix``.
+``checked_prefix``, ``continue_from_prefix``.  A step of the step search
+(:func:`messages_for_step`) has ``file``, ``theorem``, ``statement``,
+``definitions``, ``lemmas`` and ``script``, ``goals``, ``n_goals``,
+``failures`` (tactic, why) and ``k``.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ import re
 
 from ..prompts import render
 
-__all__ = ["DRAFT_KEYS", "REPAIR_KEYS", "clean_error", "feedback", "messages_for_draft", "messages_for_repair"]
+__all__ = ["DRAFT_KEYS", "REPAIR_KEYS", "STEP_KEYS", "clean_error", "feedback", "messages_for_draft",
+           "messages_for_repair", "messages_for_step"]
 
 DRAFT_KEYS = (
     "prover", "file", "theorem", "statement", "local_context",
@@ -24,6 +28,8 @@ DRAFT_KEYS = (
 REPAIR_KEYS = DRAFT_KEYS + (
     "attempt", "error", "error_location", "goals", "checked_prefix", "continue_from_prefix",
 )
+
+STEP_KEYS = ("file", "theorem", "statement", "definitions", "lemmas", "script", "goals", "n_goals", "failures", "k")
 
 
 def messages_for_draft(ctx: dict) -> list[dict]:
@@ -39,6 +45,14 @@ def messages_for_repair(ctx: dict) -> list[dict]:
     return [
         {"role": "system", "content": render("system.j2", **ctx)},
         {"role": "user", "content": render("repair.j2", **ctx)},
+    ]
+
+
+def messages_for_step(ctx: dict) -> list[dict]:
+    """System and user messages asking for ``k`` alternative next tactics at one proof state."""
+    return [
+        {"role": "system", "content": render("step_system.j2", **ctx)},
+        {"role": "user", "content": render("step.j2", **ctx)},
     ]
 
 

@@ -231,7 +231,7 @@ class TacticSearch:
                 self.lemmas.append(lem)
         return out
 
-    def _try(self, tactic: str, at: Checkpoint, timeout: float | None = None):
+    def try_tactic(self, tactic: str, at: Checkpoint, timeout: float | None = None):
         self.tries += 1
         r = self.session.run(tactic + ".", at=at, timeout=timeout or self.config.step_timeout_s)
         if not isinstance(r, TacticOk):
@@ -241,7 +241,7 @@ class TacticSearch:
                 self.unavailable.add(word)  # e.g. lia without Require Import Lia
         return r
 
-    def _available(self, tactic: str) -> bool:
+    def available(self, tactic: str) -> bool:
         return not (self.unavailable and set(_IDENT.findall(tactic)) & self.unavailable)
 
     def search(self, at: Checkpoint | None = None, time_s: float | None = None, close_first_only: bool = False) -> SearchResult:
@@ -269,7 +269,7 @@ class TacticSearch:
             for whole in WHOLE_PROOFS:
                 if time.monotonic() > deadline:
                     return result(None, "time")
-                r = self._try(whole, start)
+                r = self.try_tactic(whole, start)
                 if isinstance(r, TacticOk) and solved(r.goals):
                     return result(r.checkpoint, "proved")
         counter = itertools.count()
@@ -294,11 +294,11 @@ class TacticSearch:
             before = len(node.goals.foreground) + node.goals.background
             shaped = self._shape_steps(goal)
             for closer in (*self.closers, *combos_for(goal), *shaped):
-                if not self._available(closer):
+                if not self.available(closer):
                     continue
                 if time.monotonic() > deadline:
                     return result(None, "time")
-                r = self._try(closer, node.checkpoint, self.config.closer_timeout_s)
+                r = self.try_tactic(closer, node.checkpoint, self.config.closer_timeout_s)
                 if isinstance(r, TacticOk) and len(r.goals.foreground) + r.goals.background < before:
                     if solved(r.goals):
                         return result(r.checkpoint, "proved")
@@ -309,11 +309,11 @@ class TacticSearch:
                     continue
                 self._node_lemmas(goal)
                 for step in steps_for(goal, self.lemmas, self.unfoldable):
-                    if not self._available(step):
+                    if not self.available(step):
                         continue
                     if time.monotonic() > deadline:
                         return result(None, "time")
-                    r = self._try(step, node.checkpoint)
+                    r = self.try_tactic(step, node.checkpoint)
                     if isinstance(r, TacticOk):
                         if solved(r.goals):
                             return result(r.checkpoint, "proved")

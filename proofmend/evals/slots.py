@@ -88,12 +88,12 @@ class SlotReleasingModel:
         self.name = inner.name
         self.slots = slots
 
-    def complete(self, messages: list[dict], sample: int = 0) -> Completion:
+    def complete(self, messages: list[dict], sample: int = 0, **options) -> Completion:
         held = self.slots.held
         if held:
             self.slots.release()
         try:
-            return self.inner.complete(messages, sample=sample)
+            return self.inner.complete(messages, sample=sample, **options)
         finally:
             if held:
                 self.slots.acquire()
