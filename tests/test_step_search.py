@@ -98,6 +98,19 @@ def test_replay_gives_log_probabilities_only_when_asked(tmp_path):
     assert m.complete([], logprobs=True).logprobs is None  # none recorded: none given
 
 
+def test_log_probabilities_are_read_from_a_server_reply_and_kept_by_the_cache(tmp_path):
+    from proofmend.agent.models import ResponseCache, _token_logprobs
+    from proofmend.protocols import Completion
+
+    choice = {"message": {"content": "auto."}, "logprobs": {"content": [
+        {"token": "auto", "logprob": -0.25, "top_logprobs": []}, {"token": ".", "logprob": -0.5}]}}
+    assert _token_logprobs(choice) == (("auto", -0.25), (".", -0.5))
+    assert _token_logprobs({"message": {"content": "auto."}, "logprobs": None}) is None
+    cache = ResponseCache(tmp_path)
+    cache.put("k", Completion("auto.", 3, 2, None, 1.0, logprobs=(("auto", -0.25), (".", -0.5))))
+    assert cache.get("k").logprobs == (("auto", -0.25), (".", -0.5))
+
+
 # ------------------------------------------------------------------ with Coq
 @needs_coq
 def test_a_suggestion_that_closes_the_goal(tmp_path):

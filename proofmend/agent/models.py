@@ -296,7 +296,7 @@ class LiteLLMModel:
         s = self.settings
         extra: dict[str, Any] = {"seed": sample} if sample > 0 else {}
         if params.get("logprobs"):
-            extra["logprobs"] = True
+            extra.update(logprobs=True, top_logprobs=1)  # some servers (llama.cpp) give none without top_logprobs
         start = time.monotonic()
         response = litellm.completion(
             model=self.name,
