@@ -149,7 +149,11 @@ def test_cubic_mirror_is_sound_on_random_models() -> None:
         w = MaxOfK(ModelConfig(k=k, vocab=v, d_model=4, d_head=4), seed=200 + trial).weights()
         iw = coq_export.integer_weights(w)
         exact = brute.naive_count_correct(path_tables(w))
-        for params in (coq_export.CubicParams.for_weights(iw), coq_export.CubicParams(r=0, rb=0, keep=60, width=60)):
+        e_s = 2 * iw.exps["E"] + iw.exps["Q"] + iw.exps["K"]
+        odd = coq_export.CubicParams(r=0, rb=0, width=60, si=min(3, e_s // 4), sv=5, so=2, su=7, sk=min(4, e_s // 4),
+                                     sq=min(1, e_s // 4), sd=6)
+        for params in (coq_export.CubicParams.for_weights(iw), coq_export.CubicParams.for_weights(iw, bits=4),
+                       coq_export.CubicParams.for_weights(iw, margin_bits=4, bits=40), odd):
             assert coq_export.cubic_count(iw, params) <= exact, (v, k, params)
 
 

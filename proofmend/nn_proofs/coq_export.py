@@ -95,21 +95,49 @@ class CubicParams:
     """Rounding parameters of ``cubic_count`` in ``Cubic.v`` (every choice is sound).
 
     ``r``: bits dropped from the output margins; ``rb``: bits dropped from
-    products of exp bounds (at most ``2 * PREC``); ``keep``: bits of an
-    attention score kept before ``exp``; ``width``: bits kept of the attention
-    weights within one case.
+    products of exp bounds (at most ``2 * PREC``); ``width``: bits kept of the
+    attention weights within one case. The path tables are computed from
+    rounded vectors: ``si`` bits dropped from the embeddings, ``sv``, ``so``,
+    ``su`` after the products with W_V, W_O, W_U (value path), ``sk``, ``sq``
+    after W_K, W_Q, ``sd`` after W_U on the direct path.
     """
 
     r: int
     rb: int = PREC
-    keep: int = 40
     width: int = 30
+    si: int = 0
+    sv: int = 0
+    so: int = 0
+    su: int = 0
+    sk: int = 0
+    sq: int = 0
+    sd: int = 0
 
     @staticmethod
-    def for_weights(iw: IntWeights, margin_bits: int = 20) -> "CubicParams":
+    def for_weights(iw: IntWeights, margin_bits: int = 20, bits: int = 24) -> "CubicParams":
+        """Margins at ``2^-margin_bits``; every rounded vector keeps about ``bits`` bits."""
         e = iw.exps
         e_m = e["E"] + e["V"] + e["O"] + e["U"]
-        return CubicParams(r=max(0, e_m - margin_bits))
+        r = max(0, e_m - margin_bits)
+        t = _Tables(iw)
+
+        def pick(vals: list[int]) -> int:
+            return max(0, max((abs(x).bit_length() for x in vals), default=0) - bits)
+
+        si = pick([x for row in t.rows() for x in row])
+        start = [([x >> si for x in row], 1) for row in t.rows()]
+        sv = pick([x for a in start for x in _pre(t.pv, a)])
+        a1 = [_rvm(t.pv, sv, a) for a in start]
+        so = pick([x for a in a1 for x in _pre(t.po, a)])
+        a2 = [_rvm(t.po, so, a) for a in a1]
+        su = pick([x for a in a2 for x in _pre(t.pu, a)])
+        qstart = [([x >> si for x in row], 1) for row in t.xq]
+        sd = pick([x for a in qstart for x in _pre(t.pu, a)])
+        sk = pick([x for a in start for x in _pre(t.pk, a)])
+        sq = pick([x for a in qstart for x in _pre(t.pq, a)])
+        if 2 * si + sq + sk > t.e_s:  # the soundness theorem needs sh2 <= eS
+            si = sk = sq = 0
+        return CubicParams(r=r, si=si, sv=sv, so=so, su=su, sk=sk, sq=sq, sd=sd)
 
 
 def _log2(x: int) -> int:
@@ -117,63 +145,130 @@ def _log2(x: int) -> int:
     return x.bit_length() - 1 if x > 0 else 0
 
 
+# Rounded vectors (Cubic.v, section Rounding): a pair (lower ends, width).
+Prepd = tuple[list[list[int]], list[int], int]
+Approx = tuple[list[int], int]
+
+
+def _prep(m: list[list[int]], n: int, p: int) -> Prepd:
+    """``Cubic.prep``: columns, sums of negative entries per column, the largest column sum of |entries|."""
+    cols = [[m[j][k] for j in range(n)] for k in range(p)]
+    return cols, [sum(min(0, x) for x in col) for col in cols], max((sum(abs(x) for x in col) for col in cols), default=0)
+
+
+def _dot(a: list[int], b: list[int]) -> int:
+    return sum(x * y for x, y in zip(a, b))
+
+
+def _pre(pm: Prepd, a: Approx) -> list[int]:
+    """The lower ends of ``rvm`` before its rounding."""
+    cols, mins, _ = pm
+    return [_dot(a[0], col) + a[1] * mn for col, mn in zip(cols, mins)]
+
+
+def _rvm(pm: Prepd, s: int, a: Approx) -> Approx:
+    """``Cubic.rvm``: a rounded vector times a prepared matrix, ``s`` more bits dropped."""
+    return [x >> s for x in _pre(pm, a)], max(0, (a[1] * pm[2]) >> s) + 2
+
+
+def _rescale(r: int, s: int, a: Approx) -> Approx:
+    """``Cubic.rescale``: an approximation at ``2^s`` brought to ``2^r``."""
+    if s <= r:
+        return [x >> (r - s) for x in a[0]], max(0, a[1] >> (r - s)) + 2
+    return [x << (s - r) for x in a[0]], a[1] << (s - r)
+
+
+def _vinfo(a: Approx) -> tuple[Approx, int, int]:
+    return a, sum(min(0, x) for x in a[0]), sum(max(0, x) for x in a[0])
+
+
+def _sdot(n: int, qi: tuple[Approx, int, int], ki: tuple[Approx, int, int]) -> tuple[int, int]:
+    """``Cubic.sdot``: bounds on the dot product of two rounded vectors."""
+    (aq, qmn, qmx), (ak, kmn, kmx) = qi, ki
+    d0 = _dot(aq[0], ak[0])
+    return d0 + ak[1] * qmn + aq[1] * kmn, d0 + ak[1] * qmx + aq[1] * kmx + n * (aq[1] * ak[1])
+
+
+def _wlistc(c: int, a: list[int]) -> list[int]:
+    """``Cubic.wlistc``: the least margin of each output over the others, less ``c``."""
+    top = max(a, default=0)
+    out = []
+    for m, am in enumerate(a):
+        if am < top:
+            out.append(am - top - c)
+        else:
+            out.append(am - max((a[o] for o in range(len(a)) if o != m), default=0) - c)
+    return out
+
+
+class _Tables:
+    """The prepared weight matrices and input rows of one network."""
+
+    def __init__(self, iw: IntWeights) -> None:
+        mt = iw.mats
+        v, k, d, h = iw.v, iw.k, iw.d, iw.h
+        self.pv, self.po, self.pu = _prep(mt["WV"], d, h), _prep(mt["WO"], h, d), _prep(mt["WU"], d, v)
+        self.pk, self.pq = _prep(mt["WK"], d, h), _prep(mt["WQ"], d, h)
+        self.erows, self.prows = [list(r) for r in mt["WE"]], [list(r) for r in mt["WP"]]
+        self.xq = [[mt["WE"][q][j] + mt["WP"][k - 1][j] for j in range(d)] for q in range(v)]
+        e = iw.exps
+        self.e_s = 2 * e["E"] + e["Q"] + e["K"]
+
+    def rows(self) -> list[list[int]]:
+        return self.erows + self.prows
+
+
 def cubic_count(iw: IntWeights, params: CubicParams) -> int:
     """Inputs the Coq cubic checker proves (``Cubic.cubic_count``, same integer arithmetic)."""
     v, k, h = iw.v, iw.k, iw.h
-    r, rb = params.r, params.rb
-    m_ = {key: np.array(val, dtype=object) for key, val in iw.mats.items()}
+    pr = params
+    r, rb = pr.r, pr.rb
     e = iw.exps
-    e_s = 2 * e["E"] + e["Q"] + e["K"]
-    k_s = max(0, e_s - params.keep)
-    e_s2 = e_s - k_s
+    t = _Tables(iw)
+    sh2 = pr.si + pr.sq + (pr.si + pr.sk)
+    e_s2 = max(0, t.e_s - sh2)
     sq_a = math.isqrt(h * 2**40)
-    shift_d = 1 << (e["V"] + e["O"])
 
-    def ebounds(s: int) -> tuple[int, int]:
-        sr = s >> k_s
-        return max(0, _s_lo_at(e_s2, sr, sq_a)), _s_hi_at(e_s2, sr + 1, sq_a)
+    def ebounds(lo: int, hi: int) -> tuple[int, int]:
+        return max(0, _s_lo_at(e_s2, lo, sq_a)), _s_hi_at(e_s2, hi, sq_a)
 
-    def chain(x: np.ndarray) -> np.ndarray:
-        return x.dot(m_["WV"]).dot(m_["WO"]).dot(m_["WU"])
+    def start(row: list[int]) -> Approx:
+        return [x >> pr.si for x in row], 1
 
-    ev, pv = chain(m_["WE"]), chain(m_["WP"])
-    ovr = [[[int(x) >> r for x in ev[t] + pv[i]] for i in range(k)] for t in range(v)]
-    ke, kp = m_["WE"].dot(m_["WK"]), m_["WP"].dot(m_["WK"])
-    xq = m_["WE"] + m_["WP"][k - 1]
-    qv, direct = xq.dot(m_["WQ"]), xq.dot(m_["WU"])
+    def ov_round(row: list[int]) -> Approx:
+        a = _rvm(t.pu, pr.su, _rvm(t.po, pr.so, _rvm(t.pv, pr.sv, start(row))))
+        return _rescale(r, pr.si + pr.sv + pr.so + pr.su, a)
+
+    ev = [ov_round(row) for row in t.erows]
+    pv = [ov_round(row) for row in t.prows]
+    ovr = [[[x + y for x, y in zip(ev[tt][0], pv[i][0])] for i in range(k)] for tt in range(v)]
+    cw = 2 * ov_round([])[1]
+    ke = [_vinfo(_rvm(t.pk, pr.sk, start(row))) for row in t.erows]
+    kp = [_vinfo(_rvm(t.pk, pr.sk, start(row))) for row in t.prows]
     patterns = list(itertools.product((0, 1), repeat=k - 1))
     total = 0
     for q in range(v):
-        se = [int(x) for x in ke.dot(qv[q])]
-        cq = min(se)
-        ea = [ebounds(x - cq) for x in se]
-        eb = [ebounds(int(x)) for x in kp.dot(qv[q])]
+        qi = _vinfo(_rvm(t.pq, pr.sq, start(t.xq[q])))
+        se = [_sdot(h, qi, ki) for ki in ke]
+        cq = min((s[0] for s in se), default=0)
+        ea = [ebounds(s[0] - cq, s[1] - cq) for s in se]
+        eb = [ebounds(*_sdot(h, qi, pi)) for pi in kp]
         bq = [[((a[0] * b[0]) >> rb, ((a[1] * b[1]) >> rb) + 1) for b in eb] for a in ea]
-        dr = [(int(x) * shift_d) >> r for x in direct[q]]
-        w = [[None] * k for _ in range(v)]  # w[t][i][m]
-        for t in range(v):
-            for i in range(k):
-                a = [ovr[t][i][o] + dr[o] for o in range(v)]
-                top = max(a)
-                row = []
-                for m in range(v):
-                    if a[m] < top:
-                        row.append(a[m] - top - 2)
-                    else:
-                        row.append(a[m] - max((a[o] for o in range(v) if o != m), default=0) - 2)
-                w[t][i] = row
+        dq = _rescale(r, pr.si + pr.sd + e["V"] + e["O"], _rvm(t.pu, pr.sd, start(t.xq[q])))
+        c = cw + dq[1]
+        w = [[_wlistc(c, [x + y for x, y in zip(ovr[tt][i], dq[0])]) for i in range(k)] for tt in range(v)]
         for m in range(q, v):
-            s = max(0, _log2(max(bq[m][i][1] for i in range(k))) - params.width)
+            s = max(0, _log2(max(bq[m][i][1] for i in range(k))) - pr.width)
 
-            def term(t: int, i: int, m: int = m, s: int = s) -> int:
-                lo, hi = bq[t][i]
-                return _lowmul(lo >> s, (hi >> s) + 1, w[t][i][m])
+            def term(tt: int, i: int, m: int = m, s: int = s) -> int:
+                lo, hi = bq[tt][i]
+                return _lowmul(lo >> s, (hi >> s) + 1, w[tt][i][m])
 
             pms = []
             for i in range(k - 1):
                 acc, col = None, []
-                for t in range(m):
-                    x = term(t, i)
+                for tt in range(m):
+                    x = term(tt, i)
                     acc = x if acc is None else min(acc, x)
                     col.append(acc)
                 pms.append(col)
@@ -235,7 +330,8 @@ Qed.
 
 def main_v_cubic(iw: IntWeights, proven: int, params: CubicParams) -> str:
     total = iw.v**iw.k
-    args = f"{params.r} {params.rb} {params.keep} {params.width}"
+    p = params
+    args = f"{p.r} {p.rb} {p.width} {p.si} {p.sv} {p.so} {p.su} {p.sk} {p.sq} {p.sd}"
     return f"""(** The trained network's accuracy is at least {proven}/{total}, by the cubic checker. Generated by proofmend. *)
 From Coq Require Import ZArith Reals Lra Lia.
 From {LOGICAL} Require Import MaxOfK ExpBounds Brute Cubic Weights.

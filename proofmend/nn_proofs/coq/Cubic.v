@@ -202,6 +202,222 @@ Proof. induction s as [|x s IH]; intros H; simpl; [lia|]. pose proof (H x (or_in
 Lemma seqmax_ge s x : In x s -> (x <= seqmax s)%nat.
 Proof. induction s as [|y s IH]; simpl; [tauto|]. intros [<-|H]; [lia|]. specialize (IH H). lia. Qed.
 
+(** * Rounded vectors: an exact integer vector known up to a uniform width.
+    The path tables are computed from embeddings rounded down to fewer bits,
+    each product with a weight matrix rounded again; [approx] records what is
+    known of the exact table, and [rvm_spec] proves it carried through a product. *)
+Definition shr (r : nat) (x : Z) : Z := Z.shiftr x (Z.of_nat r).
+
+Lemma shr_Z k x : (shr k x * 2 ^ Z.of_nat k <= x < (shr k x + 1) * 2 ^ Z.of_nat k)%Z.
+Proof.
+  unfold shr. rewrite Z.shiftr_div_pow2 by lia. pose proof (pow2Z_pos k) as Hp. split.
+  - rewrite Z.mul_comm. apply Z.mul_div_le. exact Hp.
+  - pose proof (Z.mul_succ_div_gt x _ Hp) as G. rewrite <- Z.add_1_r in G. lia.
+Qed.
+
+Section Rounding.
+Local Open Scope Z_scope.
+(** [approx n X a s]: [lo_j 2^s <= X j <= (lo_j + c) 2^s] for [j < n], where [a = (lo, c)]. *)
+Definition approx (n : nat) (X : nat -> Z) (a : list Z * Z) (s : nat) : Prop :=
+  forall j, (j < n)%nat -> nth j (fst a) 0 * 2 ^ Z.of_nat s <= X j <= (nth j (fst a) 0 + snd a) * 2 ^ Z.of_nat s.
+
+Fixpoint dot (l1 l2 : list Z) : Z :=
+  match l1, l2 with x :: l1', y :: l2' => x * y + dot l1' l2' | _, _ => 0 end.
+
+Lemma sumZ_shift n f : sumZ (S n) f = f O + sumZ n (fun j => f (S j)).
+Proof.
+  induction n as [|n IH]; [simpl; ring|].
+  change (sumZ (S (S n)) f) with (sumZ (S n) f + f (S n)). rewrite IH. simpl. ring.
+Qed.
+
+Lemma dot_sumZ l1 l2 n : length l1 = n -> length l2 = n -> dot l1 l2 = sumZ n (fun j => nth j l1 0 * nth j l2 0).
+Proof.
+  revert l2 n. induction l1 as [|x l1 IH]; intros l2 n H1 H2; destruct l2 as [|y l2]; simpl in *; subst n;
+    try discriminate; [reflexivity|].
+  rewrite sumZ_shift. simpl. rewrite (IH l2 (length l1)); [reflexivity|reflexivity|lia].
+Qed.
+
+Lemma sumZ_mono n f g : (forall j, (j < n)%nat -> f j <= g j) -> sumZ n f <= sumZ n g.
+Proof. induction n as [|n IH]; intros H; simpl; [lia|]. pose proof (H n ltac:(lia)). specialize (IH ltac:(intros; apply H; lia)). lia. Qed.
+
+Lemma sumZ_lin n f g c p : sumZ n (fun j => (f j + c * g j) * p) = (sumZ n f + c * sumZ n g) * p.
+Proof. induction n as [|n IH]; simpl; [ring|]. rewrite IH. ring. Qed.
+
+Lemma sumZ_lin3 n f g k c p : sumZ n (fun j => (f j + c * g j + c * k j) * p) = (sumZ n f + c * sumZ n g + c * sumZ n k) * p.
+Proof. induction n as [|n IH]; simpl; [ring|]. rewrite IH. ring. Qed.
+
+Lemma approx_term lo c s X M : lo * 2 ^ Z.of_nat s <= X <= (lo + c) * 2 ^ Z.of_nat s ->
+  (lo * M + c * Z.min 0 M) * 2 ^ Z.of_nat s <= X * M <= (lo * M + c * Z.min 0 M + c * Z.abs M) * 2 ^ Z.of_nat s.
+Proof.
+  intros [H1 H2]. pose proof (pow2Z_pos s) as Hp. set (p := 2 ^ Z.of_nat s) in *.
+  destruct (Z.le_gt_cases 0 M) as [HM|HM].
+  - rewrite Z.min_l, Z.abs_eq by lia. split; nia.
+  - rewrite Z.min_r, Z.abs_neq by lia. split; nia.
+Qed.
+
+(** A matrix prepared for rounded products: its columns, the sum of each
+    column's negative entries, and a bound on every column's sum of absolute values. *)
+Record prepd := { pcols : list (list Z); pmins : list Z; pabs : Z }.
+Definition prep (n p : nat) (M : list (list Z)) : prepd :=
+  {| pcols := map (fun k => map (fun j => ent M j k) (seq 0 n)) (seq 0 p);
+     pmins := map (fun k => sumZ n (fun j => Z.min 0 (ent M j k))) (seq 0 p);
+     pabs := maxlist (map (fun k => sumZ n (fun j => Z.abs (ent M j k))) (seq 0 p)) |}.
+
+(** [rvm p P s2 a]: the rounded vector [a] times the prepared matrix, [s2] more bits dropped. *)
+Definition rvm (p : nat) (P : prepd) (s2 : nat) (a : list Z * Z) : list Z * Z :=
+  (map (fun k => shr s2 (dot (fst a) (nth k (pcols P) []) + snd a * nth k (pmins P) 0)) (seq 0 p),
+   Z.max 0 (shr s2 (snd a * pabs P)) + 2).
+
+Lemma rvm_length p P s2 a : length (fst (rvm p P s2 a)) = p.
+Proof. unfold rvm. simpl. rewrite map_length, seq_length. reflexivity. Qed.
+
+Lemma rvm_spec n p M X a s s2 : length (fst a) = n -> 0 <= snd a -> approx n X a s ->
+  approx p (fun k => sumZ n (fun j => X j * ent M j k)) (rvm p (prep n p M) s2 a) (s + s2).
+Proof.
+  intros Hl Hc H k Hk. unfold rvm, prep. cbn [fst snd pcols pmins pabs].
+  rewrite nth_map_seq by exact Hk. cbv beta. rewrite !nth_map_seq by exact Hk.
+  rewrite dot_sumZ with (n := n) by (rewrite ?map_length, ?seq_length; auto).
+  rewrite (sumZ_ext n (fun j => nth j (fst a) 0 * nth j (map (fun j => ent M j k) (seq 0 n)) 0) (fun j => nth j (fst a) 0 * ent M j k))
+    by (intros j Hj; rewrite nth_map_seq by exact Hj; reflexivity).
+  set (c := snd a) in *. set (lo := fst a) in *.
+  set (base := sumZ n (fun j => nth j lo 0 * ent M j k)).
+  set (mn := sumZ n (fun j => Z.min 0 (ent M j k))).
+  set (ab := sumZ n (fun j => Z.abs (ent M j k))).
+  set (pab := maxlist (map (fun k => sumZ n (fun j => Z.abs (ent M j k))) (seq 0 p))).
+  assert (Hab : ab <= pab) by (apply maxlist_ge; apply in_map_iff; exists k; split; [reflexivity|apply in_seq; lia]).
+  pose proof (pow2Z_pos s) as Hp. pose proof (pow2Z_pos s2) as Hq.
+  set (P := 2 ^ Z.of_nat s) in *. set (Q := 2 ^ Z.of_nat s2) in *.
+  assert (E : 2 ^ Z.of_nat (s + s2) = P * Q) by (unfold P, Q; rewrite Nat2Z.inj_add; apply Z.pow_add_r; lia).
+  rewrite E.
+  assert (L : (base + c * mn) * P <= sumZ n (fun j => X j * ent M j k)).
+  { unfold base, mn. rewrite <- sumZ_lin. apply sumZ_mono. intros j Hj. apply approx_term. apply H. exact Hj. }
+  assert (U : sumZ n (fun j => X j * ent M j k) <= (base + c * mn + c * ab) * P).
+  { unfold base, mn, ab. rewrite <- sumZ_lin3. apply sumZ_mono. intros j Hj. apply approx_term. apply H. exact Hj. }
+  pose proof (shr_Z s2 (base + c * mn)) as [S1 S2]. fold Q in S1, S2.
+  pose proof (shr_Z s2 (c * pab)) as [_ S3]. fold Q in S3.
+  set (A := shr s2 (base + c * mn)) in *. set (B := shr s2 (c * pab)) in *.
+  assert (Hcab : c * ab <= c * pab) by (apply Z.mul_le_mono_nonneg_l; lia).
+  assert (HB : B * Q <= Z.max 0 B * Q) by (apply Z.mul_le_mono_nonneg_r; lia).
+  split.
+  - rewrite Z.mul_assoc. apply Z.le_trans with ((base + c * mn) * P); [|exact L].
+    rewrite (Z.mul_comm A P), (Z.mul_comm (base + c * mn) P), <- Z.mul_assoc. apply Z.mul_le_mono_nonneg_l; lia.
+  - apply Z.le_trans with ((base + c * mn + c * ab) * P); [exact U|].
+    rewrite Z.mul_assoc, (Z.mul_comm _ P), (Z.mul_comm _ P), <- Z.mul_assoc. apply Z.mul_le_mono_nonneg_l; [lia|]. nia.
+Qed.
+
+
+Lemma approx_ext n X Y a s : (forall j, (j < n)%nat -> X j = Y j) -> approx n X a s -> approx n Y a s.
+Proof. intros E H j Hj. rewrite <- E by exact Hj. apply H. exact Hj. Qed.
+
+(** Exact start: [shr s row] with width 1. *)
+Lemma approx_start n row s : approx n (fun j => nth j row 0) (map (shr s) row, 1) s.
+Proof.
+  intros j _. cbn [fst snd]. replace (nth j (map (shr s) row) 0) with (shr s (nth j row 0)).
+  - pose proof (shr_Z s (nth j row 0)). lia.
+  - destruct (Nat.lt_ge_cases j (length row)) as [H|H].
+    + rewrite (nth_map' (shr s) row j 0 0) by exact H. reflexivity.
+    + rewrite !nth_overflow by (rewrite ?map_length; exact H). unfold shr. apply Z.shiftr_0_l.
+Qed.
+
+Lemma approx_scale n X a s k : approx n X a s -> approx n (fun j => X j * 2 ^ Z.of_nat k) a (s + k).
+Proof.
+  intros H j Hj. destruct (H j Hj) as [H1 H2]. pose proof (pow2Z_pos k) as Hk.
+  rewrite Nat2Z.inj_add, Z.pow_add_r by lia. rewrite !Z.mul_assoc. split; apply Z.mul_le_mono_nonneg_r; lia.
+Qed.
+
+(** Bring an approximation to [2^r] units. *)
+Definition rescale (r s : nat) (a : list Z * Z) : list Z * Z :=
+  if (s <=? r)%nat then (map (shr (r - s)) (fst a), Z.max 0 (shr (r - s) (snd a)) + 2)
+  else (map (fun x => x * 2 ^ Z.of_nat (s - r)) (fst a), snd a * 2 ^ Z.of_nat (s - r)).
+
+Lemma rescale_spec n X a r s : approx n X a s -> approx n X (rescale r s a) r.
+Proof.
+  intros H j Hj. destruct (H j Hj) as [H1 H2]. unfold rescale.
+  destruct (Nat.leb_spec s r) as [Hs|Hs]; cbn [fst snd].
+  - assert (E : 2 ^ Z.of_nat r = 2 ^ Z.of_nat (r - s) * 2 ^ Z.of_nat s)
+      by (rewrite <- Z.pow_add_r by lia; f_equal; lia).
+    rewrite E. set (lo := nth j (fst a) 0) in *.
+    replace (nth j (map (shr (r - s)) (fst a)) 0) with (shr (r - s) lo).
+    2:{ destruct (Nat.lt_ge_cases j (length (fst a))) as [L|L].
+        - rewrite (nth_map' _ _ j 0 0) by exact L. reflexivity.
+        - unfold lo. rewrite !nth_overflow by (rewrite ?map_length; exact L). unfold shr. apply Z.shiftr_0_l. }
+    pose proof (shr_Z (r - s) lo) as [A1 A2]. pose proof (shr_Z (r - s) (snd a)) as [_ B2].
+    pose proof (pow2Z_pos s) as Ps. pose proof (pow2Z_pos (r - s)) as Pr.
+    set (Q := 2 ^ Z.of_nat (r - s)) in *. set (P := 2 ^ Z.of_nat s) in *.
+    assert (HB : shr (r - s) (snd a) * Q <= Z.max 0 (shr (r - s) (snd a)) * Q) by (apply Z.mul_le_mono_nonneg_r; lia).
+    rewrite !Z.mul_assoc. split.
+    + apply Z.le_trans with (lo * P); [apply Z.mul_le_mono_nonneg_r; lia|exact H1].
+    + apply Z.le_trans with ((lo + snd a) * P); [exact H2|]. apply Z.mul_le_mono_nonneg_r; lia.
+  - assert (E : 2 ^ Z.of_nat s = 2 ^ Z.of_nat (s - r) * 2 ^ Z.of_nat r)
+      by (rewrite <- Z.pow_add_r by lia; f_equal; lia).
+    replace (nth j (map (fun x => x * 2 ^ Z.of_nat (s - r)) (fst a)) 0) with (nth j (fst a) 0 * 2 ^ Z.of_nat (s - r)).
+    2:{ destruct (Nat.lt_ge_cases j (length (fst a))) as [L|L].
+        - rewrite (nth_map' _ _ j 0 0) by exact L. reflexivity.
+        - rewrite !nth_overflow by (rewrite ?map_length; exact L). reflexivity. }
+    rewrite E in H1, H2. split; [rewrite <- Z.mul_assoc; exact H1|].
+    replace ((nth j (fst a) 0 * 2 ^ Z.of_nat (s - r) + snd a * 2 ^ Z.of_nat (s - r)) * 2 ^ Z.of_nat r)
+      with ((nth j (fst a) 0 + snd a) * (2 ^ Z.of_nat (s - r) * 2 ^ Z.of_nat r)) by ring. exact H2.
+Qed.
+
+(** Products of two rounded numbers. *)
+Lemma approx_mul2 x c1 s1 X y c2 s2 Y :
+  x * 2 ^ Z.of_nat s1 <= X <= (x + c1) * 2 ^ Z.of_nat s1 ->
+  y * 2 ^ Z.of_nat s2 <= Y <= (y + c2) * 2 ^ Z.of_nat s2 ->
+  (x * y + c2 * Z.min 0 x + c1 * Z.min 0 y) * 2 ^ Z.of_nat (s1 + s2) <= X * Y <=
+  (x * y + c2 * Z.max 0 x + c1 * Z.max 0 y + c1 * c2) * 2 ^ Z.of_nat (s1 + s2).
+Proof.
+  intros [H1 H2] [H3 H4]. rewrite Nat2Z.inj_add, Z.pow_add_r by lia.
+  pose proof (pow2Z_pos s1) as Hp. pose proof (pow2Z_pos s2) as Hq.
+  set (p := 2 ^ Z.of_nat s1) in *. set (q := 2 ^ Z.of_nat s2) in *.
+  set (al := X - x * p). set (be := Y - y * q).
+  assert (A1 : 0 <= al <= c1 * p) by (unfold al; lia). assert (B1 : 0 <= be <= c2 * q) by (unfold be; lia).
+  replace (X * Y) with (x * y * (p * q) + x * be * p + y * al * q + al * be) by (unfold al, be; ring).
+  assert (Xb : Z.min 0 x * (c2 * q) <= x * be <= Z.max 0 x * (c2 * q)).
+  { destruct (Z.le_gt_cases 0 x); [rewrite Z.min_l, Z.max_r by lia|rewrite Z.min_r, Z.max_l by lia]; split; nia. }
+  assert (Ya : Z.min 0 y * (c1 * p) <= y * al <= Z.max 0 y * (c1 * p)).
+  { destruct (Z.le_gt_cases 0 y); [rewrite Z.min_l, Z.max_r by lia|rewrite Z.min_r, Z.max_l by lia]; split; nia. }
+  assert (AB : 0 <= al * be <= c1 * p * (c2 * q)) by nia.
+  assert (Xb' : Z.min 0 x * (c2 * q) * p <= x * be * p <= Z.max 0 x * (c2 * q) * p) by (split; apply Z.mul_le_mono_nonneg_r; lia).
+  assert (Ya' : Z.min 0 y * (c1 * p) * q <= y * al * q <= Z.max 0 y * (c1 * p) * q) by (split; apply Z.mul_le_mono_nonneg_r; lia).
+  split; nia.
+Qed.
+
+Lemma fold_sumZ (g : Z -> Z) l : fold_right (fun x acc => g x + acc) 0 l = sumZ (length l) (fun j => g (nth j l 0)).
+Proof.
+  induction l as [|x l IH]; [reflexivity|]. cbn [fold_right length]. rewrite sumZ_shift. simpl. rewrite IH. reflexivity.
+Qed.
+
+Lemma sumZ_lin3c n f g k c c' p :
+  sumZ n (fun j => (f j + c * g j + c' * k j) * p) = (sumZ n f + c * sumZ n g + c' * sumZ n k) * p.
+Proof. induction n as [|n IH]; simpl; [ring|]. rewrite IH. ring. Qed.
+
+Lemma sumZ_lin4 n f g k c c' e p :
+  sumZ n (fun j => (f j + c * g j + c' * k j + e) * p) = (sumZ n f + c * sumZ n g + c' * sumZ n k + Z.of_nat n * e) * p.
+Proof. induction n as [|n IH]; [simpl; ring|]. change (sumZ (S n) ?F) with (sumZ n F + F n). rewrite IH, Nat2Z.inj_succ. ring. Qed.
+
+(** A rounded vector with the sums of its negative and of its positive entries. *)
+Definition vinfo (a : list Z * Z) : list Z * Z * Z * Z :=
+  (a, fold_right (fun x acc => Z.min 0 x + acc) 0 (fst a), fold_right (fun x acc => Z.max 0 x + acc) 0 (fst a)).
+
+(** Bounds on the dot product of two rounded vectors of length [n]. *)
+Definition sdot (n : nat) (qa ka : list Z * Z * Z * Z) : Z * Z :=
+  let '(aq, qmn, qmx) := qa in let '(ak, kmn, kmx) := ka in
+  let d0 := dot (fst aq) (fst ak) in
+  (d0 + snd ak * qmn + snd aq * kmn, d0 + snd ak * qmx + snd aq * kmx + Z.of_nat n * (snd aq * snd ak)).
+
+Lemma sdot_spec n X Y a b s1 s2 : length (fst a) = n -> length (fst b) = n -> approx n X a s1 -> approx n Y b s2 ->
+  fst (sdot n (vinfo a) (vinfo b)) * 2 ^ Z.of_nat (s1 + s2) <= sumZ n (fun j => X j * Y j) <=
+  snd (sdot n (vinfo a) (vinfo b)) * 2 ^ Z.of_nat (s1 + s2).
+Proof.
+  intros La Lb Ha Hb. destruct a as [x c1]. destruct b as [y c2]. cbn [fst snd] in *. unfold sdot, vinfo. cbn [fst snd].
+  rewrite !fold_sumZ, La, Lb. rewrite dot_sumZ with (n := n) by assumption.
+  pose proof (pow2Z_pos (s1 + s2)) as Hp. set (P := 2 ^ Z.of_nat (s1 + s2)) in *.
+  split.
+  - rewrite <- sumZ_lin3c. apply sumZ_mono. intros j Hj. apply approx_mul2; [apply Ha|apply Hb]; exact Hj.
+  - rewrite <- sumZ_lin4. apply sumZ_mono. intros j Hj. apply approx_mul2; [apply Ha|apply Hb]; exact Hj.
+Qed.
+End Rounding.
+
 Section Cubic.
 Local Open Scope nat_scope.
 Variable N : net.
@@ -421,7 +637,7 @@ Qed.
 End Abstract.
 
 Local Open Scope nat_scope.
-(** ** Integer tables (exact) and the fast term *)
+(** ** Integer tables and the fast term *)
 Definition erow t : list Z := map (fun j => ent (WE N) t j) (seq 0 d).
 Definition prow i : list Z := map (fun j => ent (WP N) i j) (seq 0 d).
 Definition chainvec (row : list Z) : list Z :=
@@ -429,25 +645,35 @@ Definition chainvec (row : list Z) : list Z :=
 Definition kevec t : list Z := vecmat d h (erow t) (WK N).
 Definition kpvec i : list Z := vecmat d h (prow i) (WK N).
 
-Definition shr (r : nat) (x : Z) : Z := Z.shiftr x (Z.of_nat r).
-
 (** Parameters (any values are sound): [r] bits dropped from the output
-    margins, [rb] from products of exp bounds, [keep] bits kept of attention
-    scores before exp, [width] bits kept of attention weights in a case. *)
-Variables r rb keep width : nat.
+    margins, [rb] from products of exp bounds, [width] bits kept of attention
+    weights in a case; the rounded tables drop [si] bits of the embeddings and
+    [sv], [so], [su] bits after the products with [W_V], [W_O], [W_U] (value
+    path), [sk], [sq] after [W_K], [W_Q], and [sd] after [W_U] on the direct path. *)
+Variables r rb width si sv so su sk sq sd : nat.
 
-Definition wlist (a : list Z) : list Z :=
+Definition wlistc (c : Z) (a : list Z) : list Z :=
   let top := maxlist a in
   map (fun p => let '(m, am) := p in
-         if (am <? top)%Z then (am - top - 2)%Z
-         else (am - maxlist (map snd (filter (fun p' => negb (Nat.eqb (fst p') m)) (combine (seq 0 v) a))) - 2)%Z)
+         if (am <? top)%Z then (am - top - c)%Z
+         else (am - maxlist (map snd (filter (fun p' => negb (Nat.eqb (fst p') m)) (combine (seq 0 v) a))) - c)%Z)
       (combine (seq 0 v) a).
+Definition wlist (a : list Z) : list Z := wlistc 2 a.
 
-Definition kS : nat := eS N - keep.
-Definition eS2 : nat := eS N - kS.
+(** Rounded path tables: the value path of a row (token or position
+    embedding) at [2^r], the direct path of a query token at [2^r], and the
+    key and query vectors with the sums of their signs' entries. *)
+Definition ov_round (pv po pu : prepd) (row : list Z) : list Z * Z :=
+  rescale r (si + sv + so + su) (rvm v pu su (rvm d po so (rvm h pv sv (map (shr si) row, 1%Z)))).
+Definition d_round (pu : prepd) (q : nat) : list Z * Z :=
+  rescale r (si + sd + (eV N + eO N)) (rvm v pu sd (map (shr si) (xrow N q (last_pos N)), 1%Z)).
+Definition k_round (pk : prepd) (row : list Z) : list Z * Z * Z * Z := vinfo (rvm h pk sk (map (shr si) row, 1%Z)).
+Definition q_round (pq : prepd) (q : nat) : list Z * Z * Z * Z :=
+  vinfo (rvm h pq sq (map (shr si) (xrow N q (last_pos N)), 1%Z)).
 
-Definition ebounds (S : Z) : Z * Z :=
-  let Sr := shr kS S in (Z.max 0 (s_lo_at N eS2 Sr), s_hi_at N eS2 (Sr + 1)).
+Definition sh2 : nat := (si + sq + (si + sk))%nat.
+(** Bounds on exp of a score known to lie in [[lo, hi] * 2^sh2]. *)
+Definition ebounds (lo hi : Z) : Z * Z := (Z.max 0 (s_lo_at N (eS N - sh2) lo), s_hi_at N (eS N - sh2) hi).
 
 Definition mulb (a b : Z * Z) : Z * Z :=
   (shr rb (fst a * fst b), shr rb (snd a * snd b) + 1)%Z.
@@ -463,34 +689,36 @@ Definition minlist (l : list Z) : Z := fold_right Z.min (hd 0%Z l) l.
 
 Definition ev_tab : list (list Z) := map (fun t => chainvec (erow t)) (seq 0 v).
 Definition pv_tab : list (list Z) := map (fun i => chainvec (prow i)) (seq 0 K).
-Definition ovr_tab (ev pv : list (list Z)) : list (list (list Z)) :=
-  map (fun t => map (fun i => map (shr r) (zipadd (nth t ev []) (nth i pv []))) (seq 0 K)) (seq 0 v).
+(** Value-path lower ends per (key token, key position). *)
+Definition ovr_tab (ev pv : list (list Z * Z)) : list (list (list Z)) :=
+  map (fun t => map (fun i => zipadd (fst (nth t ev ([], 0%Z))) (fst (nth i pv ([], 0%Z)))) (seq 0 K)) (seq 0 v).
 
-(** Attention weights per (key token, key position) for query [q], up to a
-    common factor: scores are taken relative to the least score [cq]. *)
-Definition cq_of (ke : list (list Z)) (q : nat) : Z :=
-  minlist (map (fun t => score_of N (qvec N q) (nth t ke [])) (seq 0 v)).
-Definition bq_of (ke kp : list (list Z)) (q : nat) : list (list (Z * Z)) :=
-  let qv := qvec N q in
-  let se := map (fun t => score_of N qv (nth t ke [])) (seq 0 v) in
-  let cq := minlist se in
-  let ea := map (fun x => ebounds (x - cq)) se in
-  let eb := map (fun i => ebounds (score_of N qv (nth i kp []))) (seq 0 K) in
+(** Attention weights per (key token, key position) for a query, up to a
+    common factor: scores are taken relative to the least lower end [cq]. *)
+Definition cq_of (qi : list Z * Z * Z * Z) (ke : list (list Z * Z * Z * Z)) : Z :=
+  minlist (map (fun ki => fst (sdot h qi ki)) ke).
+Definition bq_of (qi : list Z * Z * Z * Z) (ke kp : list (list Z * Z * Z * Z)) : list (list (Z * Z)) :=
+  let cq := cq_of qi ke in
+  let ea := map (fun ki => let s := sdot h qi ki in ebounds (fst s - cq) (snd s - cq)) ke in
+  let eb := map (fun pi => let s := sdot h qi pi in ebounds (fst s) (snd s)) kp in
   map (fun a => map (fun b => mulb a b) eb) ea.
-(** Least margins [W] per (key token, key position, max) for query [q]. *)
-Definition wq_of (ovr : list (list (list Z))) (q : nat) : list (list (list Z)) :=
-  let dr := map (fun x => shr r (x * 2 ^ Z.of_nat (eV N + eO N)))%Z (dvec N q) in
-  map (fun rowt => map (fun ovi => wlist (zipadd ovi dr)) rowt) ovr.
+(** Least margins [W] per (key token, key position, max) for a query with direct path [dq]. *)
+Definition wq_of (ovr : list (list (list Z))) (c : Z) (dq : list Z * Z) : list (list (list Z)) :=
+  map (fun rowt => map (fun ovi => wlistc (c + snd dq) (zipadd ovi (fst dq))) rowt) ovr.
 Definition TQ (bq : list (list (Z * Z))) (wq : list (list (list Z))) (m : nat) : nat -> nat -> Z :=
   let s := shift_of bq m in fun t i => term_of bq wq s m t i.
 
 Definition cubic_count : Z :=
-  let ev := ev_tab in
-  let pv := pv_tab in
-  let ovr := ovr_tab ev pv in
-  let ke := map kevec (seq 0 v) in
-  let kp := map kpvec (seq 0 K) in
-  sumL (map (fun q => let bq := bq_of ke kp q in let wq := wq_of ovr q in count_q (TQ bq wq) q) (seq 0 v)).
+  let pv := prep d h (WV N) in
+  let po := prep h d (WO N) in
+  let pu := prep d v (WU N) in
+  let pk := prep d h (WK N) in
+  let pq := prep d h (WQ N) in
+  let ovr := ovr_tab (map (fun t => ov_round pv po pu (erow t)) (seq 0 v)) (map (fun i => ov_round pv po pu (prow i)) (seq 0 K)) in
+  let cw := (snd (ov_round pv po pu []) + snd (ov_round pv po pu []))%Z in
+  let ke := map (fun t => k_round pk (erow t)) (seq 0 v) in
+  let kp := map (fun i => k_round pk (prow i)) (seq 0 K) in
+  sumL (map (fun q => count_q (TQ (bq_of (q_round pq q) ke kp) (wq_of ovr cw (d_round pu q))) q) (seq 0 v)).
 
 Local Open Scope R_scope.
 (** ** The fast term satisfies [Hterm] *)
@@ -517,13 +745,6 @@ Proof.
     replace (IZR x / 2 ^ k * 2 ^ k) with (IZR x) by (field; lra). lra.
 Qed.
 
-Lemma shr_Z k x : (shr k x * 2 ^ Z.of_nat k <= x < (shr k x + 1) * 2 ^ Z.of_nat k)%Z.
-Proof.
-  unfold shr. rewrite Z.shiftr_div_pow2 by lia. pose proof (pow2Z_pos k) as Hp. split.
-  - rewrite Z.mul_comm. apply Z.mul_div_le. exact Hp.
-  - pose proof (Z.mul_succ_div_gt x _ Hp) as G. rewrite <- Z.add_1_r in G. lia.
-Qed.
-
 Lemma lowmul_real L H x c e : 0 < c -> IZR L * c <= e -> e <= IZR H * c -> IZR (lowmul L H x) * c <= e * IZR x.
 Proof.
   intros Hc H1 H2. unfold lowmul. destruct (Z.leb_spec 0 x) as [Hx|Hx]; rewrite mult_IZR.
@@ -543,12 +764,14 @@ Proof. intros H. unfold fx. apply Rmult_le_pos; [apply IZR_le; exact H|left; app
 Lemma exp_div_mono x y c : 0 < c -> x <= y -> exp (x / c) <= exp (y / c).
 Proof. intros Hc H. apply exp_mono. apply div_le_compat; assumption. Qed.
 
-Lemma ebounds_spec S : (0 < h)%nat ->
-  (0 <= fst (ebounds S))%Z /\ fx (fst (ebounds S)) <= exp (inj (eS N) S / sqrt (INR h)) <= fx (snd (ebounds S)).
+Lemma ebounds_spec lo hi S : (0 < h)%nat -> (sh2 <= eS N)%nat ->
+  (lo * 2 ^ Z.of_nat sh2 <= S <= hi * 2 ^ Z.of_nat sh2)%Z ->
+  (0 <= fst (ebounds lo hi))%Z /\ fx (fst (ebounds lo hi)) <= exp (inj (eS N) S / sqrt (INR h)) <= fx (snd (ebounds lo hi)).
 Proof.
-  intros Hh. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
-  assert (E : eS N = (eS2 + kS)%nat) by (unfold eS2, kS; lia).
-  destruct (shr_inj eS2 kS S) as [H1 H2]. rewrite <- E in H1, H2.
+  intros Hh Hsh [H1 H2]. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
+  assert (E : eS N = (eS N - sh2 + sh2)%nat) by lia.
+  assert (L1 : inj (eS N - sh2) lo <= inj (eS N) S) by (rewrite (inj_scale (eS N - sh2) sh2), <- E; apply inj_le; exact H1).
+  assert (L2 : inj (eS N) S <= inj (eS N - sh2) hi) by (rewrite (inj_scale (eS N - sh2) sh2), <- E; apply inj_le; exact H2).
   unfold ebounds. simpl. split; [apply Z.le_max_l|split].
   - apply fx_max0; [apply exp_pos|]. eapply Rle_trans; [apply (s_bounds_at N _ _ Hh)|].
     apply exp_div_mono; assumption.
@@ -616,11 +839,11 @@ Proof.
 Qed.
 
 (** The least margin [W]: below every margin of [m] over another output. *)
-Lemma wlist_spec a m o : length a = v -> (m < v)%nat -> (o < v)%nat -> o <> m ->
-  (nth m (wlist a) 0 <= nth m a 0 - nth o a 0 - 2)%Z.
+Lemma wlistc_spec c a m o : length a = v -> (m < v)%nat -> (o < v)%nat -> o <> m ->
+  (nth m (wlistc c a) 0 <= nth m a 0 - nth o a 0 - c)%Z.
 Proof.
   intros Hl Hm Ho Hne. assert (Hc : length (combine (seq 0 v) a) = v) by (rewrite combine_length, seq_length; lia).
-  unfold wlist. rewrite (nth_map' _ _ _ (O, 0%Z)) by lia.
+  unfold wlistc. rewrite (nth_map' _ _ _ (O, 0%Z)) by lia.
   rewrite combine_nth by (rewrite seq_length; lia). rewrite seq_nth by exact Hm. simpl.
   assert (Ho_in : In (nth o a 0%Z) a) by (apply nth_In; lia).
   destruct (Z.ltb_spec (nth m a 0%Z) (maxlist a)) as [_|_].
@@ -634,103 +857,182 @@ Proof.
     pose proof (maxlist_ge _ _ H). lia.
 Qed.
 
+Lemma wlist_spec a m o : length a = v -> (m < v)%nat -> (o < v)%nat -> o <> m ->
+  (nth m (wlist a) 0 <= nth m a 0 - nth o a 0 - 2)%Z.
+Proof. apply wlistc_spec. Qed.
+
 Lemma chainvec_length row : length (chainvec row) = v.
 Proof. unfold chainvec, vecmat. rewrite map_length, seq_length. reflexivity. Qed.
 
 Lemma dvec_length q : length (dvec N q) = v.
 Proof. unfold dvec, vecmat. rewrite map_length, seq_length. reflexivity. Qed.
 
-Lemma W_spec q m t i o : (r <= eM N)%nat -> (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
-  inj (eM N - r) (nth m (nth i (nth t (wq_of (ovr_tab ev_tab pv_tab) q) []) []) 0%Z) <= inj (eM N) (MZ N q t i m o).
+Definition PV : prepd := prep d h (WV N).
+Definition PO : prepd := prep h d (WO N).
+Definition PU : prepd := prep d v (WU N).
+Definition PK : prepd := prep d h (WK N).
+Definition PQ : prepd := prep d h (WQ N).
+
+Lemma rvm_snd_nonneg p P s2 a : (0 <= snd (rvm p P s2 a))%Z.
+Proof. unfold rvm. cbn [snd]. lia. Qed.
+
+Lemma ov_round_spec row : length row = d ->
+  approx v (fun o => chainZ (fun j => nth j row 0%Z) o) (ov_round PV PO PU row) r.
 Proof.
-  intros Hr Hq Hm Ht Hi Ho Hne.
-  set (ovi := map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab []))).
-  set (dr := map (fun x => shr r (x * 2 ^ Z.of_nat (eV N + eO N)))%Z (dvec N q)).
-  assert (Eev : nth t ev_tab [] = chainvec (erow t)) by (unfold ev_tab; apply (nth_map_seq (fun t => chainvec (erow t))); exact Ht).
-  assert (Epv : nth i pv_tab [] = chainvec (prow i)) by (unfold pv_tab; apply (nth_map_seq (fun i => chainvec (prow i))); exact Hi).
-  assert (Lovi : length ovi = v) by (unfold ovi; rewrite map_length, zipadd_length, Eev, Epv, !chainvec_length; lia).
-  assert (Ldr : length dr = v) by (unfold dr; rewrite map_length, dvec_length; reflexivity).
-  assert (Ew : nth m (nth i (nth t (wq_of (ovr_tab ev_tab pv_tab) q) []) []) 0%Z = nth m (wlist (zipadd ovi dr)) 0%Z).
-  { unfold wq_of, ovr_tab. cbv zeta.
-    rewrite (nth_map' _ _ _ []) by (rewrite map_length, seq_length; exact Ht).
-    rewrite (nth_map_seq (fun t => map (fun i => map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab []))) (seq 0 K))) by exact Ht.
-    rewrite (nth_map' _ _ _ []) by (rewrite map_length, seq_length; exact Hi).
-    rewrite (nth_map_seq (fun i => map (shr r) (zipadd (nth t ev_tab []) (nth i pv_tab [])))) by exact Hi.
-    reflexivity. }
-  rewrite Ew. set (a := zipadd ovi dr).
-  assert (La : length a = v) by (unfold a; rewrite zipadd_length; lia).
-  assert (Ea : forall o', (o' < v)%nat -> nth o' a 0%Z =
-     (shr r (OVZ N t i o') + shr r (DZ N q o' * 2 ^ Z.of_nat (eV N + eO N)))%Z).
-  { intros o' Ho'. unfold a. rewrite nth_zipadd by lia. unfold ovi, dr.
-    rewrite (nth_map' _ _ _ 0%Z) by (rewrite zipadd_length, Eev, Epv, !chainvec_length; lia).
-    rewrite (nth_map' _ _ _ 0%Z) by (rewrite dvec_length; exact Ho').
-    rewrite nth_zipadd by (rewrite ?Eev, ?Epv, chainvec_length; exact Ho').
-    rewrite Eev, Epv, <- OV_split, dvec_spec by exact Ho'. reflexivity. }
-  pose proof (wlist_spec a m o La Hm Ho Hne) as Hw. rewrite !Ea in Hw by assumption.
-  set (W := nth m (wlist a) 0%Z) in *.
-  set (k := Z.of_nat (eV N + eO N)) in *.
-  pose proof (shr_Z r (OVZ N t i m)) as [A1 _]. pose proof (shr_Z r (DZ N q m * 2 ^ k)) as [A2 _].
-  pose proof (shr_Z r (OVZ N t i o)) as [_ B1]. pose proof (shr_Z r (DZ N q o * 2 ^ k)) as [_ B2].
-  pose proof (pow2Z_pos r) as Hp.
-  assert (Hint : (W * 2 ^ Z.of_nat r <= MZ N q t i m o)%Z).
-  { assert (EM : MZ N q t i m o = (OVZ N t i m + DZ N q m * 2 ^ k - (OVZ N t i o + DZ N q o * 2 ^ k))%Z)
-      by (unfold MZ, k; ring).
-    rewrite EM. clear EM Ea Ew.
-    set (p := (2 ^ Z.of_nat r)%Z) in *.
-    set (s1 := shr r (OVZ N t i m)) in *. set (s2 := shr r (DZ N q m * 2 ^ k)) in *.
-    set (s3 := shr r (OVZ N t i o)) in *. set (s4 := shr r (DZ N q o * 2 ^ k)) in *.
-    assert (Hw' : (W * p <= (s1 + s2 - s3 - s4 - 2) * p)%Z) by (apply Z.mul_le_mono_nonneg_r; lia).
-    lia. }
-  rewrite (inj_scale (eM N - r) r). replace (eM N - r + r)%nat with (eM N) by lia.
-  apply inj_le. exact Hint.
+  intros Hl. unfold ov_round. apply rescale_spec. unfold chainZ, PU, PO, PV.
+  apply (rvm_spec d v (WU N) (fun j => sumZ h (fun hh => sumZ d (fun j' => nth j' row 0 * ent (WV N) j' hh) * ent (WO N) hh j)%Z)).
+  - apply rvm_length.
+  - apply rvm_snd_nonneg.
+  - apply (rvm_spec h d (WO N) (fun hh => sumZ d (fun j' => nth j' row 0 * ent (WV N) j' hh)%Z)).
+    + apply rvm_length.
+    + apply rvm_snd_nonneg.
+    + apply (rvm_spec d h (WV N) (fun j' => nth j' row 0%Z)).
+      * cbn [fst]. rewrite map_length. exact Hl.
+      * cbn [snd]. lia.
+      * apply approx_start.
 Qed.
 
-Definition KE : list (list Z) := map kevec (seq 0 v).
-Definition KP : list (list Z) := map kpvec (seq 0 K).
-Definition Cq (q : nat) : R := inj (eS N) (cq_of KE q) / sqrt (INR h).
+Lemma ov_round_width row : snd (ov_round PV PO PU row) = snd (ov_round PV PO PU []).
+Proof. unfold ov_round, rescale, rvm. cbn [fst snd]. destruct (_ <=? r)%nat; reflexivity. Qed.
+
+Lemma xrow_length q : length (xrow N q (last_pos N)) = d.
+Proof. unfold xrow. rewrite map_length, seq_length. reflexivity. Qed.
+
+Lemma d_round_spec q : approx v (fun o => DZ N q o * 2 ^ Z.of_nat (eV N + eO N))%Z (d_round PU q) r.
+Proof.
+  unfold d_round. apply rescale_spec. apply approx_scale.
+  apply (approx_ext v (fun o => sumZ d (fun j => nth j (xrow N q (last_pos N)) 0 * ent (WU N) j o)%Z)).
+  - intros o Ho. unfold DZ. apply sumZ_ext. intros j Hj. rewrite xrow_nth by exact Hj. reflexivity.
+  - unfold PU. apply rvm_spec; [cbn [fst]; rewrite map_length; apply xrow_length|cbn [snd]; lia|apply approx_start].
+Qed.
+
+Definition OVR : list (list (list Z)) :=
+  ovr_tab (map (fun t => ov_round PV PO PU (erow t)) (seq 0 v)) (map (fun i => ov_round PV PO PU (prow i)) (seq 0 K)).
+Definition CW : Z := (snd (ov_round PV PO PU []) + snd (ov_round PV PO PU []))%Z.
+
+Lemma erow_length t : length (erow t) = d.
+Proof. unfold erow. rewrite map_length, seq_length. reflexivity. Qed.
+Lemma prow_length i : length (prow i) = d.
+Proof. unfold prow. rewrite map_length, seq_length. reflexivity. Qed.
+
+Lemma approx_length row : length (fst (ov_round PV PO PU row)) = v.
+Proof.
+  unfold ov_round, rescale. destruct (_ <=? r)%nat; cbn [fst]; rewrite map_length; apply rvm_length.
+Qed.
+
+Lemma d_round_length q : length (fst (d_round PU q)) = v.
+Proof. unfold d_round, rescale. destruct (_ <=? r)%nat; cbn [fst]; rewrite map_length; apply rvm_length. Qed.
+
+(** The least margin [W] of the rounded tables, times [2^r], is below every margin. *)
+Lemma W_spec q m t i o : (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
+  (nth m (nth i (nth t (wq_of OVR CW (d_round PU q)) []) []) 0 * 2 ^ Z.of_nat r <= MZ N q t i m o)%Z.
+Proof.
+  intros Hm Ht Hi Ho Hne.
+  set (et := ov_round PV PO PU (erow t)). set (pi := ov_round PV PO PU (prow i)). set (dq := d_round PU q).
+  assert (Erow : nth i (nth t OVR []) [] = zipadd (fst et) (fst pi)).
+  { unfold OVR, ovr_tab.
+    rewrite (nth_map' _ _ _ O) by (rewrite seq_length; exact Ht). rewrite seq_nth by exact Ht.
+    rewrite (nth_map' _ _ _ O) by (rewrite seq_length; exact Hi). rewrite seq_nth by exact Hi.
+    rewrite (nth_map' _ _ _ O) by (rewrite seq_length; exact Ht). rewrite seq_nth by exact Ht.
+    rewrite (nth_map' _ _ _ O) by (rewrite seq_length; exact Hi). rewrite seq_nth by exact Hi. reflexivity. }
+  assert (LO : length OVR = v) by (unfold OVR, ovr_tab; rewrite map_length, seq_length; reflexivity).
+  assert (LOt : length (nth t OVR []) = K).
+  { unfold OVR, ovr_tab. rewrite (nth_map' _ _ _ O) by (rewrite seq_length; exact Ht). rewrite map_length, seq_length. reflexivity. }
+  assert (Ew : nth m (nth i (nth t (wq_of OVR CW dq) []) []) 0%Z = nth m (wlistc (CW + snd dq) (zipadd (zipadd (fst et) (fst pi)) (fst dq))) 0%Z).
+  { unfold wq_of. rewrite (nth_map' _ _ _ []) by (rewrite LO; exact Ht).
+    rewrite (nth_map' _ _ _ []) by (rewrite LOt; exact Hi). rewrite Erow. reflexivity. }
+  rewrite Ew. set (a := zipadd (zipadd (fst et) (fst pi)) (fst dq)).
+  assert (Le : length (fst et) = v) by apply approx_length. assert (Lp : length (fst pi) = v) by apply approx_length.
+  assert (Ld : length (fst dq) = v) by apply d_round_length.
+  assert (La : length a = v) by (unfold a; rewrite !zipadd_length; lia).
+  assert (Ea : forall o', (o' < v)%nat -> nth o' a 0%Z = (nth o' (fst et) 0 + nth o' (fst pi) 0 + nth o' (fst dq) 0)%Z).
+  { intros o' Ho'. unfold a. rewrite nth_zipadd by (rewrite ?zipadd_length; lia). rewrite nth_zipadd by lia. reflexivity. }
+  assert (Ecw : CW = (snd et + snd pi)%Z) by (unfold CW, et, pi; rewrite !(ov_round_width (erow t)), !(ov_round_width (prow i)); reflexivity).
+  pose proof (wlistc_spec (CW + snd dq) a m o La Hm Ho Hne) as Hw. rewrite !Ea in Hw by assumption.
+  pose proof (ov_round_spec (erow t) (erow_length t)) as AE. pose proof (ov_round_spec (prow i) (prow_length i)) as AP.
+  pose proof (d_round_spec q) as AD. fold et in AE. fold pi in AP. fold dq in AD.
+  destruct (AE m Hm) as [E1m E2m]. destruct (AE o Ho) as [E1o E2o].
+  destruct (AP m Hm) as [P1m P2m]. destruct (AP o Ho) as [P1o P2o].
+  destruct (AD m Hm) as [D1m D2m]. destruct (AD o Ho) as [D1o D2o].
+  assert (EM : MZ N q t i m o = (chainZ (fun j => nth j (erow t) 0%Z) m + chainZ (fun j => nth j (prow i) 0%Z) m
+     + DZ N q m * 2 ^ Z.of_nat (eV N + eO N) - (chainZ (fun j => nth j (erow t) 0%Z) o + chainZ (fun j => nth j (prow i) 0%Z) o
+     + DZ N q o * 2 ^ Z.of_nat (eV N + eO N)))%Z).
+  { unfold MZ. rewrite !OV_split by assumption. rewrite <- !chainvec_spec by assumption. ring. }
+  rewrite EM. pose proof (pow2Z_pos r) as Hp. set (p := (2 ^ Z.of_nat r)%Z) in *.
+  set (W := nth m (wlistc (CW + snd dq) a) 0%Z) in *. rewrite Ecw in Hw.
+  assert (HW : (W * p <= (nth m (fst et) 0 + nth m (fst pi) 0 + nth m (fst dq) 0 -
+     (nth o (fst et) 0 + nth o (fst pi) 0 + nth o (fst dq) 0) - (snd et + snd pi + snd dq)) * p)%Z)
+    by (apply Z.mul_le_mono_nonneg_r; lia).
+  lia.
+Qed.
+
+Definition KEr : list (list Z * Z * Z * Z) := map (fun t => k_round PK (erow t)) (seq 0 v).
+Definition KPr : list (list Z * Z * Z * Z) := map (fun i => k_round PK (prow i)) (seq 0 K).
+Definition Cq (q : nat) : R := inj (eS N) (cq_of (q_round PQ q) KEr * 2 ^ Z.of_nat sh2) / sqrt (INR h).
 Definition E1 : nat := (prec + prec - rb)%nat.
 
-Lemma bq_spec q t i : (0 < h)%nat -> (rb <= prec + prec)%nat -> (q < v)%nat -> (t < v)%nat -> (i < K)%nat ->
-  inj E1 (fst (nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z))) <= exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)
-  <= inj E1 (snd (nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z))).
+(** The rounded key and query vectors bound the exact scores. *)
+Lemma score_round q row :
+  length row = d ->
+  (fst (sdot h (q_round PQ q) (k_round PK row)) * 2 ^ Z.of_nat sh2 <= score_of N (qvec N q) (vecmat d h row (WK N)) <=
+   snd (sdot h (q_round PQ q) (k_round PK row)) * 2 ^ Z.of_nat sh2)%Z.
 Proof.
-  intros Hh Hrb Hq Ht Hi. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
-  assert (Eke : nth t KE [] = kevec t) by (unfold KE; apply (nth_map_seq kevec); exact Ht).
-  assert (Ekp : nth i KP [] = kpvec i) by (unfold KP; apply (nth_map_seq kpvec); exact Hi).
-  set (A := (score_of N (qvec N q) (kevec t) - cq_of KE q)%Z).
-  set (B := score_of N (qvec N q) (kpvec i)).
-  assert (Eb : nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z) = mulb (ebounds A) (ebounds B)).
-  { unfold bq_of. cbv zeta. fold (cq_of KE q).
+  intros Hl. unfold q_round, k_round, sh2, score_of.
+  apply sdot_spec; [apply rvm_length|apply rvm_length| |].
+  - apply (approx_ext h (fun hh => sumZ d (fun j => nth j (xrow N q (last_pos N)) 0 * ent (WQ N) j hh)%Z)).
+    + intros hh Hh. unfold qvec. rewrite nth_vecmat by exact Hh. reflexivity.
+    + unfold PQ. apply rvm_spec; [cbn [fst]; rewrite map_length; apply xrow_length|cbn [snd]; lia|apply approx_start].
+  - apply (approx_ext h (fun hh => sumZ d (fun j => nth j row 0 * ent (WK N) j hh)%Z)).
+    + intros hh Hh. rewrite nth_vecmat by exact Hh. reflexivity.
+    + unfold PK. apply rvm_spec; [cbn [fst]; rewrite map_length; exact Hl|cbn [snd]; lia|apply approx_start].
+Qed.
+
+Lemma bq_spec q t i : (0 < h)%nat -> (rb <= prec + prec)%nat -> (sh2 <= eS N)%nat -> (t < v)%nat -> (i < K)%nat ->
+  inj E1 (fst (nth i (nth t (bq_of (q_round PQ q) KEr KPr) []) (0%Z, 0%Z))) <= exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)
+  <= inj E1 (snd (nth i (nth t (bq_of (q_round PQ q) KEr KPr) []) (0%Z, 0%Z))).
+Proof.
+  intros Hh Hrb Hsh Ht Hi. assert (Hs : 0 < sqrt (INR h)) by (apply sqrt_lt_R0; apply lt_0_INR; exact Hh).
+  set (qi := q_round PQ q). set (cq := cq_of qi KEr).
+  set (st := sdot h qi (k_round PK (erow t))). set (sp := sdot h qi (k_round PK (prow i))).
+  assert (Eb : nth i (nth t (bq_of qi KEr KPr) []) (0%Z, 0%Z) = mulb (ebounds (fst st - cq) (snd st - cq)) (ebounds (fst sp) (snd sp))).
+  { unfold bq_of. cbv zeta. fold cq. unfold KEr, KPr.
     rewrite (nth_map' _ _ _ (0%Z, 0%Z)) by (rewrite !map_length, seq_length; exact Ht).
-    rewrite (nth_map' _ _ _ (0%Z, 0%Z)) by (rewrite map_length, seq_length; exact Hi).
-    rewrite (nth_map' _ _ _ 0%Z) by (rewrite map_length, seq_length; exact Ht).
-    rewrite (nth_map_seq (fun t => score_of N (qvec N q) (nth t KE []))) by exact Ht.
-    rewrite (nth_map_seq (fun i => ebounds (score_of N (qvec N q) (nth i KP [])))) by exact Hi.
-    rewrite Eke, Ekp. reflexivity. }
+    rewrite (nth_map' _ _ _ (0%Z, 0%Z)) by (rewrite !map_length, seq_length; exact Hi).
+    rewrite (nth_map' _ _ _ ([], 0%Z, 0%Z, 0%Z)) by (rewrite map_length, seq_length; exact Ht).
+    rewrite (nth_map' _ _ _ ([], 0%Z, 0%Z, 0%Z)) by (rewrite map_length, seq_length; exact Hi).
+    rewrite (nth_map_seq (fun t => k_round PK (erow t))) by exact Ht.
+    rewrite (nth_map_seq (fun i => k_round PK (prow i))) by exact Hi. reflexivity. }
   rewrite Eb.
+  set (A := (score_of N (qvec N q) (kevec t) - cq * 2 ^ Z.of_nat sh2)%Z).
+  set (B := score_of N (qvec N q) (kpvec i)).
   assert (Ee : exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q) =
                exp (inj (eS N) A / sqrt (INR h)) * exp (inj (eS N) B / sqrt (INR h))).
-  { rewrite <- exp_plus. f_equal. unfold Cq, A, B. rewrite S_split, <- inj_sub, <- inj_add. field. lra. }
-  rewrite Ee. destruct (ebounds_spec A Hh) as [HA1 HA2]. destruct (ebounds_spec B Hh) as [HB1 HB2].
+  { rewrite <- exp_plus. f_equal. unfold Cq, A, B. fold qi cq. rewrite S_split, <- inj_sub, <- inj_add. field. lra. }
+  rewrite Ee.
+  pose proof (score_round q (erow t) (erow_length t)) as HA. pose proof (score_round q (prow i) (prow_length i)) as HB.
+  fold qi st sp in HA, HB. fold (kevec t) in HA. fold (kpvec i) in HB. fold B in HB.
+  assert (HA' : ((fst st - cq) * 2 ^ Z.of_nat sh2 <= A <= (snd st - cq) * 2 ^ Z.of_nat sh2)%Z) by (unfold A; lia).
+  destruct (ebounds_spec _ _ A Hh Hsh HA') as [HA1 HA2]. destruct (ebounds_spec _ _ B Hh Hsh HB) as [HB1 HB2].
   apply mulb_spec; assumption.
 Qed.
 
-Definition OVT : list (list (list Z)) := ovr_tab ev_tab pv_tab.
-Definition Fq (q m : nat) : R := 2 ^ shift_of (bq_of KE KP q) m * exp (Cq q).
+Definition Fq (q m : nat) : R := 2 ^ shift_of (bq_of (q_round PQ q) KEr KPr) m * exp (Cq q).
 
-Lemma fast_term_sound q m t i o : (0 < h)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
+Lemma fast_term_sound q m t i o : (0 < h)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat -> (sh2 <= eS N)%nat ->
   (q < v)%nat -> (m < v)%nat -> (t < v)%nat -> (i < K)%nat -> (o < v)%nat -> o <> m ->
-  inj (E1 + (eM N - r)) (TQ (bq_of KE KP q) (wq_of OVT q) m t i) * Fq q m <=
+  inj (E1 + (eM N - r)) (TQ (bq_of (q_round PQ q) KEr KPr) (wq_of OVR CW (d_round PU q)) m t i) * Fq q m <=
   exp (inj (eS N) (SZ N q t i) / sqrt (INR h)) * inj (eM N) (MZ N q t i m o).
 Proof.
-  intros Hh Hrb Hr Hq Hm Ht Hi Ho Hne.
+  intros Hh Hrb Hr Hsh Hq Hm Ht Hi Ho Hne.
   unfold TQ, term_of, Fq. cbv zeta.
-  set (sh := shift_of (bq_of KE KP q) m).
-  set (b := nth i (nth t (bq_of KE KP q) []) (0%Z, 0%Z)).
-  set (W := nth m (nth i (nth t (wq_of OVT q) []) []) 0%Z).
+  set (sh := shift_of (bq_of (q_round PQ q) KEr KPr) m).
+  set (b := nth i (nth t (bq_of (q_round PQ q) KEr KPr) []) (0%Z, 0%Z)).
+  set (W := nth m (nth i (nth t (wq_of OVR CW (d_round PU q)) []) []) 0%Z).
   set (e := exp (inj (eS N) (SZ N q t i) / sqrt (INR h) - Cq q)).
-  destruct (bq_spec q t i Hh Hrb Hq Ht Hi) as [Hb1 Hb2]. fold b e in Hb1, Hb2.
-  pose proof (W_spec q m t i o Hr Hq Hm Ht Hi Ho Hne) as HW. fold OVT W in HW.
+  destruct (bq_spec q t i Hh Hrb Hsh Ht Hi) as [Hb1 Hb2]. fold b e in Hb1, Hb2.
+  assert (HW : inj (eM N - r) W <= inj (eM N) (MZ N q t i m o)).
+  { rewrite (inj_scale (eM N - r) r). replace (eM N - r + r)%nat with (eM N) by lia.
+    apply inj_le. apply W_spec; assumption. }
   pose proof (pow2_pos sh) as Psh. pose proof (pow2_pos E1) as PE. pose proof (pow2_pos (eM N - r)) as PW.
   set (c := 2 ^ sh / 2 ^ E1).
   assert (Hc : 0 < c) by (unfold c; apply Rdiv_lt_0_compat; lra).
@@ -758,10 +1060,11 @@ Qed.
 
 (** The checker's count is at most the number of correctly classified inputs. *)
 Theorem cubic_sound : (0 < h)%nat -> (0 < v)%nat -> (0 < K)%nat -> (rb <= prec + prec)%nat -> (r <= eM N)%nat ->
+  (sh2 <= eS N)%nat ->
   (cubic_count <= Z.of_nat (n_correct N))%Z.
 Proof.
-  intros Hh Hv HK Hrb Hr. unfold cubic_count. cbv zeta. fold KE KP OVT.
-  apply (cubic_abstract_sound (fun q m t i => TQ (bq_of KE KP q) (wq_of OVT q) m t i) Fq (E1 + (eM N - r))).
+  intros Hh Hv HK Hrb Hr Hsh. unfold cubic_count. cbv zeta. fold PV PO PU PK PQ. fold KEr KPr OVR CW.
+  apply (cubic_abstract_sound (fun q m t i => TQ (bq_of (q_round PQ q) KEr KPr) (wq_of OVR CW (d_round PU q)) m t i) Fq (E1 + (eM N - r))).
   - intros q m. unfold Fq. apply Rmult_lt_0_compat; [apply pow2_pos|apply exp_pos].
   - intros q m t i o Hq Hm Ht Hi Ho Hne. apply fast_term_sound; assumption.
   - exact Hv.

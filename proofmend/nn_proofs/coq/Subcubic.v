@@ -201,7 +201,7 @@ Proof.
 Qed.
 
 Lemma wlist_length a : length a = v -> length (wlist N a) = v.
-Proof. intros H. unfold wlist. rewrite map_length, combine_length, seq_length. lia. Qed.
+Proof. intros H. unfold wlist, wlistc. rewrite map_length, combine_length, seq_length. lia. Qed.
 
 (** Parameters and hint (any values are sound): [r] bits dropped from the
     output margins; the key vectors in the hint basis: [ke_t = z_t u + sum_l C[t,l] G_l + res_t]. *)
