@@ -50,11 +50,12 @@ class Model(Protocol):
     name: str
 
     def complete(self, messages: list[dict], sample: int = 0, *, max_tokens: int | None = None,
-                 logprobs: bool = False) -> Completion:
+                 logprobs: bool = False, timeout_s: float | None = None) -> Completion:
         """One reply to ``messages``; ``sample`` distinguishes independent samples.
 
         ``max_tokens`` caps this reply (the model's setting otherwise);
-        ``logprobs`` asks for the tokens' log-probabilities (a server may give none).
+        ``logprobs`` asks for the tokens' log-probabilities (a server may give none);
+        ``timeout_s`` bounds the call, retries included (the caller's deadline).
         """
 
 

@@ -60,3 +60,22 @@ def test_loading_may_have_its_own_time(write):
     f = write("slow.v", SLOW)
     report = mend_path(f, AgentConfig(timeout_s=1, load_timeout_s=120))
     assert report.errors == [] and [h.status for h in report.holes] == ["fixed"], report.to_json()
+
+
+def test_a_slow_model_is_cut_at_the_deadline(write, tmp_path, monkeypatch):
+    """A model server slower than the hole's time: the call is abandoned at the deadline, the exit is timeout."""
+    from .replay_server import ReplayServer
+
+    monkeypatch.setenv("PROOFMEND_CACHE_DIR", str(tmp_path / "cache"))  # a reply from an earlier run would be instant
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    f = write("quick.v", "Lemma quick : 2 + 2 = 4.\nProof.\nAdmitted.\n")
+    with ReplayServer(["```coq\nreflexivity.\n```"], delay_s=30) as server:
+        config = AgentConfig(model="openai/replay", api_base=server.url, timeout_s=4, strategy=("llm",),
+                             load_timeout_s=60)
+        model = config.make_model()  # litellm's import (seconds) is not the hole's
+        t0 = time.monotonic()
+        report = mend_path(f, config, model=model)
+        took = time.monotonic() - t0
+    [hole] = report.holes
+    assert (hole.status, hole.exit) == ("unsolved", "timeout")
+    assert took < 4 + GRACE_S + 2, took  # not the server's 30 s, nor retries of it

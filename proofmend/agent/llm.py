@@ -71,14 +71,18 @@ def context(hole: Hole) -> dict:
 def ask(hole: Hole, messages: list[dict], sample: int, **options) -> Completion:
     """One model call for ``hole``: through the model's cache, charged to the hole's budget, in its trace.
 
-    A model that cannot answer ends the hole with a named exit (:class:`Stop`).
-    ``options`` go to :meth:`Model.complete` (``max_tokens``, ``logprobs``).
+    A model that cannot answer ends the hole with a named exit (:class:`Stop`);
+    the call is bounded by the hole's deadline.  ``options`` go to
+    :meth:`Model.complete` (``max_tokens``, ``logprobs``).
     """
     try:
-        c = hole.model.complete(messages, sample=sample, **options)  # type: ignore[union-attr]
+        c = hole.model.complete(messages, sample=sample, timeout_s=max(1.0, hole.budget.left()),  # type: ignore[union-attr]
+                                **options)
     except ReplayExhausted as e:
         raise Stop(Exit.MODEL_EXHAUSTED, str(e)) from None
     except (ModelCallError, ModelConfigError, ModelError) as e:
+        if hole.budget.left() <= 0:
+            raise Stop(Exit.TIMEOUT, f"no proof within {hole.config.timeout_s:g} s (the model did not answer in time)") from None
         raise Stop(Exit.MODEL_ERROR, str(e)) from None
     hole.budget.charge(c.tokens_in, c.tokens_out, c.cost_usd)
     hole.budget.attempts += 1

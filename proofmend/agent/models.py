@@ -262,28 +262,32 @@ class LiteLLMModel:
         return params
 
     def complete(self, messages: list[dict], sample: int = 0, *, max_tokens: int | None = None,
-                 logprobs: bool = False) -> Completion:
+                 logprobs: bool = False, timeout_s: float | None = None) -> Completion:
         params = self._params(max_tokens, logprobs)
         key = ResponseCache.key(self.name, messages, params, sample)
         if self.cache and (hit := self.cache.get(key)) is not None:
             return hit
-        completion = self._call_with_retries(messages, sample, params)
+        completion = self._call_with_retries(messages, sample, params, timeout_s)
         if self.cache:
             self.cache.put(key, completion)
         return completion
 
-    def _call_with_retries(self, messages: list[dict], sample: int, params: dict[str, Any]) -> Completion:
+    def _call_with_retries(self, messages: list[dict], sample: int, params: dict[str, Any],
+                           timeout_s: float | None = None) -> Completion:
         import tenacity
 
         s = self.settings
+        stop = tenacity.stop_after_attempt(s.retries + 1)
+        if timeout_s is not None:
+            stop = stop | tenacity.stop_after_delay(timeout_s)
         retrying = tenacity.Retrying(
-            stop=tenacity.stop_after_attempt(s.retries + 1),
+            stop=stop,
             wait=tenacity.wait_exponential(multiplier=s.retry_base_delay_s, min=s.retry_base_delay_s, max=s.retry_max_delay_s),
             retry=tenacity.retry_if_exception(_is_transient),
             reraise=True,
         )
         try:
-            return retrying(self._call, messages, sample, params)
+            return retrying(self._call, messages, sample, params, timeout_s)
         except ModelError:
             raise
         except Exception as exc:
@@ -291,7 +295,8 @@ class LiteLLMModel:
                 raise ModelCallError(f"{self.name}: gave up after {s.retries + 1} tries: {_one_line(exc)}") from exc
             raise ModelCallError(f"{self.name}: {_one_line(exc)}") from exc
 
-    def _call(self, messages: list[dict], sample: int, params: dict[str, Any]) -> Completion:
+    def _call(self, messages: list[dict], sample: int, params: dict[str, Any],
+              timeout_s: float | None = None) -> Completion:
         litellm = _litellm()
         s = self.settings
         extra: dict[str, Any] = {"seed": sample} if sample > 0 else {}
@@ -304,7 +309,7 @@ class LiteLLMModel:
             temperature=s.temperature,
             max_tokens=params["max_tokens"],
             api_base=s.api_base,
-            timeout=s.request_timeout_s,
+            timeout=s.request_timeout_s if timeout_s is None else max(1.0, min(s.request_timeout_s, timeout_s)),
             max_retries=0,  # retries are ours, on transient errors only
             num_retries=0,
             drop_params=True,  # e.g. seed where the provider has none
@@ -409,7 +414,7 @@ class ReplayModel:
         self._load()
 
     def complete(self, messages: list[dict], sample: int = 0, *, max_tokens: int | None = None,
-                 logprobs: bool = False) -> Completion:
+                 logprobs: bool = False, timeout_s: float | None = None) -> Completion:
         """The next recorded reply; an item's ``logprobs`` ([[token, logprob], ...]) is given back when asked for."""
         with self._lock:
             if self._next >= len(self.replies):

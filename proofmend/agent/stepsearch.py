@@ -265,6 +265,8 @@ class StepSearch:
                 raise self.model_stop from None
             raise
         finally:
+            if exit == "exhausted" and self.left() <= 0:
+                exit = "time"
             hole.trace.emit("step_search", theorem=hole.job.theorem, exit=exit, nodes=self.nodes, calls=self.calls,
                             **self.counts)
             if exit != "proved":
