@@ -27,6 +27,7 @@ run resumes where it stopped.  Run it alone on the machine::
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import os
 import statistics
@@ -81,7 +82,9 @@ def run(args) -> None:
     corpus = load_corpus("builtin")
     by_id = {t.id: t for t in corpus.tasks}
     picked = json.loads((args.out / "lemmas.json").read_text())["picked"]
-    ids = [i for kind in KINDS for i in picked.get(kind, [])[: args.per_kind]]
+    # round robin over the kinds: a run cut short still covers each kind
+    lists = [picked.get(kind, [])[: args.per_kind] for kind in KINDS]
+    ids = [i for row in itertools.zip_longest(*lists) for i in row if i is not None]
     configs = args.configs.split(",") if args.configs else list(CONFIGS)
     results_file = args.out / "results.jsonl"
     done = set()

@@ -23,7 +23,7 @@ class SearchConfig(BaseModel):
     lemmas: int = Field(12, description="Retrieved lemmas tried with apply/rewrite.")
     query_timeout_s: float = Field(5.0, gt=0, description="Seconds one Search query (for lemmas and names) may take.")
     suggestions: int = Field(4, ge=1, le=16, description="Next tactics asked of the model in one call at a node of the step search (llm-search).")
-    suggestion_tokens: int = Field(192, ge=16, description="Most tokens of one reply in the step search.")
+    suggestion_tokens: int = Field(128, ge=16, description="Most tokens of one reply in the step search.")
     step_max_depth: int = Field(12, ge=1, description="Steps along one branch of the step search at most.")
     step_node_calls: int = Field(2, ge=1, description="Model calls at one node of the step search at most (a second call hears why the first suggestions failed).")
 

@@ -34,8 +34,8 @@ seen before) is asked again at once, the failures listed, up to
 ``search.step_node_calls`` calls at one node.  Model calls are counted against
 the hole's ``attempts``; when a later proposer in the strategy also uses the
 model, the step search keeps half of the calls left (and half of the time)
-for it.  Once its calls are spent it goes on with the built-in candidates
-until its time is up.
+for it.  Once its calls are spent (or the model stops answering) it goes on
+with the built-in candidates for at most ``search.time_s`` more seconds.
 """
 
 from __future__ import annotations
@@ -189,13 +189,17 @@ class StepSearch:
         self.nodes = 0
         self.counts = {"suggested": 0, "refused": 0, "failed": 0, "seen": 0, "new": 0, "closed": 0}
         self.model_stop: Stop | None = None
+        self.spent_at: float | None = None  # when the last model call was made (or the model stopped answering)
         self.start_len = len(hole.start.script)
         self._ctx: dict | None = None
         self._serial = itertools.count()
 
     # ------------------------------------------------------------ helpers
     def left(self) -> float:
-        return min(self.ends - time.monotonic(), self.hole.budget.left())
+        ends = self.ends
+        if self.spent_at is not None:  # no model calls left: a built-in search's time more, at most
+            ends = min(ends, self.spent_at + self.config.time_s)
+        return min(ends - time.monotonic(), self.hole.budget.left())
 
     def _script(self, cp: Checkpoint) -> tuple[str, ...]:
         return tuple(cp.script[self.start_len:])
@@ -214,6 +218,8 @@ class StepSearch:
     def _ask(self, node: _Node) -> list[Suggestion]:
         """One model call at ``node``; [] when the calls are spent or the model cannot answer."""
         if self.model_stop is not None or self.calls >= self.max_calls:
+            if self.spent_at is None:
+                self.spent_at = time.monotonic()
             return []
         self.hole.budget.check()  # time, tokens, cost
         k = self.config.suggestions
@@ -226,10 +232,13 @@ class StepSearch:
                         logprobs=True)
         except Stop as stop:  # the model cannot answer: go on with the built-in candidates
             self.model_stop = stop
+            self.spent_at = time.monotonic()
             self.hole.notes.append(f"llm-search: {stop.message}")
             return []
         self.calls += 1
         node.calls += 1
+        if self.calls >= self.max_calls:
+            self.spent_at = time.monotonic()
         return parse_suggestions(reply.content, k, reply.logprobs)
 
     # ------------------------------------------------------------ the search
