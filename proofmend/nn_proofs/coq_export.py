@@ -104,7 +104,7 @@ class CubicParams:
 
     r: int
     rb: int = PREC
-    width: int = 30
+    width: int = 12
     si: int = 0
     sv: int = 0
     so: int = 0
@@ -114,7 +114,7 @@ class CubicParams:
     sd: int = 0
 
     @staticmethod
-    def for_weights(iw: IntWeights, margin_bits: int = 20, bits: int = 24) -> "CubicParams":
+    def for_weights(iw: IntWeights, margin_bits: int = 10, bits: int = 20) -> "CubicParams":
         """Margins at ``2^-margin_bits``; every rounded vector keeps about ``bits`` bits."""
         e = iw.exps
         e_m = e["E"] + e["V"] + e["O"] + e["U"]
