@@ -137,6 +137,19 @@ def test_cubic_export_compiles_and_is_sound(tiny_model: Path, tmp_path: Path) ->
     # the same argument in floating point: the rigorous version loses only rounding
     assert abs(report["bound"] - run_strategy("cubic", w).bound) <= 0.05
     assert "cubic_sound" in (out / "Main.v").read_text()
+    # other roundings: Coq's count equals the mirror's (the reflection step fails otherwise), and stays sound
+    iw = coq_export.integer_weights(w)
+    e_s = 2 * iw.exps["E"] + iw.exps["Q"] + iw.exps["K"]
+    for n, params in enumerate((
+        coq_export.CubicParams.for_weights(iw, margin_bits=4, bits=4),  # coarse: loses bound
+        coq_export.CubicParams(r=0, rb=0, width=60, si=2, sv=3, so=1, su=5, sk=min(2, e_s // 4), sq=1, sd=4),
+    )):
+        proven = coq_export.cubic_count(iw, params)
+        assert proven <= round(exact * 6**3)
+        (out / f"Odd{n}.v").write_text(coq_export.main_v_cubic(iw, proven, params))
+        proc = subprocess.run(["coqc", "-Q", ".", "NNCert", f"Odd{n}.v"], cwd=out, capture_output=True, text=True,
+                              timeout=300)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
 def test_cubic_mirror_is_sound_on_random_models() -> None:
