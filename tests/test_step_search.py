@@ -198,3 +198,20 @@ def test_step_search_then_drafts_share_the_calls(tmp_path):
     assert [("next tactic" in c["messages"][0]["content"]) for c in calls] == [True, True, False]
     assert of(events, "step_search")[0]["calls"] == 2  # half of the four calls, the rest left to the drafts
     assert hole.proof == "Proof.\n  exists 7. reflexivity.\nQed."
+
+
+@needs_coq
+def test_through_a_server_that_gives_no_log_probabilities(tmp_path, monkeypatch):
+    """The real litellm path: log-probabilities asked for, the server ignores the request, the search goes on."""
+    from .replay_server import ReplayServer
+
+    monkeypatch.setenv("PROOFMEND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("OPENAI_API_KEY", "test")
+    f = tmp_path / "L.v"
+    f.write_text(USE)
+    with ReplayServer([block("reflexivity.", CLOSE)], delay_s=0.1) as server:
+        config = AgentConfig(model="openai/replay", api_base=server.url, strategy=("llm-search",), timeout_s=60)
+        report = mend_path(f, config)
+        assert server.calls == 1
+    [hole] = report.holes
+    assert (hole.status, hole.proof) == ("fixed", f"Proof.\n  {CLOSE}\nQed.")
