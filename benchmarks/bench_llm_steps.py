@@ -131,6 +131,61 @@ def summarize(results_file: Path, configs: list[str], ids: list[str]) -> None:
               f"{sum(r['tokens_out'] for r in rs):>9}{statistics.median(r['seconds'] for r in rs):>10.1f}")
 
 
+ERROR_CLASSES = (
+    ("unknown name", ("was not found", "not a defined object", "Unknown")),
+    ("malformed reply", ("Syntax error", "does not parse", "Rejected before running", "refused before running")),
+    ("bullets and focus", ("[Focus]", "bullet", "No such goal", "focus")),
+    ("goals left", ("incomplete", "goals remain")),
+    ("does not apply", ("Unable to unify", "Cannot unify", "Impossible to unify", "not convertible", "does not match",
+                        "Found no subterm", "Cannot find", "No applicable", "not an inductive", "Tactic failure",
+                        "cannot be applied", "is not an equality", "Attempt to save", "No matching")),
+    ("timeout", ("Timeout", "timed out", "interrupted")),
+)
+
+
+def error_class(text: str) -> str:
+    for name, needles in ERROR_CLASSES:
+        if any(n in text for n in needles):
+            return name
+    return "other"
+
+
+def analyze(out: Path) -> None:
+    """Model speed and what the model got wrong, read from the trajectories."""
+    calls = {"n": 0, "tin": 0, "tout": 0, "s": 0.0}
+    for name in CONFIGS:
+        folder = out / "traces" / name
+        if not folder.is_dir():
+            continue
+        checks, kinds, steps = 0, defaultdict(int), defaultdict(int)
+        for trace in folder.glob("*.jsonl"):
+            for line in trace.read_text().splitlines():
+                e = json.loads(line)
+                if e["event"] == "model_call" and not e.get("cached"):
+                    calls["n"] += 1
+                    calls["tin"] += e["tokens_in"]
+                    calls["tout"] += e["tokens_out"]
+                    calls["s"] += e["seconds"]
+                elif e["event"] == "check" and not e["ok"]:
+                    checks += 1
+                    kinds[error_class(e.get("error") or "")] += 1
+                elif e["event"] == "check":
+                    checks += 1
+                    kinds["ran (goals left or closed)" if e.get("goals") else "closed"] += 1
+                elif e["event"] == "step_search":
+                    for k in ("suggested", "refused", "failed", "seen", "new", "closed"):
+                        steps[k] += e.get(k, 0)
+        print(f"\n{name}: {checks} model candidates run or refused")
+        for k, v in sorted(kinds.items(), key=lambda kv: -kv[1]):
+            print(f"  {k:28}{v:6}")
+        if steps:
+            print("  step suggestions: " + ", ".join(f"{k} {v}" for k, v in steps.items()))
+    if calls["n"]:
+        print(f"\nmodel calls made (not from the cache): {calls['n']}, {calls['tin']} tokens in, {calls['tout']} out, "
+              f"{calls['s']:.0f} s: {calls['tout'] / calls['s']:.1f} tokens out/s, "
+              f"{(calls['tin'] + calls['tout']) / calls['s']:.1f} tokens/s in+out, {calls['s'] / calls['n']:.1f} s a call")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--select", action="store_true", help="find the lemmas the search alone does not solve")
@@ -144,10 +199,13 @@ def main() -> None:
     ap.add_argument("--context-chars", type=int, default=2500)
     ap.add_argument("--configs", help="comma-separated subset of: " + ",".join(CONFIGS))
     ap.add_argument("--summary", action="store_true", help="print the table of an earlier run")
+    ap.add_argument("--analyze", action="store_true", help="model speed and failure classes from the trajectories")
     ap.add_argument("--out", type=Path, required=True)
     args = ap.parse_args()
     if args.select:
         select(args)
+    elif args.analyze:
+        analyze(args.out)
     elif args.summary:
         picked = json.loads((args.out / "lemmas.json").read_text())["picked"]
         summarize(args.out / "results.jsonl", list(CONFIGS), [i for k in KINDS for i in picked.get(k, [])])
