@@ -184,6 +184,7 @@ def step_ctx(*, script: bool, failures: bool, n_goals: int, definitions: bool) -
         "file": "Lists.v", "theorem": "rev_length'", "statement": STATEMENT,
         "definitions": ["Fixpoint rev {A} (l : list A) : list A := ..."] if definitions else [],
         "lemmas": [],
+        "stale_proof": "intros. induction l; simpl; auto. rewrite app_length_old." if failures else None,
         "script": "intros A l.\ninduction l." if script else "",
         "goals": "A : Type\nl : list A\n==============================\nlength (rev l) = length l",
         "n_goals": n_goals,
@@ -204,6 +205,7 @@ def test_step_renders(script, failures, definitions, n_goals):
     assert ("- `rewrite app_lenght.`: The reference app_lenght was not found" in user) == failures
     assert ("Fixpoint rev" in user) == definitions
     assert ("work on the first" in user) == (n_goals > 1)
+    assert ("rewrite app_length_old." in user) == failures
 
 
 @pytest.mark.parametrize("key", STEP_KEYS)

@@ -215,3 +215,12 @@ def test_through_a_server_that_gives_no_log_probabilities(tmp_path, monkeypatch)
         assert server.calls == 1
     [hole] = report.holes
     assert (hole.status, hole.proof) == ("fixed", f"Proof.\n  {CLOSE}\nQed.")
+
+
+@needs_coq
+def test_a_broken_proof_shows_its_old_steps_to_the_model(tmp_path):
+    broken = CONTEXT + "Lemma use_clamp : forall n m, clamp n + clamp m = m + n.\nProof.\n  intros; rewrite !clamp_ident; lia.\nQed.\n"
+    hole, events = solve(tmp_path, broken, [block(CLOSE)])
+    assert hole.status == "fixed" and "clamp_id;" in hole.proof
+    prompt = of(events, "model_call")[0]["messages"][1]["content"]
+    assert "no longer checks" in prompt and "rewrite !clamp_ident; lia." in prompt

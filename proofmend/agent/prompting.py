@@ -8,7 +8,7 @@ Draft context keys: ``prover``, ``file``, ``theorem``, ``statement``,
 Repair adds ``attempt``, ``error``, ``error_location``, ``goals``,
 ``checked_prefix``, ``continue_from_prefix``.  A step of the step search
 (:func:`messages_for_step`) has ``file``, ``theorem``, ``statement``,
-``definitions``, ``lemmas`` and ``script``, ``goals``, ``n_goals``,
+``definitions``, ``lemmas``, ``stale_proof`` and ``script``, ``goals``, ``n_goals``,
 ``failures`` (tactic, why) and ``k``.
 """
 
@@ -29,7 +29,8 @@ REPAIR_KEYS = DRAFT_KEYS + (
     "attempt", "error", "error_location", "goals", "checked_prefix", "continue_from_prefix",
 )
 
-STEP_KEYS = ("file", "theorem", "statement", "definitions", "lemmas", "script", "goals", "n_goals", "failures", "k")
+STEP_KEYS = ("file", "theorem", "statement", "definitions", "lemmas", "stale_proof", "script", "goals", "n_goals",
+             "failures", "k")
 
 
 def messages_for_draft(ctx: dict) -> list[dict]:

@@ -212,7 +212,8 @@ class StepSearch:
             defs, lemmas = retrieve(job.statement, "", [(name, text) for _, name, text in items],
                                     budget_tokens=STEP_CONTEXT_TOKENS)
             self._ctx = {"file": os.path.basename(job.file), "theorem": job.theorem, "statement": job.statement,
-                         "definitions": defs, "lemmas": lemmas}
+                         "definitions": defs, "lemmas": lemmas,
+                         "stale_proof": "\n".join(job.stale) if job.stale else None}
         return self._ctx
 
     def _ask(self, node: _Node) -> list[Suggestion]:
