@@ -240,7 +240,11 @@ class StepSearch:
         node.calls += 1
         if self.calls >= self.max_calls:
             self.spent_at = time.monotonic()
-        return parse_suggestions(reply.content, k, reply.logprobs)
+        suggestions = parse_suggestions(reply.content, k, reply.logprobs)
+        self.hole.trace.emit("suggestions", theorem=self.hole.job.theorem, depth=node.depth,
+                             tactics=[[x.tactic, round(x.prior, 3)] for x in suggestions],
+                             logprobs=reply.logprobs is not None)
+        return suggestions
 
     # ------------------------------------------------------------ the search
     def run(self) -> Candidates:
