@@ -164,12 +164,16 @@ def steps_for(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]
 
 
 @dataclass(order=True)
-class _Node:
-    priority: tuple
+class Node:
+    """A proof state on a search's frontier, ordered by ``priority`` (then by when it was found)."""
+
+    priority: tuple | float
     serial: int
     checkpoint: Checkpoint = field(compare=False)
     goals: Goals = field(compare=False)
     depth: int = field(compare=False)
+    calls: int = field(default=0, compare=False)  # model calls made at this node (the step search)
+    failures: list = field(default_factory=list, compare=False)  # (tactic, why) tried here (the step search)
 
 
 @dataclass(frozen=True)
@@ -185,7 +189,8 @@ class SearchResult:
         return "\n".join(self.script) if self.script is not None else None
 
 
-def _size(goals: Goals) -> tuple:
+def goals_size(goals: Goals) -> tuple[int, int]:
+    """(open goals, characters of the focused goals): what is left to prove."""
     n = len(goals.foreground) + goals.background
     text = sum(len(g.conclusion) + sum(len(h) for h in g.hypotheses) for g in goals.foreground)
     return (n, text)
@@ -273,7 +278,7 @@ class TacticSearch:
                 if isinstance(r, TacticOk) and solved(r.goals):
                     return result(r.checkpoint, "proved")
         counter = itertools.count()
-        frontier: list[_Node] = [_Node((*_size(goals0), 0), next(counter), start, goals0, 0)]
+        frontier: list[Node] = [Node((*goals_size(goals0), 0), next(counter), start, goals0, 0)]
         seen = {goals0.key()}
         while frontier:
             if time.monotonic() > deadline:
@@ -329,7 +334,7 @@ class TacticSearch:
         if key in seen:
             return
         seen.add(key)
-        heapq.heappush(frontier, _Node((*_size(r.goals), depth), next(counter), r.checkpoint, r.goals, depth))
+        heapq.heappush(frontier, Node((*goals_size(r.goals), depth), next(counter), r.checkpoint, r.goals, depth))
 
 
 _SEARCH_HIT = re.compile(r"^([A-Za-z_][\w'.]*)\s*:", re.M)

@@ -46,7 +46,7 @@ import math
 import os
 import re
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from ..provers.coq.audit_static import static_body_problems
 from ..provers.coq.sentences import SplitError, split_sentences
@@ -57,7 +57,7 @@ from .hole import MODEL_PROPOSERS, Candidates, Hole, Stop
 from .llm import ask
 from .prompting import clean_error, messages_for_step
 from .retrieval import retrieve, scope_items
-from .search import combos_for, steps_for
+from .search import Node, combos_for, goals_size, steps_for
 
 STEP_CONTEXT_TOKENS = 800  # definitions and lemmas shown in a step prompt (it is sent once per node)
 
@@ -154,25 +154,9 @@ def refusal(tactic: str) -> str | None:
     return None
 
 
-@dataclass(order=True)
-class _Node:
-    cost: float
-    serial: int
-    checkpoint: Checkpoint = field(compare=False)
-    goals: Goals = field(compare=False)
-    depth: int = field(compare=False)
-    calls: int = field(default=0, compare=False)  # model calls made at this node
-    failures: list = field(default_factory=list, compare=False)  # (tactic, why) of model suggestions here
-
-
-def _size(goals: Goals) -> tuple[int, int]:
-    n = len(goals.foreground) + goals.background
-    text = sum(len(g.conclusion) + sum(len(h) for h in g.hypotheses) for g in goals.foreground)
-    return n, text
-
-
 def cost_of(goals: Goals, depth: int, prior: float) -> float:
-    n, size = _size(goals)
+    """The score of a state (see the module docstring): lower is expanded first."""
+    n, size = goals_size(goals)
     return n + size / 1000 + 0.3 * depth + prior
 
 
@@ -216,7 +200,7 @@ class StepSearch:
                          "stale_proof": "\n".join(job.stale) if job.stale else None}
         return self._ctx
 
-    def _ask(self, node: _Node) -> list[Suggestion]:
+    def _ask(self, node: Node) -> list[Suggestion]:
         """One model call at ``node``; [] when the calls are spent or the model cannot answer."""
         if self.model_stop is not None or self.calls >= self.max_calls:
             if self.spent_at is None:
@@ -251,7 +235,7 @@ class StepSearch:
         """Yield each complete script found (as a body to audit) until one is accepted or the budget ends."""
         hole = self.hole
         goals0 = hole.session.goals(hole.start)
-        frontier: list[_Node] = [_Node(cost_of(goals0, 0, 0.0), next(self._serial), hole.start, goals0, 0)]
+        frontier: list[Node] = [Node(cost_of(goals0, 0, 0.0), next(self._serial), hole.start, goals0, 0)]
         seen = {goals0.key()}
         exit = "exhausted"
         try:
@@ -291,7 +275,7 @@ class StepSearch:
     def _run(self, tactic: str, at: Checkpoint, timeout: float):
         return self.search.try_tactic(tactic.rstrip(".").rstrip(), at, min(timeout, max(0.05, self.left())))
 
-    def _expand(self, node: _Node, frontier: list[_Node], seen: set):
+    def _expand(self, node: Node, frontier: list[Node], seen: set):
         """Try the candidates at ``node``, pushing new states; yields checkpoints where the proof is complete."""
         goal = node.goals.foreground[0] if node.goals.foreground else None
         if goal is None:  # unfocused goals only (inside a bullet or braces): move on
@@ -343,7 +327,7 @@ class StepSearch:
                     seen.add(r.goals.key())
                     self._push(frontier, r, node.depth + 1, BUILTIN_PRIOR)
 
-    def _suggestion(self, node: _Node, s: Suggestion, frontier: list[_Node], seen: set):
+    def _suggestion(self, node: Node, s: Suggestion, frontier: list[Node], seen: set):
         """Run one suggestion at ``node`` (unless refused); 1 if it led to a new state, else 0."""
         self.counts["suggested"] += 1
         why = refusal(s.tactic)
@@ -374,8 +358,8 @@ class StepSearch:
         self._push(frontier, r, node.depth + 1, s.prior)
         return 1
 
-    def _push(self, frontier: list[_Node], r: TacticOk, depth: int, prior: float) -> None:
-        heapq.heappush(frontier, _Node(cost_of(r.goals, depth, prior), next(self._serial), r.checkpoint, r.goals, depth))
+    def _push(self, frontier: list[Node], r: TacticOk, depth: int, prior: float) -> None:
+        heapq.heappush(frontier, Node(cost_of(r.goals, depth, prior), next(self._serial), r.checkpoint, r.goals, depth))
 
 
 class StepSearchProposer:
