@@ -26,7 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .coq_common import LOGICAL, PREC, IntWeights, _lowmul, _s_hi_at, _s_lo_at, _zlist, integer_weights
+from .coq_common import (LOGICAL, PREC, Approx, IntWeights, _lowmul, _rvm, _s_hi_at, _s_lo_at, _sdot, _Tables,
+                         _vinfo, _wlistc, _zlist, d_round, integer_weights, ov_round, round_shifts)
 from .model import ModelWeights
 
 #: Generic Coq files, in dependency order.
@@ -119,25 +120,8 @@ class CubicParams:
         e = iw.exps
         e_m = e["E"] + e["V"] + e["O"] + e["U"]
         r = max(0, e_m - margin_bits)
-        t = _Tables(iw)
-
-        def pick(vals: list[int]) -> int:
-            return max(0, max((abs(x).bit_length() for x in vals), default=0) - bits)
-
-        si = pick([x for row in t.rows() for x in row])
-        start = [([x >> si for x in row], 1) for row in t.rows()]
-        sv = pick([x for a in start for x in _pre(t.pv, a)])
-        a1 = [_rvm(t.pv, sv, a) for a in start]
-        so = pick([x for a in a1 for x in _pre(t.po, a)])
-        a2 = [_rvm(t.po, so, a) for a in a1]
-        su = pick([x for a in a2 for x in _pre(t.pu, a)])
-        qstart = [([x >> si for x in row], 1) for row in t.xq]
-        sd = pick([x for a in qstart for x in _pre(t.pu, a)])
-        sk = pick([x for a in start for x in _pre(t.pk, a)])
-        sq = pick([x for a in qstart for x in _pre(t.pq, a)])
-        if 2 * si + sq + sk > t.e_s:  # the soundness theorem needs sh2 <= eS
-            si = sk = sq = 0
-        return CubicParams(r=r, si=si, sv=sv, so=so, su=su, sk=sk, sq=sq, sd=sd)
+        sh = round_shifts(iw, bits)
+        return CubicParams(r=r, **sh)
 
 
 def _log2(x: int) -> int:
@@ -145,85 +129,11 @@ def _log2(x: int) -> int:
     return x.bit_length() - 1 if x > 0 else 0
 
 
-# Rounded vectors (Cubic.v, section Rounding): a pair (lower ends, width).
-Prepd = tuple[list[list[int]], list[int], int]
-Approx = tuple[list[int], int]
-
-
-def _prep(m: list[list[int]], n: int, p: int) -> Prepd:
-    """``Cubic.prep``: columns, sums of negative entries per column, the largest column sum of |entries|."""
-    cols = [[m[j][k] for j in range(n)] for k in range(p)]
-    return cols, [sum(min(0, x) for x in col) for col in cols], max((sum(abs(x) for x in col) for col in cols), default=0)
-
-
-def _dot(a: list[int], b: list[int]) -> int:
-    return sum(x * y for x, y in zip(a, b))
-
-
-def _pre(pm: Prepd, a: Approx) -> list[int]:
-    """The lower ends of ``rvm`` before its rounding."""
-    cols, mins, _ = pm
-    return [_dot(a[0], col) + a[1] * mn for col, mn in zip(cols, mins)]
-
-
-def _rvm(pm: Prepd, s: int, a: Approx) -> Approx:
-    """``Cubic.rvm``: a rounded vector times a prepared matrix, ``s`` more bits dropped."""
-    return [x >> s for x in _pre(pm, a)], max(0, (a[1] * pm[2]) >> s) + 2
-
-
-def _rescale(r: int, s: int, a: Approx) -> Approx:
-    """``Cubic.rescale``: an approximation at ``2^s`` brought to ``2^r``."""
-    if s <= r:
-        return [x >> (r - s) for x in a[0]], max(0, a[1] >> (r - s)) + 2
-    return [x << (s - r) for x in a[0]], a[1] << (s - r)
-
-
-def _vinfo(a: Approx) -> tuple[Approx, int, int]:
-    return a, sum(min(0, x) for x in a[0]), sum(max(0, x) for x in a[0])
-
-
-def _sdot(n: int, qi: tuple[Approx, int, int], ki: tuple[Approx, int, int]) -> tuple[int, int]:
-    """``Cubic.sdot``: bounds on the dot product of two rounded vectors."""
-    (aq, qmn, qmx), (ak, kmn, kmx) = qi, ki
-    d0 = _dot(aq[0], ak[0])
-    return d0 + ak[1] * qmn + aq[1] * kmn, d0 + ak[1] * qmx + aq[1] * kmx + n * (aq[1] * ak[1])
-
-
-def _wlistc(c: int, a: list[int]) -> list[int]:
-    """``Cubic.wlistc``: the least margin of each output over the others, less ``c``."""
-    top = max(a, default=0)
-    out = []
-    for m, am in enumerate(a):
-        if am < top:
-            out.append(am - top - c)
-        else:
-            out.append(am - max((a[o] for o in range(len(a)) if o != m), default=0) - c)
-    return out
-
-
-class _Tables:
-    """The prepared weight matrices and input rows of one network."""
-
-    def __init__(self, iw: IntWeights) -> None:
-        mt = iw.mats
-        v, k, d, h = iw.v, iw.k, iw.d, iw.h
-        self.pv, self.po, self.pu = _prep(mt["WV"], d, h), _prep(mt["WO"], h, d), _prep(mt["WU"], d, v)
-        self.pk, self.pq = _prep(mt["WK"], d, h), _prep(mt["WQ"], d, h)
-        self.erows, self.prows = [list(r) for r in mt["WE"]], [list(r) for r in mt["WP"]]
-        self.xq = [[mt["WE"][q][j] + mt["WP"][k - 1][j] for j in range(d)] for q in range(v)]
-        e = iw.exps
-        self.e_s = 2 * e["E"] + e["Q"] + e["K"]
-
-    def rows(self) -> list[list[int]]:
-        return self.erows + self.prows
-
-
 def cubic_count(iw: IntWeights, params: CubicParams) -> int:
     """Inputs the Coq cubic checker proves (``Cubic.cubic_count``, same integer arithmetic)."""
     v, k, h = iw.v, iw.k, iw.h
     pr = params
     r, rb = pr.r, pr.rb
-    e = iw.exps
     t = _Tables(iw)
     sh2 = pr.si + pr.sq + (pr.si + pr.sk)
     e_s2 = max(0, t.e_s - sh2)
@@ -235,14 +145,10 @@ def cubic_count(iw: IntWeights, params: CubicParams) -> int:
     def start(row: list[int]) -> Approx:
         return [x >> pr.si for x in row], 1
 
-    def ov_round(row: list[int]) -> Approx:
-        a = _rvm(t.pu, pr.su, _rvm(t.po, pr.so, _rvm(t.pv, pr.sv, start(row))))
-        return _rescale(r, pr.si + pr.sv + pr.so + pr.su, a)
-
-    ev = [ov_round(row) for row in t.erows]
-    pv = [ov_round(row) for row in t.prows]
+    ev = [ov_round(t, r, pr.si, pr.sv, pr.so, pr.su, row) for row in t.erows]
+    pv = [ov_round(t, r, pr.si, pr.sv, pr.so, pr.su, row) for row in t.prows]
     ovr = [[[x + y for x, y in zip(ev[tt][0], pv[i][0])] for i in range(k)] for tt in range(v)]
-    cw = 2 * ov_round([])[1]
+    cw = 2 * ov_round(t, r, pr.si, pr.sv, pr.so, pr.su, [])[1]
     ke = [_vinfo(_rvm(t.pk, pr.sk, start(row))) for row in t.erows]
     kp = [_vinfo(_rvm(t.pk, pr.sk, start(row))) for row in t.prows]
     patterns = list(itertools.product((0, 1), repeat=k - 1))
@@ -254,7 +160,7 @@ def cubic_count(iw: IntWeights, params: CubicParams) -> int:
         ea = [ebounds(s[0] - cq, s[1] - cq) for s in se]
         eb = [ebounds(*_sdot(h, qi, pi)) for pi in kp]
         bq = [[((a[0] * b[0]) >> rb, ((a[1] * b[1]) >> rb) + 1) for b in eb] for a in ea]
-        dq = _rescale(r, pr.si + pr.sd + e["V"] + e["O"], _rvm(t.pu, pr.sd, start(t.xq[q])))
+        dq = d_round(t, iw, r, pr.si, pr.sd, q)
         c = cw + dq[1]
         w = [[_wlistc(c, [x + y for x, y in zip(ovr[tt][i], dq[0])]) for i in range(k)] for tt in range(v)]
         for m in range(q, v):
@@ -316,7 +222,7 @@ Lemma brute_count_value : Z.of_nat (brute_count_fast net0) = {proven}%Z.
 Proof. vm_cast_no_check (eq_refl {proven}%Z). Qed.
 
 Lemma inputs_value : Z.of_nat (nv net0 ^ nK net0) = {total}%Z.
-Proof. vm_cast_no_check (eq_refl {total}%Z). Qed.
+Proof. rewrite Nat2Z.inj_pow. vm_cast_no_check (eq_refl {total}%Z). Qed.  (* v^K in binary, not unary nat *)
 
 Theorem accuracy_bound : IZR {proven} / IZR {total} <= accuracy net0.
 Proof.
@@ -341,7 +247,7 @@ Lemma cubic_count_value : cubic_count net0 {args} = {proven}%Z.
 Proof. vm_cast_no_check (eq_refl {proven}%Z). Qed.
 
 Lemma inputs_value : Z.of_nat (nv net0 ^ nK net0) = {total}%Z.
-Proof. vm_cast_no_check (eq_refl {total}%Z). Qed.
+Proof. rewrite Nat2Z.inj_pow. vm_cast_no_check (eq_refl {total}%Z). Qed.  (* v^K in binary, not unary nat *)
 
 Theorem accuracy_bound : IZR {proven} / IZR {total} <= accuracy net0.
 Proof.

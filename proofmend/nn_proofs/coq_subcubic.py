@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .coq_common import LOGICAL, IntWeights, _s_hi_at, _s_lo_at, _zlist
+from .coq_common import LOGICAL, IntWeights, _s_hi_at, _s_lo_at, _Tables, _wlistc, _zlist, d_round, ov_round, round_shifts
 
 #: Bits kept of the hint coefficients (``z``, ``C``).
 HINT_BITS = 24
@@ -45,14 +45,22 @@ class Hint:
 
 @dataclass(frozen=True)
 class SubcubicParams:
-    """``r``: bits dropped from the output margins (any value is sound)."""
+    """``r``: bits dropped from the output margins; ``si sv so su sd``: the roundings of the value
+    and direct paths, as in the cubic checker (any values are sound)."""
 
     r: int
+    si: int = 0
+    sv: int = 0
+    so: int = 0
+    su: int = 0
+    sd: int = 0
 
     @staticmethod
-    def for_weights(iw: IntWeights, margin_bits: int = 20) -> "SubcubicParams":
+    def for_weights(iw: IntWeights, margin_bits: int = 20, bits: int = 20) -> "SubcubicParams":
         e = iw.exps
-        return SubcubicParams(r=max(0, e["E"] + e["V"] + e["O"] + e["U"] - margin_bits))
+        sh = round_shifts(iw, bits)
+        return SubcubicParams(r=max(0, e["E"] + e["V"] + e["O"] + e["U"] - margin_bits),
+                              **{key: sh[key] for key in ("si", "sv", "so", "su", "sd")})
 
 
 def _mat(a: list[list[int]]) -> np.ndarray:
@@ -89,18 +97,6 @@ def make_hint(iw: IntWeights, rows: int | None = None, bits: int = HINT_BITS) ->
     return Hint(u=ints_g[0], z=[row[0] for row in ints_c], G=ints_g[1:], C=[row[1:] for row in ints_c])
 
 
-def _wlist(a: list[int]) -> list[int]:
-    """``Cubic.wlist``: a lower bound on ``a[m] - a[o]`` for every ``o != m``, minus 2."""
-    top = max(a)
-    out = []
-    for m, am in enumerate(a):
-        if am < top:
-            out.append(am - top - 2)
-        else:
-            out.append(am - max((x for o, x in enumerate(a) if o != m), default=0) - 2)
-    return out
-
-
 def _bsearch(ok, fuel: int, lo: int, hi: int, best: int | None) -> int | None:
     """``Subcubic.bsearch``: binary search for a large ``t`` with ``ok t`` (any result is checked)."""
     for _ in range(fuel):
@@ -127,21 +123,19 @@ def subcubic_count(iw: IntWeights, params: SubcubicParams, hint: Hint) -> int:
     """Inputs the Coq subcubic checker proves (``Subcubic.sub_count``, same integer arithmetic)."""
     v, k, h = iw.v, iw.k, iw.h
     r = params.r
-    m_ = {key: _mat(val) for key, val in iw.mats.items()}
     e = iw.exps
     e_s = 2 * e["E"] + e["Q"] + e["K"]
     sq_a = math.isqrt(h * 2**40)
-    shift_d = 1 << (e["V"] + e["O"])
+    t = _Tables(iw)
+    p = params
 
-    def chain(x: np.ndarray) -> np.ndarray:
-        return x.dot(m_["WV"]).dot(m_["WO"]).dot(m_["WU"])
+    def margins(a: tuple[list[int], int]) -> list[int]:
+        return _wlistc(a[1], a[0])
 
-    ev, pv = chain(m_["WE"]), chain(m_["WP"])
-    ge = [[x >> r for x in _wlist([int(y) for y in ev[t]])] for t in range(v)]
-    gpi = [[x >> r for x in _wlist([int(y) for y in pv[i]])] for i in range(k)]
+    ge = [margins(ov_round(t, r, p.si, p.sv, p.so, p.su, row)) for row in t.erows]
+    gpi = [margins(ov_round(t, r, p.si, p.sv, p.so, p.su, row)) for row in t.prows]
     gp = [min(gpi[i][m] for i in range(k)) for m in range(v)]
-    direct = (m_["WE"] + m_["WP"][k - 1]).dot(m_["WU"])
-    gd = [[x >> r for x in _wlist([int(y) * shift_d for y in direct[q]])] for q in range(v)]
+    gd = [margins(d_round(t, iw, r, p.si, p.sd, q)) for q in range(v)]
     floor = []  # floor[m][t'] = min_{t <= t'} ge[t][m]
     for m in range(v):
         acc, col = None, []
@@ -227,11 +221,11 @@ Definition hint_z : list Z := {row(hint.z)}.
 Definition hint_G : list (list Z) := {rows(hint.G)}.
 Definition hint_C : list (list Z) := {rows(hint.C)}.
 
-Lemma sub_count_value : sub_count net0 {params.r} hint_u hint_z hint_G hint_C = {proven}%Z.
+Lemma sub_count_value : sub_count net0 {params.r} {params.si} {params.sv} {params.so} {params.su} {params.sd} hint_u hint_z hint_G hint_C = {proven}%Z.
 Proof. vm_cast_no_check (eq_refl {proven}%Z). Qed.
 
 Lemma inputs_value : Z.of_nat (nv net0 ^ nK net0) = {total}%Z.
-Proof. vm_cast_no_check (eq_refl {total}%Z). Qed.
+Proof. rewrite Nat2Z.inj_pow. vm_cast_no_check (eq_refl {total}%Z). Qed.  (* v^K in binary, not unary nat *)
 
 Theorem accuracy_bound : IZR {proven} / IZR {total} <= accuracy net0.
 Proof.

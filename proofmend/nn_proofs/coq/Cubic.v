@@ -857,6 +857,17 @@ Proof.
     pose proof (maxlist_ge _ _ H). lia.
 Qed.
 
+(** The least margins of a rounded vector's lower ends, less its width, bound the exact margins. *)
+Lemma wlistc_approx X a s m o : length (fst a) = v -> approx v X a s -> (m < v)%nat -> (o < v)%nat -> o <> m ->
+  (nth m (wlistc (snd a) (fst a)) 0 * 2 ^ Z.of_nat s <= X m - X o)%Z.
+Proof.
+  intros L H Hm Ho Hne. pose proof (wlistc_spec (snd a) (fst a) m o L Hm Ho Hne) as W.
+  destruct (H m Hm) as [A _]. destruct (H o Ho) as [_ B]. pose proof (pow2Z_pos s) as P.
+  assert (W' : (nth m (wlistc (snd a) (fst a)) 0 * 2 ^ Z.of_nat s <=
+                (nth m (fst a) 0 - nth o (fst a) 0 - snd a) * 2 ^ Z.of_nat s)%Z) by (apply Z.mul_le_mono_nonneg_r; lia).
+  lia.
+Qed.
+
 Lemma wlist_spec a m o : length a = v -> (m < v)%nat -> (o < v)%nat -> o <> m ->
   (nth m (wlist a) 0 <= nth m a 0 - nth o a 0 - 2)%Z.
 Proof. apply wlistc_spec. Qed.

@@ -204,20 +204,24 @@ Lemma wlist_length a : length a = v -> length (wlist N a) = v.
 Proof. intros H. unfold wlist, wlistc. rewrite map_length, combine_length, seq_length. lia. Qed.
 
 (** Parameters and hint (any values are sound): [r] bits dropped from the
-    output margins; the key vectors in the hint basis: [ke_t = z_t u + sum_l C[t,l] G_l + res_t]. *)
-Variable r : nat.
+    output margins, the roundings of the value and direct paths as in the
+    cubic checker; the key vectors in the hint basis: [ke_t = z_t u + sum_l C[t,l] G_l + res_t]. *)
+Variables r si sv so su sd : nat.
 Variables u z : list Z.
 Variables G C : list (list Z).
 Local Notation nL := (length G).
 
-Definition ge_tab : list (list Z) := map (fun row => map (shr r) (wlist N row)) (ev_tab N).
+(** Least margins per path from the rounded tables (less the rounding width). *)
+Definition ge_tab : list (list Z) :=
+  let pv := PV N in let po := PO N in let pu := PU N in
+  map (fun t => let a := ov_round N r si sv so su pv po pu (erow N t) in wlistc N (snd a) (fst a)) (seq 0 v).
 Definition gp_tab : list Z :=
-  let gpi := map (fun row => map (shr r) (wlist N row)) (pv_tab N) in
+  let pv := PV N in let po := PO N in let pu := PU N in
+  let gpi := map (fun i => let a := ov_round N r si sv so su pv po pu (prow N i) in wlistc N (snd a) (fst a)) (seq 0 K) in
   map (fun m => minlist (map (fun row => nth m row 0) gpi)) (seq 0 v).
 Definition fl_tab (ge : list (list Z)) : list (list Z) :=
   map (fun m => prefmin (map (fun row => nth m row 0) ge)) (seq 0 v).
-Definition gd_of (q : nat) : list Z :=
-  map (shr r) (wlist N (map (fun x => x * 2 ^ Z.of_nat (eV N + eO N)) (dvec N q))).
+Definition gd_of (q : nat) : list Z := let a := d_round N r si sd (PU N) q in wlistc N (snd a) (fst a).
 
 Definition res_row (kr : list Z) (zt : Z) (cr : list Z) : list Z :=
   map (fun j => nth j kr 0 - zt * nth j u 0 - sumZ nL (fun l => nth l cr 0 * nth j (nth l G []) 0)) (seq 0 h).
@@ -272,44 +276,37 @@ Definition sub_count : Z :=
   cnt (findq ge gp fl kp rc_tab (rr_tab res)).
 
 (** ** Facts about the tables *)
-Lemma ge_nth t m : (t < v)%nat -> nth m (nth t ge_tab []) 0 = shr r (nth m (wlist N (chainvec N (erow N t))) 0).
+Lemma ge_nth t m : (t < v)%nat -> nth m (nth t ge_tab []) 0 =
+  nth m (wlistc N (snd (ov_round N r si sv so su (PV N) (PO N) (PU N) (erow N t))) (fst (ov_round N r si sv so su (PV N) (PO N) (PU N) (erow N t)))) 0.
 Proof.
-  intros Ht. unfold ge_tab, ev_tab. rewrite (nth_map' _ _ _ []) by (rewrite map_length, seq_length; exact Ht).
-  rewrite (nth_map_seq (fun t => chainvec N (erow N t))) by exact Ht. apply nth_map_shr.
+  intros Ht. unfold ge_tab. cbv zeta. rewrite (nth_map' _ _ _ O) by (rewrite seq_length; exact Ht).
+  rewrite seq_nth by exact Ht. reflexivity.
 Qed.
 
-Lemma gp_le i m : (i < K)%nat -> (m < v)%nat -> nth m gp_tab 0 <= shr r (nth m (wlist N (chainvec N (prow N i))) 0).
+Lemma gp_le i m : (i < K)%nat -> (m < v)%nat -> nth m gp_tab 0 <=
+  nth m (wlistc N (snd (ov_round N r si sv so su (PV N) (PO N) (PU N) (prow N i))) (fst (ov_round N r si sv so su (PV N) (PO N) (PU N) (prow N i)))) 0.
 Proof.
   intros Hi Hm. unfold gp_tab. cbv zeta.
   rewrite (nth_map_seq (fun m => minlist (map (fun row => nth m row 0) _))) by exact Hm.
-  rewrite <- nth_map_shr. apply minlist_le. apply in_map_iff.
-  exists (map (shr r) (wlist N (chainvec N (prow N i)))). split; [reflexivity|].
-  apply in_map_iff. exists (chainvec N (prow N i)). split; [reflexivity|].
-  unfold pv_tab. apply in_map_iff. exists i. split; [reflexivity|]. apply in_seq. lia.
+  apply minlist_le. apply in_map_iff.
+  exists (let a := ov_round N r si sv so su (PV N) (PO N) (PU N) (prow N i) in wlistc N (snd a) (fst a)). split; [reflexivity|].
+  apply in_map_iff. exists i. split; [reflexivity|]. apply in_seq. lia.
 Qed.
-
-Lemma gd_nth q m : (m < v)%nat -> nth m (gd_of q) 0 = shr r (nth m (wlist N (map (fun x => x * 2 ^ Z.of_nat (eV N + eO N)) (dvec N q))) 0).
-Proof. intros _. apply nth_map_shr. Qed.
 
 Lemma path_margin_lb q t i m o : (q < v)%nat -> (t < v)%nat -> (i < K)%nat -> (m < v)%nat -> (o < v)%nat -> o <> m ->
   (nth m (nth t ge_tab []) 0 + (nth m gp_tab 0 + nth m (gd_of q) 0)) * 2 ^ Z.of_nat r <= MZ N q t i m o.
 Proof.
-  intros Hq Ht Hi Hm Ho Hne. rewrite ge_nth, gd_nth by assumption. pose proof (gp_le i m Hi Hm) as Hgp.
-  set (k := Z.of_nat (eV N + eO N)).
-  set (D2 := map (fun x => x * 2 ^ k) (dvec N q)).
-  assert (LD : length D2 = v) by (unfold D2; rewrite map_length, dvec_length; reflexivity).
-  assert (ED : forall x, (x < v)%nat -> nth x D2 0 = DZ N q x * 2 ^ k).
-  { intros x Hx. unfold D2. rewrite (nth_map' _ _ _ 0) by (rewrite dvec_length; exact Hx). rewrite dvec_spec by exact Hx. reflexivity. }
-  pose proof (wlist_spec N _ m o (chainvec_length N (erow N t)) Hm Ho Hne) as W1.
-  pose proof (wlist_spec N _ m o (chainvec_length N (prow N i)) Hm Ho Hne) as W2.
-  pose proof (wlist_spec N D2 m o LD Hm Ho Hne) as W3. rewrite !ED in W3 by assumption.
-  pose proof (shr_Z r (nth m (wlist N (chainvec N (erow N t))) 0)) as [S1 _].
-  pose proof (shr_Z r (nth m (wlist N (chainvec N (prow N i))) 0)) as [S2 _].
-  pose proof (shr_Z r (nth m (wlist N D2) 0)) as [S3 _].
-  pose proof (pow2Z_pos r) as Hp.
-  assert (Hgp' : nth m gp_tab 0 * 2 ^ Z.of_nat r <= shr r (nth m (wlist N (chainvec N (prow N i))) 0) * 2 ^ Z.of_nat r)
-    by (apply Z.mul_le_mono_nonneg_r; lia).
-  unfold MZ. rewrite !OV_split by assumption. fold k. fold D2.
+  intros Hq Ht Hi Hm Ho Hne. rewrite ge_nth by exact Ht. pose proof (gp_le i m Hi Hm) as Hgp. unfold gd_of.
+  pose proof (wlistc_approx N _ _ _ m o (approx_length N r si sv so su (erow N t))
+    (ov_round_spec N r si sv so su (erow N t) (erow_length N t)) Hm Ho Hne) as W1.
+  pose proof (wlistc_approx N _ _ _ m o (approx_length N r si sv so su (prow N i))
+    (ov_round_spec N r si sv so su (prow N i) (prow_length N i)) Hm Ho Hne) as W2.
+  pose proof (wlistc_approx N _ _ _ m o (d_round_length N r si sd q) (d_round_spec N r si sd q) Hm Ho Hne) as W3.
+  cbv beta in W1, W2, W3. pose proof (pow2Z_pos r) as Hp.
+  set (g2 := nth m (wlistc N (snd (ov_round N r si sv so su (PV N) (PO N) (PU N) (prow N i)))
+                              (fst (ov_round N r si sv so su (PV N) (PO N) (PU N) (prow N i)))) 0) in *.
+  assert (Hgp' : nth m gp_tab 0 * 2 ^ Z.of_nat r <= g2 * 2 ^ Z.of_nat r) by (apply Z.mul_le_mono_nonneg_r; lia).
+  unfold MZ. rewrite !OV_split by assumption. rewrite !chainvec_spec by assumption.
   rewrite !Z.mul_add_distr_r. lia.
 Qed.
 
@@ -317,7 +314,7 @@ Lemma fl_le m t t' : (m < v)%nat -> (t <= t')%nat -> (t' < v)%nat ->
   nth t' (nth m (fl_tab ge_tab) []) 0 <= nth m (nth t ge_tab []) 0.
 Proof.
   intros Hm H1 H2. unfold fl_tab. rewrite (nth_map_seq (fun m => prefmin _)) by exact Hm.
-  assert (L : length ge_tab = v) by (unfold ge_tab, ev_tab; rewrite !map_length, seq_length; reflexivity).
+  assert (L : length ge_tab = v) by (unfold ge_tab; rewrite map_length, seq_length; reflexivity).
   rewrite <- (nth_map' (fun row => nth m row 0) ge_tab t [] 0) by lia.
   apply prefmin_le; [exact H1|rewrite map_length; lia].
 Qed.
