@@ -1,6 +1,8 @@
 """What the exported development's Python mirrors share: the logical path, the
 exact integer form of the weights, the fixed-point ``exp`` bounds of
-``ExpBounds.v``/``Brute.v`` and Coq's list syntax.
+``ExpBounds.v``/``Brute.v``, the rounded path tables of ``Cubic.v`` (section
+``Rounding``: a vector known up to a uniform width, carried through products
+with the weight matrices) and Coq's list syntax.
 
 Used by :mod:`.coq_export` (brute-force and cubic checkers) and
 :mod:`.coq_subcubic`, neither of which imports the other's internals.
