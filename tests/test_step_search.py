@@ -224,3 +224,12 @@ def test_a_broken_proof_shows_its_old_steps_to_the_model(tmp_path):
     assert hole.status == "fixed" and "clamp_id;" in hole.proof
     prompt = of(events, "model_call")[0]["messages"][1]["content"]
     assert "no longer checks" in prompt and "rewrite !clamp_ident; lia." in prompt
+
+
+@needs_coq
+def test_a_reply_written_as_a_sequence_is_followed(tmp_path):
+    hole, events = solve(tmp_path, USE, [block("intros n m.", "rewrite !clamp_id.", "lia.")])
+    assert (hole.status, hole.attempts) == ("fixed", 1)
+    assert hole.proof == "Proof.\n  intros n m.\n  rewrite !clamp_id.\n  lia.\nQed."
+    [run] = of(events, "step_search")
+    assert (run["chained"], run["closed"]) == (2, 1)

@@ -11,6 +11,9 @@ the same node.  Every suggestion is hostile input: it is checked statically
 Each candidate runs in the live session from the node's checkpoint; a state
 seen before anywhere in the search is dropped, so a suggestion that loops or
 changes nothing leads nowhere and is reported as such at the next call.
+Small models often write a sequence where alternatives were asked for: a line
+that fails at the node is also tried after the state the line before it led
+to (``chained`` in the trajectory).
 
 Score of a new state (lower is expanded first)::
 
@@ -171,7 +174,7 @@ class StepSearch:
         self.max_calls = max_calls
         self.calls = 0
         self.nodes = 0
-        self.counts = {"suggested": 0, "refused": 0, "failed": 0, "seen": 0, "new": 0, "closed": 0}
+        self.counts = {"suggested": 0, "refused": 0, "failed": 0, "chained": 0, "seen": 0, "new": 0, "closed": 0}
         self.model_stop: Stop | None = None
         self.spent_at: float | None = None  # when the last model call was made (or the model stopped answering)
         self.start_len = len(hole.start.script)
@@ -309,11 +312,12 @@ class StepSearch:
             if not suggestions:
                 break
             fresh = 0
+            chain: tuple[TacticOk, int] | None = None  # the state the previous line led to, and its depth
             for s in suggestions:
                 if self.left() <= 0:
                     break
-                outcome = yield from self._suggestion(node, s, frontier, seen)
-                fresh += outcome
+                new, chain = yield from self._suggestion(node, s, frontier, seen, chain)
+                fresh += new
             if fresh:
                 break
         for step in steps_for(goal, self.search.lemmas, self.search.unfoldable):
@@ -327,8 +331,12 @@ class StepSearch:
                     seen.add(r.goals.key())
                     self._push(frontier, r, node.depth + 1, BUILTIN_PRIOR)
 
-    def _suggestion(self, node: Node, s: Suggestion, frontier: list[Node], seen: set):
-        """Run one suggestion at ``node`` (unless refused); 1 if it led to a new state, else 0."""
+    def _suggestion(self, node: Node, s: Suggestion, frontier: list[Node], seen: set,
+                    chain: tuple[TacticOk, int] | None):
+        """Run one suggestion at ``node`` (unless refused), else after the previous line's state.
+
+        Returns (1 if it led to a new state else 0, the state it reached with its depth, for the next line).
+        """
         self.counts["suggested"] += 1
         why = refusal(s.tactic)
         if why is not None:
@@ -336,27 +344,38 @@ class StepSearch:
             node.failures.append((s.tactic, f"refused: {why}"))
             self.hole.trace.emit("check", theorem=self.hole.job.theorem, proof=s.tactic, ok=False,
                                  error=f"refused before running: {why}", goals="", seconds=0.0)
-            return 0
-        t0 = time.monotonic()
-        r = self.hole.session.run(s.tactic, at=node.checkpoint,
-                                  timeout=min(self.config.step_timeout_s, max(0.05, self.left())))
-        self.hole.on_check(s.tactic, r, time.monotonic() - t0)
+            return 0, chain
+        r = self._check(s.tactic, node.checkpoint)
+        depth = node.depth + 1
         if isinstance(r, TacticError):
-            self.counts["failed"] += 1
             node.failures.append((s.tactic, clean_error(r.message, 300).replace("\n", " ")))
-            return 0
+            if chain is not None:  # small models write a sequence where alternatives were asked: follow it
+                r = self._check(s.tactic, chain[0].checkpoint)
+                depth = chain[1] + 1
+                if isinstance(r, TacticOk):
+                    self.counts["chained"] += 1
+            if isinstance(r, TacticError):
+                self.counts["failed"] += 1
+                return 0, chain
         if r.goals.done:
             self.counts["closed"] += 1
             yield r.checkpoint
-            return 0
+            return 0, None
         if r.goals.key() in seen:
             self.counts["seen"] += 1
             node.failures.append((s.tactic, "no progress: it leads to a proof state already tried"))
-            return 0
+            return 0, chain
         seen.add(r.goals.key())
         self.counts["new"] += 1
-        self._push(frontier, r, node.depth + 1, s.prior)
-        return 1
+        self._push(frontier, r, depth, s.prior)
+        return 1, (r, depth)
+
+    def _check(self, tactic: str, at: Checkpoint):
+        """One suggestion run in the live session (and reported to the trajectory)."""
+        t0 = time.monotonic()
+        r = self.hole.session.run(tactic, at=at, timeout=min(self.config.step_timeout_s, max(0.05, self.left())))
+        self.hole.on_check(tactic, r, time.monotonic() - t0)
+        return r
 
     def _push(self, frontier: list[Node], r: TacticOk, depth: int, prior: float) -> None:
         heapq.heappush(frontier, Node(cost_of(r.goals, depth, prior), next(self._serial), r.checkpoint, r.goals, depth))
