@@ -1,7 +1,9 @@
 (** The cubic certificate: inputs are grouped by (query token q, max m,
     positions holding m); within a group every non-max position holds a token
     at most [t'], and one worst-case check over the tokens up to [t'] covers
-    the whole box of (t'+1)^f inputs. Proven sound once, for all weights. *)
+    the whole box of (t'+1)^f inputs. The path tables come from rounded
+    vectors (section [Rounding]), every rounding outwards. Proven sound once,
+    for all weights and all roundings. *)
 From Coq Require Import ZArith Reals Lra Lia List FinFun.
 From NNCert Require Import MaxOfK ExpBounds Brute.
 Import ListNotations.
