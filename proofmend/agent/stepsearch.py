@@ -392,7 +392,7 @@ class StepSearchProposer:
     def propose(self, hole: Hole, time_s: float) -> Candidates:
         strategy = hole.config.strategy_for(True)
         later = strategy[strategy.index(self.name) + 1:] if self.name in strategy else ()
-        left = hole.config.attempts - hole.budget.attempts
-        calls = max(1, left // 2) if any(p in MODEL_PROPOSERS for p in later) else left
+        left = max(0, hole.config.attempts - hole.budget.attempts)  # a hole started again after a prover crash has fewer
+        calls = (left + 1) // 2 if any(p in MODEL_PROPOSERS for p in later) else left
         yield from StepSearch(hole, time_s, calls).run()
 
