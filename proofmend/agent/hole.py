@@ -149,3 +149,12 @@ class Hole:
     render: Callable[[list[str] | tuple[str, ...]], str]  # a script as a body (the smallest change of the old one)
     on_check: Callable[[str, object, float], None]  # reports a check to the trajectory
     notes: list[str] = field(default_factory=list)  # why proposers came back empty (for the hole's exit)
+    rejected: bool = False  # a proposer's complete proof was refused by the accept step
+
+    def offer(self, label: str, script) -> Generator[str, Verdict, bool]:
+        """Yield ``script`` as a body to audit; a refusal is noted under ``label``.  Returns whether it was accepted."""
+        verdict = yield self.render(script)
+        if not verdict.accepted:
+            self.rejected = True
+            self.notes.append(f"{label} rejected: " + "; ".join(str(f) for f in verdict.findings))
+        return verdict.accepted

@@ -144,7 +144,7 @@ class HoleSolver:
                 if body is not None:
                     return body
             notes = "; ".join(hole.notes)
-            if any("rejected" in n for n in hole.notes):
+            if hole.rejected:
                 raise Stop(Exit.AUDIT_REJECTED, notes)
             raise Stop(Exit.SEARCH_FAILED, notes or "no proposer found a proof")
 

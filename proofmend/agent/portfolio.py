@@ -37,9 +37,7 @@ class StaleProposer:
         if rep.script is None:
             hole.notes.append(f"stale-proof repair: {rep.exit}")
             return
-        verdict = yield hole.render(rep.script)
-        if not verdict.accepted:
-            hole.notes.append("stale-proof repair rejected: " + "; ".join(str(f) for f in verdict.findings))
+        yield from hole.offer("stale-proof repair", rep.script)
 
 
 class SearchProposer:
@@ -57,9 +55,7 @@ class SearchProposer:
         if sr.script is None:
             hole.notes.append(f"search: {sr.exit} after {sr.nodes} node(s), {sr.tries} tactic(s)")
             return
-        verdict = yield hole.render(sr.script)
-        if not verdict.accepted:
-            hole.notes.append("search result rejected: " + "; ".join(str(f) for f in verdict.findings))
+        yield from hole.offer("search result", sr.script)
 
 
 #: name -> factory of a proposer (``AgentConfig.strategy`` lists names from here)

@@ -252,11 +252,9 @@ class StepSearch:
                 node = heapq.heappop(frontier)
                 self.nodes += 1
                 for cp in self._expand(node, frontier, seen):
-                    verdict = yield hole.render(self._script(cp))
-                    if verdict.accepted:
+                    if (yield from hole.offer("llm-search result", self._script(cp))):
                         exit = "proved"
                         return
-                    hole.notes.append("llm-search result rejected: " + "; ".join(str(f) for f in verdict.findings))
         except GeneratorExit:  # the solver closes the proposer once it accepted a body
             exit = "proved"
             raise
