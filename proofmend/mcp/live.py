@@ -1,0 +1,225 @@
+"""Live Coq documents kept across tool calls: one private workspace per project, one ``coqidetop`` per file.
+
+Each project gets a :class:`~proofmend.provers.coq.workspace.Workspace` (the
+sources copied, the user's up-to-date build linked, the rest compiled there)
+the first time one of its files is used.  Before each call the sources a file
+requires are compared with the workspace's copies; a changed one is copied
+again and recompiled before use, and every live document that loaded it starts
+afresh.  Each file has one :class:`~proofmend.provers.coq.livedoc.LiveDocument`
+that calls share (under the file's lock: calls on one file run one at a
+time, calls on different files at once); parking it at a proof reuses
+everything already loaded, so a call after the first costs milliseconds.  A
+prover that died is started again by the next call.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..agent.llm import strip_opener
+from ..provers.coq.livedoc import LiveDocument
+from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, parse_document
+from ..provers.coq.project import CoqProject, project_for
+from ..provers.coq.scan import ScanResult, scan_proofs
+from ..provers.coq.session import PrefixError, ProofSession
+from ..provers.coq.workspace import Workspace
+from ..provers.deadline import Deadline, DeadlineReached
+from ..provers.errors import InputError, ProverError
+from ..provers.limits import Limits
+from ..provers.results import TacticOk
+from .files import ProjectFiles, ToolFailure
+
+
+@dataclass
+class _Space:
+    """A project's workspace and what its copies were made from."""
+
+    ws: Workspace
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stamps: dict[Path, tuple[int, int]] = field(default_factory=dict)  # user source -> (mtime_ns, size) copied
+    versions: dict[Path, int] = field(default_factory=dict)  # workspace source -> times its copy changed
+
+    def refresh(self, user_file: Path) -> Path:
+        """Copy again whatever ``user_file`` and its requirements changed into; compile what it requires."""
+        ws_file = self.ws.path(user_file)
+        for f in [*self.ws.needed(ws_file), ws_file]:
+            user = self.ws.user_path(f)
+            try:
+                st = user.stat()
+            except OSError:
+                continue
+            stamp = (st.st_mtime_ns, st.st_size)
+            if self.stamps.get(user) == stamp:
+                continue
+            data = user.read_bytes()
+            if not f.exists() or f.read_bytes() != data:
+                f.write_bytes(data)
+                self.ws.invalidate(f)
+                self.versions[f] = self.versions.get(f, 0) + 1
+            self.stamps[user] = stamp
+        failure = self.ws.ensure_dependencies(ws_file)
+        if failure is not None:
+            raise ToolFailure("dependency_error", self.ws.describe(failure, self.ws.user_project.root))
+        return ws_file
+
+    def dependency_versions(self, ws_file: Path) -> tuple[int, ...]:
+        return tuple(self.versions.get(f, 0) for f in self.ws.needed(ws_file))
+
+
+@dataclass
+class _FileState:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    live: LiveDocument | None = None
+    loaded_with: tuple[int, ...] = ()  # the dependencies' versions the document was started with
+    scan: tuple[str, ScanResult] | None = None  # the last scan and the text it was made of
+
+
+class LiveFiles:
+    """Workspaces and live documents of the project's files, shared by every call."""
+
+    def __init__(self, files: ProjectFiles, limits: Limits, tactic_timeout: float):
+        self.files = files
+        self.limits = limits
+        self.tactic_timeout = tactic_timeout
+        self._lock = threading.Lock()
+        self._spaces: dict[tuple[Path, Path | None], _Space] = {}
+        self._states: dict[Path, _FileState] = {}
+
+    def close(self) -> None:
+        with self._lock:
+            for state in self._states.values():
+                if state.live is not None:
+                    state.live.close()
+            for space in self._spaces.values():
+                space.ws.close()
+            self._states.clear()
+            self._spaces.clear()
+
+    def _space(self, path: Path) -> _Space:
+        try:
+            project = project_for(path)
+        except InputError as e:
+            raise ToolFailure("bad_arguments", str(e)) from None
+        key = (project.root, project.project_file) if project.project_file is not None else (path, None)
+        with self._lock:
+            if key not in self._spaces:
+                single = path if project.project_file is None else None
+                self._spaces[key] = _Space(Workspace(project, single, self.limits))
+            return self._spaces[key]
+
+    def space_for(self, path: Path) -> tuple[CoqProject, Path]:
+        """The workspace project ``path`` is built in (requirements compiled), and the file's copy there."""
+        space = self._space(path)
+        with space.lock:
+            return space.ws.project, space.refresh(path)
+
+    @contextmanager
+    def open(self, path: Path, deadline: Deadline) -> Iterator["OpenFile"]:
+        """``path`` as saved now, its live document held for this call alone."""
+        space = self._space(path)
+        with space.lock:
+            ws_file = space.refresh(path)
+            loaded_with = space.dependency_versions(ws_file)
+        with self._lock:
+            state = self._states.setdefault(path, _FileState())
+        if not state.lock.acquire(timeout=max(0.0, deadline.left())):
+            raise ToolFailure("timeout", "another call on this file was still running when the deadline passed")
+        try:
+            if state.live is None or state.loaded_with != loaded_with:
+                if state.live is not None:
+                    state.live.close()
+                state.live, state.loaded_with, state.scan = LiveDocument(space.ws.project, self.limits, ws_file), loaded_with, None
+            text, doc = self.files.read(path)
+            yield OpenFile(self, state, space.ws.project, text, doc, deadline)
+        except DeadlineReached:
+            raise ToolFailure("timeout", f"the call's deadline passed ({deadline.describe()})") from None
+        except ProverError as e:
+            raise ToolFailure("prover_error", f"the prover failed: {e}; it is started again on the next call") from None
+        finally:
+            state.lock.release()
+
+    def pid(self, path: Path) -> int | None:
+        """The process id of the live prover of ``path`` (None when none runs)."""
+        state = self._states.get(path)
+        live = state.live if state is not None else None
+        return live.proc.proc.pid if live is not None and live.proc is not None else None
+
+
+class OpenFile:
+    """One file's live document during one call: parked at a proof or at the end of the file."""
+
+    def __init__(self, owner: LiveFiles, state: _FileState, project: CoqProject, text: str, doc: CoqDocument,
+                 deadline: Deadline):
+        self.owner = owner
+        self.state = state
+        self.project = project
+        self.text = text
+        self.doc = doc
+        self.deadline = deadline
+
+    @property
+    def live(self) -> LiveDocument:
+        assert self.state.live is not None
+        return self.state.live
+
+    def scan(self) -> ScanResult:
+        """Every failing proof of the text (kept until the text or a requirement changes)."""
+        if self.state.scan is None or self.state.scan[0] != self.text:
+            result = scan_proofs(self.project, self.doc, self.owner.limits, self.deadline, document=self.live)
+            if result.timed_out:
+                raise DeadlineReached(self.deadline.describe())
+            self.state.scan = (self.text, result)
+        return self.state.scan[1]
+
+    def _baseline(self) -> tuple[str, CoqDocument]:
+        """The text with the proofs known to fail admitted (as the repair loads it)."""
+        if self.state.scan is None or self.state.scan[0] != self.text or not self.state.scan[1].failing:
+            return self.text, self.doc
+        text = self.doc.with_bodies({i: ADMITTED_BODY for i in self.state.scan[1].failing})
+        return text, parse_document(text)
+
+    def _session(self, prefix: str) -> ProofSession:
+        """A session parked at ``prefix``; a prefix that does not load is scanned once (failing proofs admitted)."""
+        return ProofSession(self.project, prefix, self.owner.limits, self.owner.tactic_timeout,
+                            document=self.live, deadline=self.deadline)
+
+    def _parked(self, prefix_of) -> ProofSession:
+        scanned = self.state.scan is not None and self.state.scan[0] == self.text
+        while True:
+            text, doc = self._baseline()
+            try:
+                return self._session(prefix_of(text, doc))
+            except PrefixError as e:
+                if scanned:
+                    raise ToolFailure("load_error", f"the file does not load up to there: {e}") from None
+                self.scan()
+                scanned = True
+
+    def at_proof(self, index: int) -> tuple[ProofSession, TacticOk, int]:
+        """A session at the start of proof ``index`` (its opener run), that state, and the opener's length in the body."""
+        p = self.doc.proofs[index]
+        opener = p.body[0].text if p.body and p.body[0].first_word == "Proof" else "Proof."
+        session = self._parked(lambda text, doc: text[: doc.proofs[index].body_start])
+        opened = session.run(opener)
+        if not isinstance(opened, TacticOk):
+            raise ToolFailure("load_error", f"'{opener}' does not run: {opened.message}")
+        skip = 1 if p.body and p.body[0].first_word == "Proof" else 0
+        return session, opened, skip
+
+    def at_end(self) -> ProofSession:
+        """A session after the whole file (failing proofs admitted)."""
+        return self._parked(lambda text, doc: text)
+
+
+def tactics_of(script: str) -> str:
+    """A script's tactics: a leading ``Proof ...`` sentence and a trailing ``Qed.``/``Defined.`` left out."""
+    tactics, _ = strip_opener(script.strip())
+    stripped = tactics.rstrip()
+    for closer in ("Qed.", "Defined."):
+        if stripped.endswith(closer) and (len(stripped) == len(closer) or not stripped[-len(closer) - 1].isalnum()):
+            return stripped[: -len(closer)].rstrip()
+    return stripped
