@@ -436,6 +436,29 @@ def serve(
     serve_lsp(default_model=model)
 
 
+@app.command("mcp")
+@guarded
+def mcp_command(
+    project: Annotated[Path, typer.Argument(help="The project folder the tools may read (and, for mend with write, write); default: the current folder.")] = Path("."),
+    model: Annotated[Optional[str], typer.Option("--model", "-m", help="Model for the mend tool: 'search' (the default), 'replay:FILE.jsonl' or a litellm model string.")] = None,
+    http: Annotated[Optional[int], typer.Option("--http", metavar="PORT", help="Serve the protocol's HTTP transport on 127.0.0.1:PORT (0: a free port, printed on stderr) instead of stdio.")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds any call but mend may take (mend is bounded by its budget).")] = 300.0,
+) -> None:
+    """Serve the Model Context Protocol for coding agents: check, outline, goals, try, search, mend, audit."""
+    from .cli_inputs import positive
+    from .agent.config import load_config
+    from .mcp.server import serve as serve_mcp
+
+    if not project.is_dir():
+        raise InputError(f"not a folder: {project}")
+    positive("--timeout", timeout)
+    if http is not None and not 0 <= http <= 65535:
+        raise InputError(f"--http must be a port number (0 to 65535), not {http}")
+    config = load_config(project, {"model": model})
+    make_agent_model(config)  # a model that cannot be used is exit 2 now, not an error on every mend
+    serve_mcp(project, config, http, timeout)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

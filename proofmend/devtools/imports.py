@@ -22,7 +22,8 @@ first name under ``proofmend``; :data:`MAY_IMPORT` lists what each unit may
 import directly, and a unit may import everything below those, so an import is
 allowed exactly when its target's unit can be reached from its source's::
 
-    cli        -> agent, evals, nn_proofs, editor, provers
+    cli        -> agent, evals, nn_proofs, editor, mcp, provers
+    mcp        -> editor, agent, provers
     editor     -> agent, provers
     nn_proofs  -> evals, provers
     evals      -> agent
@@ -62,8 +63,9 @@ MAY_IMPORT: dict[str, frozenset[str]] = {
     "agent": frozenset({"protocols", "provers", "prompts"}),
     "evals": frozenset({"agent"}),
     "editor": frozenset({"agent", "provers"}),
+    "mcp": frozenset({"editor", "agent", "provers"}),
     "nn_proofs": frozenset({"evals", "provers"}),
-    "cli": frozenset({"agent", "evals", "nn_proofs", "editor", "provers"}),
+    "cli": frozenset({"agent", "evals", "nn_proofs", "editor", "mcp", "provers"}),
     "devtools": frozenset({"root"}),
 }
 """Unit -> the units it may import directly (and, through them, everything below)."""
