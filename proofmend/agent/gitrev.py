@@ -85,6 +85,23 @@ class GitRepo:
         changes += [Change("added", self.top / n, None) for n in untracked.split("\0") if n]
         return [c for c in changes if (c.path.name if c.path else c.old_path or "").endswith(suffix)]
 
+    def differs(self, commit: str, rels: list[str]) -> bool:
+        """Whether any of ``rels`` (repository-relative) differs between ``commit`` and the working tree."""
+        proc = _git(["diff", "--quiet", "--no-ext-diff", commit, "--", *rels], self.top, check=False)
+        if proc.returncode not in (0, 1):
+            raise InputError(f"git diff failed: {proc.stderr.decode('utf-8', 'replace').strip()[:200]}")
+        return proc.returncode == 1
+
+    def last_change(self, rels: list[str]) -> str | None:
+        """The newest commit that changed any of ``rels`` (None: none did)."""
+        out = _git(["log", "-1", "--format=%H", "--", *rels], self.top, check=False)
+        sha = out.stdout.decode().strip()
+        return sha or None
+
+    def parent(self, commit: str) -> str | None:
+        proc = _git(["rev-parse", "--verify", "--quiet", f"{commit}^1^{{commit}}"], self.top, check=False)
+        return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
     def show(self, commit: str, rel: str) -> str | None:
         """The text of ``rel`` at ``commit`` (None when it did not exist there)."""
         proc = _git(["show", f"{commit}:{rel}"], self.top, check=False)

@@ -1,0 +1,614 @@
+"""The change map between two environments, from Coq's answers (not from a text diff).
+
+Both environments load the same modules (the files a change touched, each in
+its version); ``Search _ inside M`` lists what each defines, ``About`` says
+what each name is, ``Print`` gives definitions, inductives and records, and
+``Search`` in the new environment finds what comes closest to a name that is
+gone.  Then:
+
+- a name in both whose statement differs is *restated* (how its arguments
+  moved: :mod:`.coqtypes`); a transparent one whose body differs is a
+  *changed definition*;
+- a name only before with a name only after of the same statement is
+  *renamed* (inductives: the same constructors, up to their names);
+- a name only before that nothing renames is *removed*, with the new lemmas
+  whose statements come closest;
+- an inductive's constructors (a record's fields) are compared in order:
+  added, removed, renamed (same type, same place), reordered, restated;
+- notations (``Locate`` of each notation the files declare) and section
+  variables (the binders they add to the section's lemmas) are compared too.
+
+Every comparison of statements reads them with the renames found so far
+applied, so a lemma about a renamed definition is not reported restated.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field
+
+from ..provers.coq.sentences import IDENT_PATTERN, SplitError, split_sentences, strip_comments
+from .changemap import (Candidate, ChangeMap, DefinitionChange, InductiveChange, NotationChange, Removed, Renamed,
+                        Restated, SectionVariableChange, short)
+from .coqtypes import (QUALID, compare, conclusion_pattern, normal_form, parse_type, split_top, substitute)
+from .oldenv import CoqEnv
+
+_SCHEME_SUFFIXES = ("_ind", "_rec", "_rect", "_sind", "_mut", "_ind_dep", "_rec_dep", "_rect_dep")
+CANDIDATES = 5
+
+
+@dataclass
+class Entry:
+    full: str
+    printed: str
+    type: str
+    kind: str  # "Constant", "Inductive", "Constructor", ...
+    transparent: bool | None
+    module: str
+
+    @property
+    def role(self) -> str:
+        if self.kind == "Inductive":
+            return "inductive"
+        if self.kind == "Constructor":
+            return "constructor"
+        return "definition" if self.transparent else "lemma"
+
+
+@dataclass
+class Side:
+    """What one environment says about the modules compared."""
+
+    env: CoqEnv
+    entries: dict[str, Entry] = field(default_factory=dict)  # full name -> entry
+
+    def load(self, modules: list[str]) -> None:
+        for m in modules:
+            for printed, typ in self.env.contents(m).items():
+                about, _ = self.env.about(printed)
+                if about is None:
+                    continue
+                self.entries[about.full_name] = Entry(about.full_name, printed, typ, about.kind, about.transparent, m)
+        inductives = {e.full for e in self.entries.values() if e.kind == "Inductive"}
+        for full in list(self.entries):
+            if full.endswith(_SCHEME_SUFFIXES) and any(full == i + s for i in inductives for s in _SCHEME_SUFFIXES):
+                del self.entries[full]
+
+    def print(self, e: Entry) -> str:
+        return self.env.ask(f"Print {e.printed}.") or ""
+
+
+# ------------------------------------------------------------------ inductives as Coq prints them
+
+
+@dataclass(frozen=True)
+class Shape:
+    kind: str  # "inductive" | "record"
+    members: tuple[tuple[str, str], ...]  # (constructor or field, its type), in order
+    builder: str | None = None  # a record's constructor
+
+
+def read_shape(printed: str, name: str) -> Shape | None:
+    """The constructors (or a record's fields) of inductive ``name`` (short) from ``Print`` output."""
+    text = printed.split("\n\n", 1)[0]
+    text = " ".join(text.split())
+    m = re.match(r"(?:Inductive|CoInductive|Variant|Record|Structure|Class)\s", text)
+    if not m:
+        return None
+    if text.startswith(("Record", "Structure", "Class")):
+        rm = re.match(rf"\w+\s+(?:{IDENT_PATTERN})\b.*?:=\s*({IDENT_PATTERN})?\s*\{{(.*)\}}\s*\.?\s*$", text)
+        if not rm:
+            return None
+        fields = []
+        for part in split_top(rm.group(2), ";"):
+            fname, sep, ftype = part.partition(":")
+            if sep and fname.strip():
+                fields.append((fname.strip().lstrip(">").strip(), " ".join(ftype.split())))
+        return Shape("record", tuple(fields), rm.group(1))
+    blocks = split_top(text.rstrip(". "), " with ")
+    for block in blocks:
+        head, sep, body = block.partition(":=")
+        words = re.findall(IDENT_PATTERN, head)
+        own = [w for w in words if w not in ("Inductive", "CoInductive", "Variant")]
+        if not sep or not own or own[0] != name.rsplit(".", 1)[-1]:
+            continue
+        members = []
+        for part in split_top(body, "|"):
+            cname, csep, ctype = part.partition(":")
+            if csep and re.fullmatch(IDENT_PATTERN, cname.strip()):
+                members.append((cname.strip(), " ".join(ctype.split())))
+        return Shape("inductive", tuple(members))
+    return None
+
+
+# ------------------------------------------------------------------ the comparison
+
+
+class Comparison:
+    """The change map between ``old`` and ``new`` (two environments loading the same modules)."""
+
+    def __init__(self, old: CoqEnv, new: CoqEnv, old_modules: list[str], new_modules: list[str],
+                 texts: list[tuple[str | None, str | None]] = (), module_moves: dict[str, str] | None = None):
+        self.old = Side(old)
+        self.new = Side(new)
+        self.old_modules = old_modules
+        self.new_modules = new_modules
+        self.texts = list(texts)
+        self.moves = dict(module_moves or {})  # old module -> new module (a file moved)
+        self.printed_renames: dict[str, str] = {}  # old printed name -> new printed name
+        self.notes: list[str] = []
+
+    # ------------------------------------------------------------ helpers
+    def _key(self, full: str) -> str:
+        """An old full name as it would read after the change, were nothing renamed (a moved module)."""
+        for o, n in self.moves.items():
+            if full.startswith(o + "."):
+                return n + full[len(o):]
+        return full
+
+    def _as_new(self, text: str) -> str:
+        return substitute(text, self.printed_renames)
+
+    def _same_statement(self, o: Entry, n: Entry) -> bool:
+        try:
+            return normal_form(parse_type(self._as_new(o.type))) == normal_form(parse_type(n.type))
+        except Exception:  # a type the reader does not follow: compare the text
+            return " ".join(self._as_new(o.type).split()) == " ".join(n.type.split())
+
+    def _rename(self, o: Entry, n: Entry) -> None:
+        if o.printed != n.printed:
+            self.printed_renames[o.printed] = n.printed
+            self.printed_renames.setdefault(short(o.full), short(n.full))
+
+    # ------------------------------------------------------------ the map
+    def run(self) -> ChangeMap:
+        self.old.load(self.old_modules)
+        self.new.load(self.new_modules)
+        old, new = self.old.entries, self.new.entries
+        old_only = {f: e for f, e in old.items() if self._key(f) not in new}
+        new_only = {f: e for f, e in new.items() if f not in {self._key(x) for x in old}}
+        both = [(e, new[self._key(f)]) for f, e in old.items() if self._key(f) in new]
+        for o, n in both:
+            self._rename(o, n)  # a moved module prints its names differently
+        shapes_old: dict[str, Shape | None] = {}
+        shapes_new: dict[str, Shape | None] = {}
+
+        def shape(side: Side, cache: dict, e: Entry) -> Shape | None:
+            if e.full not in cache:
+                cache[e.full] = read_shape(side.print(e), short(e.full))
+            return cache[e.full]
+
+        renamed: list[Renamed] = []
+        # 1. inductives renamed: the same constructors' types, up to the names
+        for o in [e for e in old_only.values() if e.kind == "Inductive"]:
+            cands = [n for n in new_only.values() if n.kind == "Inductive" and n.full not in self._taken(renamed)]
+            best = None
+            for n in cands:
+                so, sn = shape(self.old, shapes_old, o), shape(self.new, shapes_new, n)
+                if so is None or sn is None or so.kind != sn.kind or len(so.members) != len(sn.members):
+                    continue
+                trial = dict(self.printed_renames)
+                trial[o.printed] = n.printed
+                if all(" ".join(substitute(a[1], trial).split()) == " ".join(b[1].split())
+                       for a, b in zip(so.members, sn.members)):
+                    score = _similar(short(o.full), short(n.full))
+                    if best is None or score > best[0]:
+                        best = (score, n)
+            if best is not None:
+                n = best[1]
+                renamed.append(Renamed(o.full, n.full, "inductive", n.type))
+                self._rename(o, n)
+        # 2. constructors and fields: compared inductive by inductive
+        inductives: list[InductiveChange] = []
+        members_seen: set[str] = set()
+        ind_pairs = [(o, n) for o, n in both if o.kind == "Inductive"]
+        ind_pairs += [(old[r.old], new[r.new]) for r in renamed if r.kind == "inductive"]
+        for o, n in ind_pairs:
+            so, sn = shape(self.old, shapes_old, o), shape(self.new, shapes_new, n)
+            if so is None or sn is None:
+                continue
+            mod_o, mod_n = o.full.rsplit(".", 1)[0], n.full.rsplit(".", 1)[0]
+            members_seen |= {f"{mod_o}.{c}" for c, _ in so.members} | {f"{mod_n}.{c}" for c, _ in sn.members}
+            if so.builder:
+                members_seen |= {f"{mod_o}.{so.builder}"}
+            if sn.builder:
+                members_seen |= {f"{mod_n}.{sn.builder}"}
+            change = self._members(o, n, so, sn)
+            if change is not None:
+                inductives.append(change)
+        # 3. other names renamed: the same statement under a new name
+        pending = True
+        while pending:
+            pending = False
+            for o in list(old_only.values()):
+                if o.kind == "Inductive" or o.full in members_seen or o.full in {r.old for r in renamed}:
+                    continue
+                cands = [n for n in new_only.values() if n.kind == o.kind and n.full not in members_seen
+                         and n.full not in self._taken(renamed) and self._same_statement(o, n)]
+                if not cands:
+                    continue
+                n = max(cands, key=lambda c: (self._same_body(o, c), _similar(short(o.full), short(c.full))))
+                renamed.append(Renamed(o.full, n.full, n.role, n.type))
+                self._rename(o, n)
+                pending = True
+        # 4. renamed and restated: the same conclusion, a close name
+        restated: list[Restated] = []
+        for o in list(old_only.values()):
+            if o.kind != "Constant" or o.full in members_seen or o.full in {r.old for r in renamed}:
+                continue
+            best = None
+            for n in new_only.values():
+                if n.kind != "Constant" or n.full in members_seen or n.full in self._taken(renamed) \
+                        or n.full in {r.new_name for r in restated}:
+                    continue
+                sim = _similar(short(o.full), short(n.full))
+                if sim < 0.6:
+                    continue
+                r = compare(parse_type(self._as_new(o.type)), parse_type(n.type))
+                if not r.conclusion_changed and (best is None or sim > best[0]):
+                    best = (sim, n)
+            if best is not None:
+                n = best[1]
+                restated.append(Restated(o.full, n.full, n.role, self._as_new(o.type), n.type))
+                self._rename(o, n)
+        # 5. names in both: restated statements, changed definitions
+        definitions: list[DefinitionChange] = []
+        for o, n in both:
+            if o.kind == "Inductive" or o.full in members_seen:
+                continue
+            same = self._same_statement(o, n)
+            if not same:
+                restated.append(Restated(o.full, n.full, n.role, self._as_new(o.type), n.type))
+            if o.transparent and n.transparent:
+                ob, nb = _body(self.old.print(o)), _body(self.new.print(n))
+                if ob is not None and nb is not None and " ".join(self._as_new(ob).split()) != " ".join(nb.split()):
+                    definitions.append(DefinitionChange(n.full, ob, nb, not same))
+        # 6. removed: what comes closest now
+        done_old = {r.old for r in renamed} | {r.name for r in restated}
+        removed = [self._removed(o, new_only) for o in old_only.values()
+                   if o.full not in done_old and o.full not in members_seen]
+        done_new = {r.new for r in renamed} | {r.new_name for r in restated}
+        added = tuple(sorted(n.full for n in new_only.values() if n.full not in done_new and n.full not in members_seen))
+        svars = self._section_variables(restated)
+        if svars:
+            names = {s.name for s in svars}
+            restated = [_with_section_vars(r, names) for r in restated]
+        return ChangeMap(tuple(renamed), tuple(removed), tuple(restated), tuple(inductives), tuple(definitions),
+                         tuple(self._notations()), tuple(svars), added,
+                         tuple(dict.fromkeys(self.old_modules + self.new_modules)), tuple(self.notes))
+
+    def _taken(self, renamed: list[Renamed]) -> set[str]:
+        return {r.new for r in renamed}
+
+    def _same_body(self, o: Entry, n: Entry) -> bool:
+        if not (o.transparent and n.transparent):
+            return False
+        ob, nb = _body(self.old.print(o)), _body(self.new.print(n))
+        return ob is not None and nb is not None and " ".join(self._as_new(ob).split()) == " ".join(nb.split())
+
+    def _members(self, o: Entry, n: Entry, so: Shape, sn: Shape) -> InductiveChange | None:
+        old_names = [c for c, _ in so.members]
+        new_names = [c for c, _ in sn.members]
+        otype = dict(so.members)
+        ntype = dict(sn.members)
+        renamed: list[tuple[str, str]] = []
+        changed: list[str] = []
+
+        def same(a: str, b: str) -> bool:
+            return " ".join(self._as_new(otype[a]).split()) == " ".join(ntype[b].split())
+
+        for c in old_names:
+            if c in ntype and not same(c, c):
+                changed.append(c)
+        gone = [c for c in old_names if c not in ntype]
+        fresh = [c for c in new_names if c not in otype]
+        for c in gone:
+            cands = [d for d in fresh if same(c, d) and d not in {b for _, b in renamed}]
+            if not cands:
+                continue
+            pos = old_names.index(c)
+            d = min(cands, key=lambda d: (abs(new_names.index(d) - pos), -_similar(c, d)))
+            renamed.append((c, d))
+        if so.builder and sn.builder and so.builder != sn.builder:
+            renamed.append((so.builder, sn.builder))
+        for a, b in renamed:
+            mod_o, mod_n = o.full.rsplit(".", 1)[0], n.full.rsplit(".", 1)[0]
+            oe, ne = self.old.entries.get(f"{mod_o}.{a}"), self.new.entries.get(f"{mod_n}.{b}")
+            if oe is not None and ne is not None:
+                self._rename(oe, ne)
+        change = InductiveChange(o.full, n.full, so.kind, tuple(old_names), tuple(new_names), tuple(renamed),
+                                 tuple(changed))
+        if not (change.added or change.removed or change.renamed or change.changed or change.reordered
+                or o.full != n.full):
+            return None
+        return change
+
+    def _removed(self, o: Entry, new_only: dict[str, Entry]) -> Removed:
+        """``o`` is gone: the new lemmas whose statements come closest (``Search`` with its conclusion)."""
+        try:
+            tele = parse_type(self._as_new(o.type))
+        except Exception:
+            return Removed(o.full, o.role, o.type)
+        pool: dict[str, str] = {}
+        pattern = conclusion_pattern(tele)
+        if pattern.strip("_ ()"):
+            pool.update(self.new.env.search(f"({pattern})"))
+        consts = [t for t in dict.fromkeys(QUALID.findall(tele.conclusion))
+                  if t not in {b.name for b in tele.binders} and not _is_keyword(t)]
+        if len(pool) < CANDIDATES and consts:
+            pool.update(self.new.env.search(*consts[:2]))
+        pool.update({n.printed: n.type for n in new_only.values() if n.kind == o.kind})
+        pool.pop(o.printed, None)
+        scored = []
+        for name, typ in pool.items():
+            try:
+                r = compare(tele, parse_type(typ))
+            except Exception:
+                continue
+            matched = sum(m is not None for m in r.mapping)
+            scored.append(((not r.conclusion_changed, matched - len(r.added) - len(r.removed),
+                            _similar(short(o.full), short(name))), name, typ))
+        scored.sort(key=lambda s: s[0], reverse=True)
+        full = []
+        for _, name, typ in scored[:CANDIDATES]:
+            about, _ = self.new.env.about(name)
+            full.append(Candidate(about.full_name if about else name, typ))
+        return Removed(o.full, o.role, o.type, tuple(full))
+
+    def _notations(self) -> list[NotationChange]:
+        symbols: dict[str, str] = {}
+        for old_text, new_text in self.texts:
+            for t in (old_text, new_text):
+                for notation in _declared_notations(t or ""):
+                    sym = _notation_symbol(notation)
+                    if sym:
+                        symbols.setdefault(notation, sym)
+        out = []
+        for notation, sym in symbols.items():
+            o = _interpretation(self.old.env.locate_notation(sym), notation)
+            n = _interpretation(self.new.env.locate_notation(sym), notation)
+            if o is not None and n is not None:
+                o_cmp = " ".join(self._as_new(o).split())
+                if o_cmp == " ".join(n.split()):
+                    continue
+            if o != n:
+                out.append(NotationChange(notation, o, n))
+        return out
+
+    def _section_variables(self, restated: list[Restated]) -> list[SectionVariableChange]:
+        old_vars: dict[str, str] = {}
+        new_vars: dict[str, str] = {}
+        for old_text, new_text in self.texts:
+            old_vars.update(_section_variables(old_text or ""))
+            new_vars.update(_section_variables(new_text or ""))
+        out = []
+        for name in sorted(old_vars.keys() | new_vars.keys()):
+            o, n = old_vars.get(name), new_vars.get(name)
+            if o is not None and n is not None and " ".join(o.split()) == " ".join(n.split()):
+                continue
+            lemmas = []
+            for r in restated:
+                how = r.how
+                assert how.old is not None and how.new is not None
+                touched = {how.new.binders[i].name for i in how.added} | {how.old.binders[i].name for i in how.removed}
+                touched |= {nm for nm, _, _ in how.implicit_changed}
+                types = {how.new.binders[i].type for i in how.added} | {how.old.binders[i].type for i in how.removed}
+                if name in touched or (n and " ".join(n.split()) in types) or (o and " ".join(o.split()) in types) \
+                        or (o is not None and n is not None and name in {b.name for b in how.new.binders}):
+                    lemmas.append(r.new_name)
+            out.append(SectionVariableChange(name, o, n, tuple(lemmas)))
+        return out
+
+
+def _with_section_vars(r: Restated, names: set[str]) -> Restated:
+    how = r.how
+    assert how.new is not None and how.old is not None
+    binders = {b.name for b in how.new.binders} | {b.name for b in how.old.binders}
+    hit = tuple(sorted(n for n in names if n in binders))
+    if not hit:
+        return r
+    return Restated(r.name, r.new_name, r.kind, r.old_type, r.new_type, hit)
+
+
+def _similar(a: str, b: str) -> float:
+    return difflib.SequenceMatcher(None, a.lower(), b.lower()).ratio()
+
+
+_KEYWORDS = {"forall", "exists", "fun", "match", "with", "end", "let", "in", "if", "then", "else", "as", "return",
+             "Type", "Prop", "Set", "SProp", "fix", "cofix"}
+
+
+def _is_keyword(t: str) -> bool:
+    return t in _KEYWORDS
+
+
+def _body(printed: str) -> str | None:
+    """A transparent constant's body from ``Print`` output (``name = body : type``)."""
+    text = printed.split("\n\nArguments", 1)[0]
+    text = re.split(r"\n\s+: ", text, maxsplit=1)[0]
+    head, sep, body = text.partition(" = ")
+    if not sep:
+        fix = re.match(rf"\s*({IDENT_PATTERN}(?:\.{IDENT_PATTERN})*)\s*=\s*\n?(.*)", text, re.S)
+        return " ".join(fix.group(2).split()) if fix else None
+    return " ".join(body.split())
+
+
+_NOTATION = re.compile(r'\b(?:Notation|Infix)\s+"((?:[^"]|"")+)"')
+
+
+def _declared_notations(text: str) -> list[str]:
+    try:
+        sentences = split_sentences(text)
+    except SplitError:
+        return []
+    out = []
+    for s in sentences:
+        clean = strip_comments(s.text)
+        if "Reserved" in clean.split()[:3]:
+            continue
+        m = _NOTATION.search(clean)
+        if m:
+            notation = m.group(1)
+            if clean.lstrip().startswith(("Infix", "Local Infix", "#[local] Infix", "Global Infix")) \
+                    or re.search(r"\bInfix\b", clean.split('"')[0]):
+                notation = f"x {notation} y"
+            out.append(notation)
+    return out
+
+
+def _notation_symbol(notation: str) -> str | None:
+    """The notation's longest symbol (what ``Locate`` is asked about)."""
+    parts = [p.strip("'") for p in notation.split()]
+    symbols = [p for p in parts if p and not re.fullmatch(IDENT_PATTERN, p) and p not in ("..", "_")]
+    if not symbols:
+        words = [p for p in parts[1:] if p]
+        return max(words, key=len) if words else None
+    return max(symbols, key=len)
+
+
+def _interpretation(located: str | None, notation: str) -> str | None:
+    """What ``notation`` stands for, from ``Locate`` output (None: not there)."""
+    if not located:
+        return None
+    want = " ".join(notation.split())
+    for block in re.split(r"\n(?=Notation )", located):
+        m = re.match(r'Notation\s+"((?:[^"]|"")+)"\s*:=\s*(.*)', " ".join(block.split()))
+        if m and " ".join(m.group(1).split()) == want:
+            interp = re.sub(r"\s*\((?:default interpretation|in scope [^)]*)\)\s*$", "", m.group(2)).strip()
+            return interp
+    return None
+
+
+_VARIABLE = re.compile(r"^\s*(?:Variables?|Hypothes(?:is|es)|Context)\s+(.*)$", re.S)
+
+
+def _section_variables(text: str) -> dict[str, str]:
+    """Section variables the text declares: name -> type as written."""
+    try:
+        sentences = split_sentences(text)
+    except SplitError:
+        return {}
+    out: dict[str, str] = {}
+    depth = 0
+    for s in sentences:
+        clean = " ".join(strip_comments(s.text).split()).rstrip(".")
+        if re.match(r"^Section\s", clean):
+            depth += 1
+            continue
+        if re.match(r"^End\s", clean) and depth:
+            depth -= 1
+            continue
+        m = _VARIABLE.match(clean)
+        if not m or not depth:
+            continue
+        rest = m.group(1).strip()
+        groups = re.findall(r"[({]([^(){}]*)[)}]", rest) if rest[:1] in "({" else [rest]
+        for g in groups:
+            names, sep, typ = g.partition(":")
+            if sep:
+                for n in names.split():
+                    out[n.strip("`!")] = typ.strip()
+    return out
+
+
+# ------------------------------------------------------------------ `proofmend changes --since REV`
+
+
+@dataclass
+class ChangeReport:
+    rev: str
+    commit: str
+    files: list[dict]  # {"file", "status", "old_module", "new_module"}
+    map: ChangeMap
+    problems: list[str]
+
+    def to_json(self) -> dict:
+        return {"since": {"rev": self.rev, "commit": self.commit}, "files": self.files, **self.map.to_json(),
+                "problems": self.problems}
+
+
+def changes_since(path, rev: str, limits=None) -> ChangeReport:
+    """The change map between ``rev`` and the working tree, for the project files changed under ``path``."""
+    from pathlib import Path
+
+    from ..provers.coq.project import _inside
+    from ..provers.coq.workspace import Workspace
+    from ..provers.errors import InputError
+    from ..provers.limits import Limits
+    from .builds import Library
+    from .gitrev import GitRepo
+    from .oldenv import OldTree, open_env
+    from .since import project_and_limit
+
+    limits = limits or Limits()
+    project, limit = project_and_limit(Path(path))
+    repo = GitRepo.containing(limit)
+    commit = repo.resolve(rev)
+    now_files = {f.resolve() for f in project.files}
+    tree = OldTree(repo, commit, project)
+    ws = lib_new = lib_old = old_env = new_env = None
+    try:
+        old_project = tree.project
+        old_files = {f.resolve() for f in old_project.files} if old_project is not None else set()
+        rows, pairs = [], []  # pairs: (old file at rev or None, file now or None)
+        for c in repo.changes(commit):
+            now = c.path.resolve() if c.path is not None and c.path.resolve() in now_files else None
+            old = None
+            if c.old_path is not None and old_project is not None:
+                cand = tree.path(c.path or Path(c.old_path), c.old_path).resolve()
+                old = cand if cand in old_files else None
+            if now is None and old is None:
+                continue
+            if now is not None and not (now == limit or (limit.is_dir() and _inside(now, limit))):
+                continue
+            pairs.append((old, now))
+            rows.append({"file": repo.relative(c.path) if c.path is not None else c.old_path, "status": c.status,
+                         "old_module": old_project.logical_name(old) if old is not None and old_project else None,
+                         "new_module": project.logical_name(now) if now is not None else None})
+        problems: list[str] = []
+        if not pairs:
+            return ChangeReport(rev, commit, rows, ChangeMap(), problems)
+        ws = Workspace(project, limit if project.project_file is None else None, limits, use_user_build=True)
+
+        def now_vo(f: Path):
+            vo = ws.path(f).with_suffix(".vo")
+            return vo if vo.is_symlink() or vo.exists() else None
+
+        lib_new = Library(project, limits, prebuilt=now_vo)
+
+        def old_vo(f: Path):
+            try:
+                now = project.root / Path(f).relative_to(tree.root)
+                if now.read_bytes() != Path(f).read_bytes():
+                    return None
+            except (OSError, ValueError):
+                return None
+            return now_vo(now)
+
+        if old_project is None:
+            problems.append(f"no Coq project at {rev}")
+        else:
+            lib_old = Library(old_project, limits, prebuilt=old_vo)
+        new_env, new_mods, p_new = open_env(lib_new, [n for _, n in pairs if n is not None])
+        problems += [f"now: {p}" for p in p_new]
+        if lib_old is not None:
+            old_env, old_mods, p_old = open_env(lib_old, [o for o, _ in pairs if o is not None])
+            problems += [f"at {rev}: {p}" for p in p_old]
+        if old_env is None or new_env is None:
+            problems.append("nothing to compare: " + ("the old version" if old_env is None else "the new version")
+                            + " could not be loaded")
+            return ChangeReport(rev, commit, rows, ChangeMap(), problems)
+        texts = [(o.read_text(encoding="utf-8", errors="replace") if o else None,
+                  n.read_text(encoding="utf-8", errors="replace") if n else None) for o, n in pairs]
+        moves = {r["old_module"]: r["new_module"] for r in rows
+                 if r["old_module"] and r["new_module"] and r["old_module"] != r["new_module"]}
+        cmap = Comparison(old_env, new_env, old_mods, new_mods, texts, moves).run()
+        return ChangeReport(rev, commit, rows, cmap, problems)
+    except InputError:
+        raise
+    finally:
+        for x in (old_env, new_env, lib_old, lib_new, ws):
+            if x is not None:
+                x.close()
+        tree.close()
