@@ -22,7 +22,14 @@ working on the theorem: it did not see the failure); ``crash`` (no JSON, or an e
 code other than 0/1); ``timeout`` (the run passed ``--task-timeout``).  Time to
 first candidate: from starting ``repair`` to the first ``check`` event in its trace
 (its time stamp); ``checks`` counts those events (a search that checks its steps
-without writing them to the trace shows none).
+without writing them to the trace shows none); ``refused`` counts the trace's
+``audit`` events that refused a candidate.
+
+A second table gives the outcomes by the task's ``change_kind``: fixed, and the
+unsolved by why — ``no candidate`` (nothing the live session accepted),
+``refused`` (a candidate was found and the audit refused it), ``load`` (the
+file did not load up to the proof), ``other`` (crash, timeout, failure unseen,
+checkout not built).
 """
 
 from __future__ import annotations
@@ -43,7 +50,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import machine, pct, table, write_json  # noqa: E402
 from _real_projects import (  # noqa: E402
-    CHECKOUTS, CORPUS_DIR, ROOT, built_vo, checkout, proof_text, proofs_by_name, put_back, sha, show,
+    CHANGE_KINDS, CHECKOUTS, CORPUS_DIR, ROOT, built_vo, checkout, proof_text, proofs_by_name, put_back, sha, show,
 )
 
 
@@ -105,19 +112,21 @@ def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, tas
         seconds = time.monotonic() - t0
         watch.stop.set()
         watch.join()
-        first, checks = watch.at, 0
+        first, checks, refused = watch.at, 0, 0
         for ln in (trace.read_text(errors="replace").splitlines() if trace.exists() else []):
             try:
                 ev = json.loads(ln)
             except json.JSONDecodeError:
                 continue
+            if ev.get("event") == "audit" and ev.get("accepted") is False:
+                refused += 1
             if ev.get("event") == "check":
                 checks += 1
                 if checks == 1 and isinstance(ev.get("time"), (int, float)):
                     first = max(0.0, ev["time"] - t0_epoch)  # the trace's own time stamp, when it has one
         if first is None and checks:
             first = seconds  # written too late for the watcher to see: an upper bound
-    out = {"rc": res.returncode, "seconds": round(seconds, 2), "checks": checks,
+    out = {"rc": res.returncode, "seconds": round(seconds, 2), "checks": checks, "refused": refused,
            "first_candidate_s": None if first is None else round(first, 2)}
     try:
         data = json.loads(res.stdout)
@@ -128,7 +137,7 @@ def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, tas
     if holes:
         h = holes[0]
         status = "fixed" if h.get("status") == "fixed" else "unsolved"
-        return {**out, "status": status, "attempts": h.get("attempts"), "proof": h.get("proof"),
+        return {**out, "status": status, "exit": h.get("exit"), "attempts": h.get("attempts"), "proof": h.get("proof"),
                 "message": "" if status == "fixed" else str(h.get("error") or h.get("exit") or "")[:300]}
     if errors:
         return {**out, "status": "load-failure", "message": str(errors[0].get("error"))[:600]}
@@ -155,6 +164,7 @@ def run_task(task: dict, a: argparse.Namespace) -> dict:
     root = Path(a.checkouts) / f"{name}@{task['commit'][:8]}"
     git_dir = mirror_of(Path(a.mirrors) if a.mirrors else None, task["repo"])
     base = {"id": task["id"], "repo": task["repo"], "layout": task["layout"], "theorem": task["theorem"],
+            "change_kind": task.get("change_kind") or "unlabelled",
             "file": task["file"], "first_candidate_s": None, "seconds": None,
             "package_revision": package_revision(a.repair)}
     if not root.is_dir():
@@ -195,6 +205,36 @@ def summarise(results: list[dict]) -> str:
         med = f"{firsts[len(firsts) // 2]:.1f}" if firsts else "-"
         rows.append([key, pct(fixed, len(rs))] + [sum(r["status"] == s for r in rs) for s in statuses[1:]] + [med])
     return table(["project (layout)", "fixed"] + statuses[1:] + ["median s to 1st cand."], rows)
+
+
+WHY = ("no candidate", "refused", "load", "other")
+
+
+def why_unsolved(r: dict) -> str | None:
+    """Why a task was not fixed: 'load' (the file did not load up to the proof), 'refused' (a
+    candidate was found but the audit refused it), 'no candidate' (nothing the session accepted),
+    'other' (crash, timeout, failure unseen, checkout not built)."""
+    if r["status"] == "fixed":
+        return None
+    if r["status"] == "load-failure" or r.get("exit") == "prefix_error":
+        return "load"
+    if r["status"] == "unsolved":
+        return "refused" if r.get("refused") or r.get("exit") == "audit_rejected" else "no candidate"
+    return "other"
+
+
+def summarise_kinds(results: list[dict]) -> str:
+    """fixed / unsolved by change kind, the unsolved split by why."""
+    by: dict[str, list[dict]] = defaultdict(list)
+    for r in results:
+        by[r.get("change_kind") or "unlabelled"].append(r)
+    order = {k: i for i, k in enumerate(CHANGE_KINDS)}
+    rows = []
+    for key, rs in sorted(by.items(), key=lambda kv: order.get(kv[0], len(order))) + [("all", results)]:
+        fixed = sum(r["status"] == "fixed" for r in rs)
+        whys = [why_unsolved(r) for r in rs]
+        rows.append([key, len(rs), pct(fixed, len(rs)), len(rs) - fixed] + [whys.count(w) for w in WHY])
+    return table(["change kind", "tasks", "fixed", "unsolved", "no candidate", "refused", "load", "other"], rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,6 +281,8 @@ def main(argv: list[str] | None = None) -> int:
             print("    " + r["message"].strip().replace("\n", "\n    ")[:600], flush=True)
     print()
     print(summarise(results))
+    print()
+    print(summarise_kinds(results))
     fixed = sum(r["status"] == "fixed" for r in results)
     ran = len(results) - sum(t["id"] in done for t in tasks)
     print(f"\n{fixed}/{len(results)} fixed (repair --model search --timeout {a.timeout:g}); "

@@ -39,7 +39,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _real_projects import (  # noqa: E402
-    built_vo, coqc_file, fixed_proof_line, git, layout_of, normalise, proof_text, proofs_by_name,
+    built_vo, checkout, checkout_from, classify_change, coqc_file, fixed_proof_line, git, layout_of, normalise, proof_text, proofs_by_name,
     put_back, sha, show,
 )
 
@@ -162,6 +162,9 @@ def cmd_validate(a: argparse.Namespace) -> int:
                             licence=a.licence, fixed_proof_line=fixed_proof_line(text, name),
                             old_error_line=line, old_error=" ".join(msg.split())[:300],
                         )
+                        if a.git_dir:
+                            task["change_kind"], task["change_names"] = classify_change(Path(a.git_dir), task,
+                                                                                        c["old_proof"])
                         fh.write(json.dumps(task) + "\n")
                         fh.flush()
                         kept += 1
@@ -171,7 +174,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
 
 
 MANIFEST_FIELDS = ("id", "repo", "licence", "layout", "parent", "commit", "date", "file", "old_file", "theorem",
-                   "statement_changed", "fixed_proof_line", "old_error_line", "old_error", "old_proof_sha")
+                   "statement_changed", "change_kind", "change_names", "fixed_proof_line", "old_error_line",
+                   "old_error", "old_proof_sha")
 
 
 def cmd_manifest(a: argparse.Namespace) -> int:
@@ -193,6 +197,40 @@ def cmd_manifest(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_kinds(a: argparse.Namespace) -> int:
+    """Label (again) the change kind of every task of a manifest, reading the commits from --mirrors."""
+    rows = [json.loads(ln) for ln in open(a.manifest) if ln.strip()]
+    counts: dict[str, int] = {}
+    for t in rows:
+        key = t["repo"].replace("/", "+")
+        git_dir = next((d for d in (Path(a.mirrors) / key / "repo", Path(a.mirrors) / key) if d.is_dir()), None)
+        if git_dir is None:
+            print(f"{t['id']}: no history under {a.mirrors}", file=sys.stderr)
+            continue
+        t["change_kind"], t["change_names"] = classify_change(git_dir, t, t.get("old_proof"))
+        counts[t["change_kind"]] = counts.get(t["change_kind"], 0) + 1
+    with open(a.out or a.manifest, "w") as fh:
+        for t in rows:
+            fh.write(json.dumps({k: t.get(k) for k in MANIFEST_FIELDS if k in t or k in ("change_kind", "change_names")}
+                                | ({"old_proof": t["old_proof"]} if "old_proof" in t else {})) + "\n")
+    print(", ".join(f"{k} {n}" for k, n in sorted(counts.items(), key=lambda kv: -kv[1])))
+    return 0
+
+
+def cmd_checkout(a: argparse.Namespace) -> int:
+    git_dir, dest = Path(a.git_dir), Path(a.dest)
+    if a.base:
+        if not a.base_commit:
+            print("mine_breakages: --base needs --base-commit", file=sys.stderr)
+            return 2
+        changed = checkout_from(git_dir, a.base_commit, Path(a.base), a.commit, dest)
+        print(f"{dest}: copy of {a.base} with {len(changed)} file(s) of {a.commit[:8]} written")
+    else:
+        left_out = checkout(git_dir, a.commit, dest)
+        print(f"{dest}: tree of {a.commit[:8]}" + (f" ({len(left_out)} large file(s) left out)" if left_out else ""))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     sub = ap.add_subparsers(dest="cmd", required=True)
@@ -210,11 +248,23 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--commit", required=True, help="the fixed commit (a prefix is enough)")
     v.add_argument("--checkout", required=True, help="a built checkout of that commit")
     v.add_argument("--licence", default="unknown")
+    v.add_argument("--git-dir", help="the history, to label each kept task's change kind")
     v.add_argument("--timeout", type=float, default=600)
     v.add_argument("--out", required=True, help="kept tasks are appended here (JSONL)")
     lic = sub.add_parser("licence", help="print the licence of a commit, read from its LICENSE file")
     lic.add_argument("--git-dir", required=True)
     lic.add_argument("--commit", default="HEAD")
+    k = sub.add_parser("kinds", help="label the change kind of every task of a manifest")
+    k.add_argument("manifest")
+    k.add_argument("--mirrors", required=True, help="folder of git directories <owner>+<name>[/repo]")
+    k.add_argument("--out", help="write here (default: the manifest itself)")
+    co = sub.add_parser("checkout", help="write a commit's tree into a folder, optionally as a copy of a built "
+                                         "checkout of another commit (the build then redoes only what changed)")
+    co.add_argument("--git-dir", required=True)
+    co.add_argument("--commit", required=True)
+    co.add_argument("--dest", required=True)
+    co.add_argument("--base", help="a built checkout to copy")
+    co.add_argument("--base-commit", help="the commit --base holds")
     m = sub.add_parser("manifest", help="join validated tasks into the corpus manifest")
     m.add_argument("tasks", nargs="+", help="JSONL files written by validate")
     m.add_argument("--with-proofs", action="store_true",
@@ -229,6 +279,10 @@ def main(argv: list[str] | None = None) -> int:
         return cmd_candidates(a)
     if a.cmd == "validate":
         return cmd_validate(a)
+    if a.cmd == "checkout":
+        return cmd_checkout(a)
+    if a.cmd == "kinds":
+        return cmd_kinds(a)
     print(licence_of(Path(a.git_dir), a.commit))
     return 0
 

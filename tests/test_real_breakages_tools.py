@@ -85,12 +85,14 @@ def test_candidates_then_validate(history: tuple[Path, str], tmp_path: Path) -> 
     for f in ("A", "B"):
         subprocess.run(["coqc", "-Q", "theories", "P", f"theories/{f}.v"], cwd=co, check=True)
     mine_breakages.main(["validate", "--candidates", str(cands), "--commit", head[:8], "--checkout", str(co),
-                         "--licence", "MIT", "--out", str(tasks)])
+                         "--licence", "MIT", "--git-dir", str(repo / ".git"), "--out", str(tasks)])
     kept = [json.loads(ln) for ln in tasks.read_text().splitlines()]
     assert [t["theorem"] for t in kept] == ["four"]  # the old proof of 'same' still checks
     t = kept[0]
     assert t["layout"] == "coqproject-flags" and t["fixed_proof_line"] == 3 and 4 <= t["old_error_line"] <= 7
     assert "double_plus" in t["old_error"]
+    # double_plus went and no lemma of the same statement came: removed (double_mul states something else)
+    assert (t["change_kind"], t["change_names"]) == ("removed-lemma", ["double_plus"])
     # the checkout is left as it was
     assert (co / "theories" / "B.v").read_text() == B_NEW
 
@@ -98,3 +100,47 @@ def test_candidates_then_validate(history: tuple[Path, str], tmp_path: Path) -> 
     mine_breakages.main(["manifest", str(tasks), str(tasks), "--out", str(manifest)])
     rows = [json.loads(ln) for ln in manifest.read_text().splitlines()]
     assert len(rows) == 1 and "old_proof" not in rows[0] and rows[0]["old_proof_sha"] == rp.sha(t["old_proof"])
+    assert rows[0]["change_kind"] == "removed-lemma"
+
+
+def test_checkout_from_a_built_checkout(history: tuple[Path, str], tmp_path: Path) -> None:
+    repo, head = history
+    first = _git(repo, "rev-parse", "HEAD~1").strip()
+    base = tmp_path / "base"
+    rp.checkout(repo / ".git", first, base)
+    subprocess.run(["coqc", "-Q", "theories", "P", "theories/A.v"], cwd=base, check=True)
+    vo_time = (base / "theories" / "A.vo").stat().st_mtime_ns
+    dest = tmp_path / "next"
+    changed = rp.checkout_from(repo / ".git", first, base, head, dest)
+    assert sorted(changed) == ["theories/A.v", "theories/B.v"]
+    assert (dest / "theories" / "A.v").read_text() == A_NEW and (dest / "theories" / "B.v").read_text() == B_NEW
+    # the build product came along with its time stamp; the changed source is newer, so a build redoes it
+    assert (dest / "theories" / "A.vo").stat().st_mtime_ns == vo_time
+    assert rp.built_vo(dest, "theories/A.v") is None
+
+
+@pytest.mark.parametrize("old,new,error,kind", [
+    ("Lemma a_b : 1 = 1.\nProof. reflexivity. Qed.\n", "Lemma b_c : 1 = 1.\nProof. reflexivity. Qed.\n",
+     "Error: The reference a_b was not found in the current environment.", "renamed-lemma"),
+    ("Lemma l (n : nat) : n = n.\nProof. reflexivity. Qed.\n", "Lemma l (n m : nat) : n = n.\nProof. reflexivity. Qed.\n",
+     "Error: Unable to unify", "restated-lemma"),
+    ("Inductive t := A | B.\n", "Inductive t := A | B | C.\n", "Error: Non exhaustive", "constructor-field"),
+    ("Definition d := 1.\n", "Definition d := 2.\n", "Error: Unable to unify", "definition-changed"),
+    ("Notation \"'one'\" := 1.\n", "Notation \"'one'\" := (0 + 1).\n", "Error: Unable to unify", "notation-changed"),
+])
+def test_change_kinds(tmp_path: Path, old: str, new: str, error: str, kind: str) -> None:
+    repo = tmp_path / "r"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    user_old = "Require Import Lib.\nLemma u : True.\nProof. pose proof (a_b, l, A, d, one). exact I. Qed.\n"
+    (repo / "Lib.v").write_text(old)
+    (repo / "U.v").write_text(user_old)
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    (repo / "Lib.v").write_text(new)
+    (repo / "U.v").write_text(user_old.replace("exact I", "trivial"))
+    _git(repo, "commit", "-q", "-am", "two")
+    task = {"parent": _git(repo, "rev-parse", "HEAD~1").strip(), "commit": _git(repo, "rev-parse", "HEAD").strip(),
+            "file": "U.v", "old_file": "U.v", "theorem": "u", "statement_changed": False, "old_error": error}
+    assert rp.classify_change(repo / ".git", task)[0] == kind
+    assert rp.classify_change(repo / ".git", {**task, "statement_changed": True})[0] == "statement-changed"
