@@ -416,6 +416,36 @@ def equiv(
     raise typer.Exit(0 if report.complete else 1)
 
 
+@app.command()
+@guarded
+def changes(
+    path: Annotated[Path, typer.Argument(help="The project folder (or a folder or .v file inside it) whose changed files to compare.")] = Path("."),
+    since: Annotated[str, typer.Option("--since", metavar="REV", help="The git revision to compare with (the working tree against it).")] = "HEAD",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the change map as JSON.")] = False,
+) -> None:
+    """What changed between REV and the working tree, by Coq's answers in both versions.
+
+    Renamed, removed (with the closest new lemmas) and restated lemmas,
+    constructors and fields, changed definitions, notations and section
+    variables. Exit 0 when both versions of every changed file could be
+    compared, 1 otherwise, 2 on bad input.
+    """
+    from .agent.changes import changes_since
+
+    report = changes_since(path, since)
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    else:
+        lines = report.map.lines(limit=10**6)
+        for line in lines:
+            typer.echo(line)
+        if not lines:
+            typer.echo(f"no change to the names of the changed files since {since}")
+        for p in report.problems:
+            typer.echo(f"proofmend: {p}", err=True)
+    raise typer.Exit(1 if report.problems else 0)
+
+
 from .evals.cli import app as eval_app  # noqa: E402  (subcommands are defined beside their code)
 
 app.add_typer(eval_app, name="eval")
