@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
-import anyio.from_thread
 import anyio.to_thread
 
 from ..agent.config import AgentConfig

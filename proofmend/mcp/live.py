@@ -15,16 +15,17 @@ prover that died is started again by the next call.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..agent.llm import strip_opener
 from ..provers.coq.livedoc import LiveDocument
-from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, parse_document
+from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, head_words, parse_document
 from ..provers.coq.project import CoqProject, project_for
 from ..provers.coq.scan import ScanResult, scan_proofs
+from ..provers.coq.sentences import SplitError, split_sentences
 from ..provers.coq.session import PrefixError, ProofSession
 from ..provers.coq.workspace import Workspace
 from ..provers.deadline import Deadline, DeadlineReached
@@ -46,25 +47,31 @@ class _Space:
     def refresh(self, user_file: Path) -> Path:
         """Copy again whatever ``user_file`` and its requirements changed into; compile what it requires."""
         ws_file = self.ws.path(user_file)
-        for f in [*self.ws.needed(ws_file), ws_file]:
-            user = self.ws.user_path(f)
-            try:
-                st = user.stat()
-            except OSError:
-                continue
-            stamp = (st.st_mtime_ns, st.st_size)
-            if self.stamps.get(user) == stamp:
-                continue
-            data = user.read_bytes()
-            if not f.exists() or f.read_bytes() != data:
-                f.write_bytes(data)
-                self.ws.invalidate(f)
-                self.versions[f] = self.versions.get(f, 0) + 1
-            self.stamps[user] = stamp
+        self._copy(ws_file)  # first: what it requires is read from its copy
+        for f in self.ws.needed(ws_file):
+            self._copy(f)
         failure = self.ws.ensure_dependencies(ws_file)
         if failure is not None:
             raise ToolFailure("dependency_error", self.ws.describe(failure, self.ws.user_project.root))
         return ws_file
+
+    def _copy(self, ws_file: Path) -> None:
+        """Bring the workspace copy of a source up to date with the user's file (it and its dependents rebuilt)."""
+        user = self.ws.user_path(ws_file)
+        try:
+            st = user.stat()
+        except OSError:
+            return
+        stamp = (st.st_mtime_ns, st.st_size)
+        if self.stamps.get(user) == stamp:
+            return
+        data = user.read_bytes()
+        if not ws_file.exists() or ws_file.read_bytes() != data:
+            ws_file.parent.mkdir(parents=True, exist_ok=True)
+            ws_file.write_bytes(data)
+            self.ws.invalidate(ws_file)
+            self.versions[ws_file] = self.versions.get(ws_file, 0) + 1
+        self.stamps[user] = stamp
 
     def dependency_versions(self, ws_file: Path) -> tuple[int, ...]:
         return tuple(self.versions.get(f, 0) for f in self.ws.needed(ws_file))
@@ -119,7 +126,9 @@ class LiveFiles:
 
     @contextmanager
     def open(self, path: Path, deadline: Deadline) -> Iterator["OpenFile"]:
-        """``path`` as saved now, its live document held for this call alone."""
+        """``path`` as saved now (read and split first: a file that does not parse is never loaded), its live
+        document held for this call alone."""
+        text, doc = self.files.read(path)
         space = self._space(path)
         with space.lock:
             ws_file = space.refresh(path)
@@ -132,8 +141,8 @@ class LiveFiles:
             if state.live is None or state.loaded_with != loaded_with:
                 if state.live is not None:
                     state.live.close()
-                state.live, state.loaded_with, state.scan = LiveDocument(space.ws.project, self.limits, ws_file), loaded_with, None
-            text, doc = self.files.read(path)
+                state.live = LiveDocument(space.ws.project, self.limits, ws_file)
+                state.loaded_with, state.scan = loaded_with, None
             yield OpenFile(self, state, space.ws.project, text, doc, deadline)
         except DeadlineReached:
             raise ToolFailure("timeout", f"the call's deadline passed ({deadline.describe()})") from None
@@ -182,17 +191,15 @@ class OpenFile:
         text = self.doc.with_bodies({i: ADMITTED_BODY for i in self.state.scan[1].failing})
         return text, parse_document(text)
 
-    def _session(self, prefix: str) -> ProofSession:
-        """A session parked at ``prefix``; a prefix that does not load is scanned once (failing proofs admitted)."""
-        return ProofSession(self.project, prefix, self.owner.limits, self.owner.tactic_timeout,
-                            document=self.live, deadline=self.deadline)
-
-    def _parked(self, prefix_of) -> ProofSession:
+    def _parked(self, prefix_of: Callable[[str, CoqDocument], str]) -> ProofSession:
+        """A session parked at ``prefix_of(text, doc)``: when that does not load, the file is scanned once and
+        the proofs that fail are admitted (as the repair loads a file)."""
         scanned = self.state.scan is not None and self.state.scan[0] == self.text
         while True:
             text, doc = self._baseline()
             try:
-                return self._session(prefix_of(text, doc))
+                return ProofSession(self.project, prefix_of(text, doc), self.owner.limits, self.owner.tactic_timeout,
+                                    document=self.live, deadline=self.deadline)
             except PrefixError as e:
                 if scanned:
                     raise ToolFailure("load_error", f"the file does not load up to there: {e}") from None
@@ -218,8 +225,10 @@ class OpenFile:
 def tactics_of(script: str) -> str:
     """A script's tactics: a leading ``Proof ...`` sentence and a trailing ``Qed.``/``Defined.`` left out."""
     tactics, _ = strip_opener(script.strip())
-    stripped = tactics.rstrip()
-    for closer in ("Qed.", "Defined."):
-        if stripped.endswith(closer) and (len(stripped) == len(closer) or not stripped[-len(closer) - 1].isalnum()):
-            return stripped[: -len(closer)].rstrip()
-    return stripped
+    try:
+        sentences = split_sentences(tactics)
+    except SplitError:
+        return tactics  # running it reports where it does not parse
+    if sentences and head_words(sentences[-1]) in (["Qed"], ["Defined"]):
+        return tactics[: sentences[-1].start].rstrip()
+    return tactics

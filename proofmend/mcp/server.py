@@ -47,7 +47,7 @@ def tool_listing(tool: Tool) -> types.Tool:
     return types.Tool(
         name=tool.name, description=tool.description,
         input_schema=tool.input.model_json_schema(), output_schema=tool.output.model_json_schema(),
-        annotations=types.ToolAnnotations(read_only_hint=tool.read_only, destructive_hint=False,
+        annotations=types.ToolAnnotations(read_only_hint=tool.read_only, destructive_hint=not tool.read_only,
                                           idempotent_hint=tool.read_only, open_world_hint=False))
 
 
