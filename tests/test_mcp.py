@@ -170,14 +170,14 @@ def test_check_outline_goals_and_search_on_the_example(shop: Path) -> None:
                               "invoice_total_le": "admitted", "add_line_subtotal": "proved"}
             failing = next(i for i in outline["items"] if i["status"] == "failing")
             assert failing["error_line"] == 24 and "discount_le" in failing["error"]
-            assert outline["load_error"] is None
+            assert "load_error" not in outline
 
             start = await call(client, "goals", file="Invoice.v", theorem="invoice_total_le")
             assert [g["conclusion"] for g in start["goals"]] == [
                 "forall i : invoice, invoice_total i <= invoice_subtotal i"]
             # after 'intros [s q p] Hq. simpl in Hq.' (line 28 up to column 33): the fields are named
             inside = await call(client, "goals", file="Cart.v", line=28, column=33)
-            assert inside["theorem"] == "line_total_free" and inside["error"] is None
+            assert inside["theorem"] == "line_total_free" and "error" not in inside
             assert inside["goals"][0]["hypotheses"] == ["s : nat", "q : cents", "p : nat", "Hq : p = 0"]
             # the whole line: 'subst q.' fails there, and the goals are those before it
             failed = await call(client, "goals", file="Cart.v", line=29, column=0)
@@ -377,10 +377,10 @@ def test_hostile_model_replies_never_reach_the_file(shop: Path) -> None:
     async def test() -> None:
         async with connected(shop, "--model", f"replay:{replies}") as client:
             out = await call(client, "mend", file="Money.v", theorem="stuck", write=True,
-                             budget={"seconds": 20, "attempts": 4})
+                             budget={"seconds": 300, "attempts": 4})
             [proof] = out["results"]
             assert out["model"] == f"replay:{replies}"
-            assert proof["status"] == "unsolved" and proof["body"] is None
+            assert (proof["status"], proof["exit"]) == ("unsolved", "attempts_exhausted") and "body" not in proof
             assert not out["written"] and out["diff"] == ""
             assert (shop / "Money.v").read_bytes() == before
 

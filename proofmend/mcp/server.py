@@ -82,7 +82,7 @@ async def run_tool(svc: Services, tool: Tool, arguments: dict, progress: Progres
     except Exception as e:  # a bug or an unforeseen failure: reported, and the server goes on
         log.exception("tool %s failed", tool.name)
         return error_result("internal_error", f"{type(e).__name__}: {e}")
-    data = out.model_dump(mode="json")
+    data = out.model_dump(mode="json", exclude_none=True)  # absent, not null: shorter for a model to read
     return types.CallToolResult(content=[types.TextContent(type="text", text=json.dumps(data, ensure_ascii=False))],
                                 structured_content=data)
 
