@@ -290,7 +290,12 @@ def repair_command(
         from .agent.since import changed_scope
 
         scope = changed_scope(path, since)  # no git, not a repository, an unknown revision: exit 2
-    resolve_targets(scope.target if scope else path, theorem)  # bad input (a broken _CoqProject, a file that does not parse) before any work
+    project, visit = resolve_targets(scope.target if scope else path, theorem)  # bad input (a broken _CoqProject, a file that does not parse) before any work
+    if write:
+        for f in visit:
+            if not project.owns(f):
+                raise InputError(f"--write: {f} is {f.resolve()}, outside the project {project.root}: "
+                                 "it is only read, never written")
     agent_model = make_agent_model(config)
     if agent_model is None and not as_json:
         typer.echo("proofmend: no model configured: using the built-in tactic search (offline)" if model is None

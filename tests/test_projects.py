@@ -200,6 +200,7 @@ def test_a_dependency_that_does_not_compile_is_named(tmp_path):
 
 def test_project_file_parsing(tmp_path):
     (tmp_path / "a b").mkdir()
+    (tmp_path / "plugins").mkdir()
     (tmp_path / "a b" / "X.v").write_text("Definition x := 1.\n")
     (tmp_path / "_CoqProject").write_text('# comment\n-R "a b" Spaced # trailing comment\n-Q . Top\n-I plugins\n'
                                           '-arg "-w -notation-overridden"\n')

@@ -66,6 +66,7 @@ class FileReport:
     holes: list[HoleResult] = field(default_factory=list)
     fixes: dict[int, str] = field(default_factory=dict)  # proof index -> new body text
     error: str | None = None  # why the file could not be worked on (if it could not)
+    read_only: str | None = None  # why the file is not the project's own to write (a link to a file outside)
 
     @property
     def changed(self) -> bool:
@@ -110,6 +111,8 @@ class Mender:
         doc = parse_source(user_file, text)
         display = os.path.relpath(user_file, Path.cwd()) if _inside(user_file, Path.cwd()) else str(user_file)
         report = FileReport(user_file, text, text)
+        if not self.ws.user_project.owns(user_file):
+            report.read_only = f"{user_file} is {Path(user_file).resolve()}, outside the project: only read, never written"
         failure = self.ws.ensure_dependencies(ws_file)
         if failure is not None:
             report.error = f"{display}: {self.ws.describe(failure, Path.cwd())}"
@@ -279,9 +282,10 @@ def resolve_targets(path: Path, theorem: str | None = None) -> tuple[CoqProject,
     """The project and the files (in dependency order) a run on ``path`` visits; bad input raises."""
     project = project_for(path)
     if path.is_dir():
-        files = dependency_order(project, list(project.files))
+        # The project's own files; libraries outside its folder (bound, listed or linked) are only read.
+        files = dependency_order(project, [f for f in project.files if project.owns(f)])
     else:
-        files = [path.resolve()]
+        files = [project.find(path)]
     docs = [parse_source(f, read_source(f)) for f in files]
     if theorem is not None and not any(p.name == theorem or p.qualname == theorem for d in docs for p in d.proofs):
         raise InputError(f"no proof of a theorem named {theorem!r} in {path}")
@@ -300,7 +304,7 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
     project, visit = resolve_targets(path, theorem)
     if files is not None:
         only = {Path(f).resolve() for f in files}
-        visit = [f for f in visit if f in only]
+        visit = [f for f in visit if f.resolve() in only]
     files = visit
     progress = progress or NoProgress()
     if model is None:
@@ -347,17 +351,20 @@ def write_back(report: FileReport) -> bool:
     """
     if not report.fixes:
         return False
-    current = report.path.read_bytes().decode("utf-8")
+    if report.read_only:
+        raise PermissionError(13, report.read_only)
+    target = report.path.resolve()  # a link within the project stays a link: its file is written
+    current = target.read_bytes().decode("utf-8")
     if current != report.original_text:
         raise InputError(f"{report.path} changed on disk while it was being mended; not written")
-    fd, tmp = tempfile.mkstemp(prefix=f".{report.path.name}.", suffix=".tmp", dir=report.path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(report.new_text.encode("utf-8"))
             fh.flush()
             os.fsync(fh.fileno())
-        shutil.copymode(report.path, tmp)
-        os.replace(tmp, report.path)
+        shutil.copymode(target, tmp)
+        os.replace(tmp, target)
     except BaseException:
         if os.path.exists(tmp):
             os.unlink(tmp)

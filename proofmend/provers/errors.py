@@ -20,6 +20,13 @@ class ProverCrashError(ProverError):
     """The prover process died (EOF on its channel, killed, crashed)."""
 
 
+class ProverStartError(InputError, ProverCrashError):
+    """The prover will not start with the project's flags (an unknown option, a library it cannot load).
+
+    Bad input (exit 2) where it stops a run before any work; a crash where a running session is restarted.
+    """
+
+
 class ProverTimeoutError(ProverError):
     """The prover did not answer in time, even after an interrupt."""
 

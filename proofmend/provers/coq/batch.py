@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 
 from ..diagnostics import CheckResult, Diagnostic, Hole  # noqa: F401 (CheckResult: its importers find it here too)
-from ..errors import InputError, ProverNotInstalledError
+from ..errors import InputError, ProverNotInstalledError, ProverStartError
 from ..limits import Limits
 from .locator import CoqDocument, parse_document
 from .project import CoqProject
@@ -125,7 +125,22 @@ def run_coqc(
     except subprocess.TimeoutExpired as e:
         out = (e.output or b"").decode("utf-8", "replace")
         return None, out, time.monotonic() - t0
-    return proc.returncode, proc.stdout.decode("utf-8", "replace"), time.monotonic() - t0
+    out = proc.stdout.decode("utf-8", "replace")
+    refused = refused_flags(out) if proc.returncode != 0 else None
+    if refused is not None:
+        raise ProverStartError(f"coqc will not start with the flags of {project.project_file or project.root}: "
+                               f"{refused}")
+    return proc.returncode, out, time.monotonic() - t0
+
+
+def refused_flags(output: str) -> str | None:
+    """Coq's error when it stopped at its command line, before reading any file (no file position), else None."""
+    for line in output.splitlines():
+        if line.startswith('File "'):
+            return None
+        if line.startswith("Error:"):
+            return line[len("Error:"):].strip() or "error"
+    return None
 
 
 def compile_text(

@@ -87,6 +87,21 @@ def _field(stanza: list, key: str) -> list[str]:
     return []
 
 
+def _atoms(items: list) -> list[str]:
+    """The atoms of ``items``, nested lists flattened (``(flags (:standard -w -x))``)."""
+    out: list[str] = []
+    for a in items:
+        out += _atoms(a) if isinstance(a, list) else [a]
+    return out
+
+
+def _flags_field(stanza: list) -> list:
+    for item in stanza[1:]:
+        if isinstance(item, list) and item and item[0] == "flags":
+            return item[1:]
+    return []
+
+
 def theories_in(root: Path) -> list[Theory]:
     """Every ``coq.theory`` stanza of the ``dune`` files under ``root``."""
     found: list[Theory] = []
@@ -103,7 +118,8 @@ def theories_in(root: Path) -> list[Theory]:
                 names = _field(stanza, "name")
                 if not names:
                     raise InputError(f"{dune}: a coq.theory stanza without a name")
-                flags = tuple(f for f in _field(stanza, "flags") if not f.startswith(":"))
+                # ":standard" (dune's own defaults) and other ":" variables are dune's, not coqc's.
+                flags = tuple(f for f in _atoms(_flags_field(stanza)) if not f.startswith(":"))
                 found.append(Theory(names[0], dune.parent.resolve(), tuple(_field(stanza, "theories")), flags))
     return found
 

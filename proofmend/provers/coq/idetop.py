@@ -17,7 +17,7 @@ import time
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 
-from ..errors import ProtocolError, ProverCrashError, ProverNotInstalledError, ProverTimeoutError
+from ..errors import ProtocolError, ProverCrashError, ProverNotInstalledError, ProverStartError, ProverTimeoutError
 from ..limits import Limits
 from . import xmlproto as wire
 from .project import CoqProject
@@ -50,7 +50,7 @@ class IdeTopProcess:
         # Without command error resilience (on by default in coqidetop) a command that fails (a
         # Definition that no longer checks) fails the next Goal/Status instead of being skipped.
         cmd = [idetop_binary(), "-main-channel", "stdfds", "-async-proofs-command-error-resilience", "off",
-               *project.coq_flags(), *(["-topfile", str(topfile)] if topfile is not None else [])]
+               *project.coq_flags(session=True), *(["-topfile", str(topfile)] if topfile is not None else [])]
         self.proc = subprocess.Popen(
             cmd,
             cwd=project.root,
@@ -59,6 +59,7 @@ class IdeTopProcess:
             stderr=self._stderr,
             preexec_fn=limits.preexec(),
         )
+        self._answered = False  # a process gone before its first answer would not start
         self._parser = ET.XMLPullParser(events=("start", "end"))
         self._parser.feed("<stream>")
         self._depth = 0
@@ -76,7 +77,23 @@ class IdeTopProcess:
             self.proc.stdin.write(xml.encode("utf-8") + b"\n")
             self.proc.stdin.flush()
         except (BrokenPipeError, OSError) as e:
+            self._not_started()
             raise ProverCrashError(f"coqidetop is gone ({e}){self._stderr_tail()}") from None
+
+    def _not_started(self) -> None:
+        """Raise :class:`ProverStartError` (Coq's own words) when the process ended before it ever answered."""
+        if self._answered:
+            return
+        try:
+            self.proc.wait(timeout=5)
+            self._stderr.seek(0)
+            lines = self._stderr.read().decode("utf-8", "replace").strip().splitlines()
+        except (OSError, subprocess.TimeoutExpired):
+            return
+        if self.proc.returncode and lines:
+            why = next((ln for ln in lines if ln.strip()), lines[0]).strip()
+            raise ProverStartError(f"coqidetop will not start with the flags of "
+                                   f"{self.project.project_file or self.project.root}: {why.removeprefix('Error: ')}")
 
     def _stderr_tail(self) -> str:
         try:
@@ -118,6 +135,7 @@ class IdeTopProcess:
                 continue
             chunk = os.read(fd, 1 << 16)
             if not chunk:
+                self._not_started()
                 self.proc.wait(timeout=5)
                 code = self.proc.returncode
                 raise ProverCrashError(f"coqidetop exited (code {code}){self._stderr_tail()}")
@@ -138,6 +156,7 @@ class IdeTopProcess:
                     messages.append(m)
                 continue
             if elem.tag == "value":
+                self._answered = True
                 ok, payload = wire.decode_value(elem)
                 return Reply(ok, payload, messages)
             if elem.tag == "message":  # some versions send bare messages

@@ -8,7 +8,8 @@ from .project import CoqProject
 
 _UNBOUND = re.compile(r"(?:Cannot find a physical path bound to logical path|Unable to locate library)\s+([\w.']+)")
 _INCONSISTENT = re.compile(r"Compiled library\s+([\w.']+).*?makes inconsistent assumptions over library\s+([\w.']+)", re.S)
-_BAD_VO = re.compile(r"(?:The file|file)\s+(\S+\.vo)\s+(?:contains library|is corrupted|has bad magic|was compiled)", re.S)
+_BAD_VO = re.compile(r"(?:The file|file)\s+(\S+\.vo)\s+(?:is corrupted|has bad magic|was compiled)", re.S)
+_OTHER_NAME = re.compile(r"contains\s+library\s+([\w.']+)\s+and\s+not\s+library\s+([\w.']+)", re.S)
 
 
 def first_line(message: str) -> str:
@@ -38,6 +39,10 @@ def load_hint(message: str, project: CoqProject) -> str:
     if m:
         return (f"; the compiled {m.group(1)} is out of date with {m.group(2)}: rebuild it with the project's "
                 "build (make / dune build), or reinstall the library")
+    m = _OTHER_NAME.search(message)
+    if m:
+        return (f"; the compiled file was built as {m.group(1)}, not as {m.group(2)} as this project names it: "
+                "rebuild it with this project's flags, or run with --rebuild")
     if _BAD_VO.search(message):
         return "; a compiled file was made by another Coq version: rebuild the project with this coqc"
     return ""

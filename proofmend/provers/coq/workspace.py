@@ -1,10 +1,15 @@
 """A private copy of a project where all compiling happens, on top of the user's own build.
 
 The sources are copied (the user's tree is never written: not a ``.vo``, not
-an ``.aux``).  Compiled files the user already has are used where they are,
-through links, when they are up to date: present (beside the source, or in
-dune's ``_build/default``), newer than their source, and newer than the
-compiled files of everything they require, which must be up to date in turn.
+an ``.aux``), and so are the folders of libraries that lie outside the project
+folder — bound by -R/-Q (``-Q /home/me/sf/lf LF``, ``-R ../lib Lib``), listed
+(``../shared/X.v``) or reached through a link: the copy is laid out as Coq
+sees the files, and a link's target is copied, never written through.
+Compiled files the user already has are used where they are, through links,
+when they are up to date: present (beside the source, or in dune's
+``_build/default``), newer than their source, and newer than the compiled
+files of everything they require, which must be up to date in turn.  A
+compiled file without a source (a library shipped compiled) is used as it is.
 Only missing or stale files are compiled, in the workspace, in dependency
 order, ``jobs`` at a time.  A file whose proofs fail is compiled with those
 proofs admitted, so that its dependents can still be loaded.
@@ -24,7 +29,7 @@ from pathlib import Path
 from ..limits import Limits
 from .batch import run_coqc
 from .locator import ADMITTED_BODY, parse_document
-from .project import CoqProject, _inside, dependencies, requirements
+from .project import CoqProject, _within, dependencies, files_under, lexical, requirements
 from .scan import scan_proofs
 from .sentences import SplitError
 
@@ -44,6 +49,40 @@ class BuildFailure:
     message: str
 
 
+def _copy_tree(src: Path, dst: Path, top: bool) -> None:
+    """Copy the folder ``src`` to ``dst`` following links (each real folder once; broken links skipped).
+
+    ``top``: the project's own folder (everything copied but build products); otherwise a library's
+    folder, of which only the sources are copied, the rest linked (read where it is).
+    """
+    seen: set[str] = set()
+    for here, dirs, names in os.walk(src, followlinks=True):
+        real = os.path.realpath(here)
+        ignored = IGNORED(here, [*dirs, *names])
+        if real in seen:
+            dirs[:] = []
+            continue
+        seen.add(real)
+        dirs[:] = [d for d in dirs if d not in ignored and (top or not d.startswith("."))]
+        out = dst / Path(here).relative_to(src)
+        out.mkdir(parents=True, exist_ok=True)
+        for n in names:
+            f = Path(here) / n
+            if not f.is_file():
+                continue
+            if f.suffix in COMPILED_SUFFIXES:
+                if not f.with_suffix(".v").exists() and not (out / n).exists():
+                    (out / n).symlink_to(f.resolve())  # shipped compiled, without a source
+            elif top or n.endswith(".v"):
+                if n not in ignored:
+                    shutil.copyfile(f, out / n)
+            elif not n.startswith("."):
+                # A library's plugins and data, read where they are.  Never a name coqc writes beside
+                # what it compiles (those are the workspace's own).
+                if not (out / n).exists():
+                    (out / n).symlink_to(f.resolve())
+
+
 class Workspace:
     """The user's project, copied; compiled files linked from the user's build where up to date."""
 
@@ -55,16 +94,27 @@ class Workspace:
         self.on_build = on_build
         self.tmp = Path(tempfile.mkdtemp(prefix="proofmend-ws-"))
         self.root = self.tmp / "project"
-        if project.project_file is not None:
-            shutil.copytree(project.root, self.root, ignore=IGNORED, symlinks=True)
-            self.project = project.relocated(self.root)
-        else:
-            assert single_file is not None
-            self.root.mkdir()
-            shutil.copy2(single_file, self.root / single_file.name)
-            self.project = CoqProject(self.root, (), project.args, (self.root / single_file.name,), None)
+        # Each user folder (by name, as Coq reaches it) and its copy; a listed file outside every
+        # such folder is copied on its own.
+        self._folders: list[tuple[Path, Path]] = []
+        self._files: dict[Path, Path] = {}
+        try:
+            if project.project_file is not None:
+                self._copy_project(project)
+                self.project = project.relocated(self._private)
+            else:
+                assert single_file is not None
+                self.root.mkdir()
+                copy = self.root / single_file.name
+                shutil.copyfile(single_file, copy)
+                self._files[project.find(single_file)] = copy
+                self.project = CoqProject(self.root, (), project.args, (copy,), None)
+        except BaseException:
+            self.close()
+            raise
         self._lock = threading.Lock()
-        self._deps = dependencies(self.project)
+        self._sources = tuple(dict.fromkeys([*self.project.files, *files_under(self.project.loadpaths)]))
+        self._deps = dependencies(self.project, list(self._sources))
         self._built: set[Path] = set()
         self._file_locks: dict[Path, threading.Lock] = {}
         self.linked = 0
@@ -72,12 +122,59 @@ class Workspace:
         if use_user_build:
             self._link_user_build()
 
+    def _copy_project(self, project: CoqProject) -> None:
+        """Copy the project folder, every -R/-Q folder outside it, and every listed file outside those."""
+        outside = [lp.directory for lp in project.loadpaths if lp.flag != "-I" and not _within(lp.directory, project.root)]
+        folders = [project.root]
+        for d in sorted(set(outside), key=lambda p: len(p.parts)):
+            if not any(_within(d, f) for f in folders):
+                folders.append(d)
+        # A folder that holds the project folder (-R .. Top) is copied once, the project inside it.
+        folders = [f for f in folders if not any(g != f and _within(f, g) for g in folders)]
+        for k, folder in enumerate(folders):
+            copy = self.tmp / "outside" / f"{k}-{folder.name or 'root'}"
+            _copy_tree(folder, copy, top=_within(project.root, folder))
+            self._folders.append((folder, copy))
+        self._folders.sort(key=lambda fc: -len(fc[0].parts))
+        self.root = self._private(project.root)
+        for f in project.files:
+            if not any(_within(f, folder) for folder, _ in self._folders):
+                copy = self.tmp / "outside" / f"file-{len(self._files)}" / f.name
+                copy.parent.mkdir(parents=True)
+                shutil.copyfile(f, copy)
+                self._files[f] = copy
+
     # ------------------------------------------------------------ paths
+    def _private(self, user: Path) -> Path:
+        user = lexical(user)
+        if user in self._files:
+            return self._files[user]
+        for folder, copy in self._folders:
+            if _within(user, folder):
+                return copy / user.relative_to(folder)
+        raise ValueError(f"{user} is not in the workspace")
+
     def path(self, user_file: Path) -> Path:
-        return self.root / user_file.resolve().relative_to(self.user_project.root)
+        """Where the user's ``user_file`` is in the workspace (a file outside the copied folders is copied now)."""
+        user_file = self.user_project.find(user_file)
+        try:
+            return self._private(user_file)
+        except ValueError:
+            copy = self.tmp / "outside" / f"file-{len(self._files)}" / user_file.name
+            copy.parent.mkdir(parents=True)
+            shutil.copyfile(user_file, copy)
+            self._files[user_file] = copy
+            return copy
 
     def user_path(self, ws_file: Path) -> Path:
-        return self.user_project.root / ws_file.relative_to(self.root)
+        """The user's file that ``ws_file`` is the copy of."""
+        for user, copy in self._files.items():
+            if copy == ws_file:
+                return user
+        for folder, copy in self._folders:
+            if _within(ws_file, copy):
+                return folder / ws_file.relative_to(copy)
+        return ws_file
 
     def describe(self, failure: BuildFailure, relative_to: Path | None = None) -> str:
         """``failure`` in words, naming the user's file (relative to ``relative_to`` when given)."""
@@ -128,17 +225,17 @@ class Workspace:
             self._link(f, best[1])
             return best[0]
 
-        for f in self.project.files:
-            if _inside(f, self.root):
-                up_to_date(f)
+        for f in self._sources:
+            up_to_date(f)
 
     def _link(self, ws_file: Path, vo: Path) -> None:
+        self._clear_compiled(ws_file)
         target = ws_file.with_suffix(".vo")
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.symlink_to(vo)
+        target.symlink_to(vo.resolve())
         glob = vo.with_suffix(".glob")
         if glob.exists():
-            ws_file.with_suffix(".glob").symlink_to(glob)
+            ws_file.with_suffix(".glob").symlink_to(glob.resolve())
         self._built.add(ws_file)
         self.linked += 1
 
@@ -153,7 +250,7 @@ class Workspace:
     def needed(self, ws_file: Path) -> list[Path]:
         """The project files ``ws_file`` requires, transitively, in build order."""
         if ws_file not in self._deps:  # not a project file (outside every load path): read what it requires
-            self._deps[ws_file] = dependencies(self.project, [*self.project.files, ws_file])[ws_file]
+            self._deps[ws_file] = dependencies(self.project, [*self._sources, ws_file])[ws_file]
         return requirements(self._deps, ws_file)
 
     def ensure_dependencies(self, ws_file: Path) -> BuildFailure | None:
