@@ -116,8 +116,18 @@ def test_course_layout_a_library_compiled_elsewhere_bound_by_an_absolute_path(tm
     (lf / "Hole.v").write_text("Lemma in_the_library : 1 = 1.\nProof.\nAdmitted.\n")
     project = project_for(ex1)
     assert [f for f in project.files if project.owns(f)] == [ex1, ex2]
+    original = ex2.read_text()
     data = repair_writes_only(tmp_path, work, work, [ex1, ex2])
     assert {h["file"] for h in data["holes"]} == {str(ex1), str(ex2)}
+    # check and audit see the same layout
+    outside = snapshot(tmp_path, skip=work)
+    assert run_cli("check", str(ex2)).returncode == 0
+    orig = work / "Ex2_orig.v"
+    orig.write_text(original)
+    r = run_cli("audit", str(ex2), "--against", str(orig))
+    assert r.returncode == 0 and "accepted" in r.stdout, r.stdout + r.stderr
+    orig.unlink()
+    assert snapshot(tmp_path, skip=work) == outside
     # Each exercise also on its own, as an editor runs it
     ex1.write_text(exercise("From LF Require Import Basics."))
     repair_writes_only(tmp_path, work, ex1, [ex1])
@@ -334,3 +344,21 @@ def test_a_prover_that_will_not_start_is_a_one_line_error_naming_the_option(tmp_
         assert str(proj / "dune-project") in r.stderr
         assert "Traceback" not in r.stderr and r.stderr.count("\n") == 1, r.stderr
         assert "Unknown option -deprecated-hint-rewrite-without-locality" in r.stderr
+
+
+HAMMER = Path(subprocess.run(["coqc", "-where"], capture_output=True, text=True).stdout.strip() or "/nonexistent") / \
+    "user-contrib" / "Hammer"
+
+
+@pytest.mark.skipif(not (HAMMER / "Tactics" / "Tactics.vo").exists(), reason="CoqHammer is not installed")
+@pytest.mark.parametrize("bound", [True, False])
+def test_a_library_installed_in_user_contrib(tmp_path, bound):
+    # Bound where it is installed (as some _CoqProject files do), or found by Coq itself: read where it is.
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    (proj / "_CoqProject").write_text(f"-Q {HAMMER} Hammer\n" if bound else "-R . P\n")
+    ex = proj / "Ex.v"
+    ex.write_text(exercise("From Hammer Require Import Tactics.\nDefinition double (n : nat) : nat := n + n."))
+    installed = snapshot(HAMMER)
+    repair_writes_only(tmp_path, proj, ex, [ex])
+    assert snapshot(HAMMER) == installed
