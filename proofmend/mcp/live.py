@@ -107,10 +107,7 @@ class LiveFiles:
             self._spaces.clear()
 
     def _space(self, path: Path) -> _Space:
-        try:
-            project = project_for(path)
-        except InputError as e:
-            raise ToolFailure("bad_arguments", str(e)) from None
+        project = project_for(path)
         key = (project.root, project.project_file) if project.project_file is not None else (path, None)
         with self._lock:
             if key not in self._spaces:
@@ -120,42 +117,46 @@ class LiveFiles:
 
     def space_for(self, path: Path) -> tuple[CoqProject, Path]:
         """The workspace project ``path`` is built in (requirements compiled), and the file's copy there."""
-        space = self._space(path)
-        with space.lock:
-            return space.ws.project, space.refresh(path)
+        with _as_tool_failures(Deadline.never()):
+            space = self._space(path)
+            with space.lock:
+                return space.ws.project, space.refresh(path)
 
     @contextmanager
     def open(self, path: Path, deadline: Deadline) -> Iterator["OpenFile"]:
         """``path`` as saved now (read and split first: a file that does not parse is never loaded), its live
         document held for this call alone."""
         text, doc = self.files.read(path)
-        space = self._space(path)
-        with space.lock:
-            ws_file = space.refresh(path)
-            loaded_with = space.dependency_versions(ws_file)
-        with self._lock:
-            state = self._states.setdefault(path, _FileState())
-        if not state.lock.acquire(timeout=max(0.0, deadline.left())):
-            raise ToolFailure("timeout", "another call on this file was still running when the deadline passed")
-        try:
-            if state.live is None or state.loaded_with != loaded_with:
-                if state.live is not None:
-                    state.live.close()
-                state.live = LiveDocument(space.ws.project, self.limits, ws_file)
-                state.loaded_with, state.scan = loaded_with, None
-            yield OpenFile(self, state, space.ws.project, text, doc, deadline)
-        except DeadlineReached:
-            raise ToolFailure("timeout", f"the call's deadline passed ({deadline.describe()})") from None
-        except ProverError as e:
-            raise ToolFailure("prover_error", f"the prover failed: {e}; it is started again on the next call") from None
-        finally:
-            state.lock.release()
+        with _as_tool_failures(deadline):
+            space = self._space(path)
+            with space.lock:
+                ws_file = space.refresh(path)
+                loaded_with = space.dependency_versions(ws_file)
+            with self._lock:
+                state = self._states.setdefault(path, _FileState())
+            if not state.lock.acquire(timeout=max(0.0, deadline.left())):
+                raise ToolFailure("timeout", "another call on this file was still running when the deadline passed")
+            try:
+                if state.live is None or state.loaded_with != loaded_with:
+                    if state.live is not None:
+                        state.live.close()
+                    state.live = LiveDocument(space.ws.project, self.limits, ws_file)
+                    state.loaded_with, state.scan = loaded_with, None
+                yield OpenFile(self, state, space.ws.project, text, doc, deadline)
+            finally:
+                state.lock.release()
 
-    def pid(self, path: Path) -> int | None:
-        """The process id of the live prover of ``path`` (None when none runs)."""
-        state = self._states.get(path)
-        live = state.live if state is not None else None
-        return live.proc.proc.pid if live is not None and live.proc is not None else None
+@contextmanager
+def _as_tool_failures(deadline: Deadline) -> Iterator[None]:
+    """The prover layer's failures as tool errors (a dead prover is started again by the next call)."""
+    try:
+        yield
+    except DeadlineReached:
+        raise ToolFailure("timeout", f"the call's deadline passed ({deadline.describe()})") from None
+    except ProverError as e:
+        raise ToolFailure("prover_error", f"the prover failed: {e}; it is started again on the next call") from None
+    except InputError as e:
+        raise ToolFailure("bad_arguments", str(e)) from None
 
 
 class OpenFile:

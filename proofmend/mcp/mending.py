@@ -24,7 +24,7 @@ from ..provers.coq.locator import CoqDocument, parse_document
 from ..provers.deadline import Deadline
 from ..provers.errors import InputError
 from .context import Progress, Services, in_thread
-from .files import ToolFailure, find_proof
+from .files import find_proof
 from .schemas import MendedProof, MendInput, MendOutput
 
 GRACE_S = 60.0  # beyond a proof's budget and the audit's compile cap: process start-up, workspace copy
@@ -66,8 +66,13 @@ async def mend(svc: Services, args: MendInput, progress: Progress) -> MendOutput
         label = theorem_label(current, p)
         await progress.say(f"mending {label} ({k + 1} of {len(targets)})")
         line, character = position_of(text, p.statement.start)
-        res = await _run_job(svc, MendJob(path, line, character, text, config,
-                                          deadline_s=config.timeout_s + config.compile_timeout_s + GRACE_S))
+        try:
+            res = await _run_job(svc, MendJob(path, line, character, text, config,
+                                              deadline_s=config.timeout_s + config.compile_timeout_s + GRACE_S))
+        except MendFailed as e:  # this proof only: the others are still worked on
+            results.append(MendedProof(theorem=label, line=current.line_of(p.statement.start), status="unsolved",
+                                       exit="prover_error", error=str(e), seconds=0.0))
+            continue
         results.append(_proof(current, index, res, label))
         if res is not None and res.status == "fixed" and res.new_text_for_range is not None:
             text = res.apply(text)
@@ -85,13 +90,14 @@ async def mend(svc: Services, args: MendInput, progress: Progress) -> MendOutput
 
 
 async def _run_job(svc: Services, job: MendJob) -> MendResult | None:
-    """Run one mend job to its end; a cancelled call ends its whole process group and removes its files."""
+    """Run one mend job to its end (``MendFailed`` when it could not run or ran past its deadline); a
+    cancelled call ends its whole process group and removes its files."""
     svc.mends.add(job)
     try:
         await job.start()
         return await job.result()
-    except MendFailed as e:
-        raise ToolFailure("prover_error", f"the mend could not run: {e}") from None
+    except MendFailed:
+        raise
     except BaseException:  # cancelled (or the server is stopping): nothing of the job may stay behind
         job.kill()
         with anyio.CancelScope(shield=True):
