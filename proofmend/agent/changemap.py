@@ -45,6 +45,9 @@ class Removed:
     type: str  # its type before the change
     candidates: tuple[Candidate, ...] = ()  # new names whose statements come closest, best first
 
+    def candidate_names(self) -> list[str]:
+        return [short(c.name) for c in self.candidates]
+
     def to_json(self) -> dict:
         return {"name": self.name, "kind": self.kind, "type": self.type,
                 "candidates": [{"name": c.name, "type": c.type} for c in self.candidates]}
@@ -72,7 +75,8 @@ class Restated:
         r = self.how
         if not r.calls_change or r.old is None:
             return None
-        names = [(b.name or f"H{k + 1}") for k, b in enumerate(r.old.binders)]
+        hyps = iter(range(1, len(r.old.binders) + 1))
+        names = [b.name or f"H{next(hyps)}" for b in r.old.binders]
         args = [names[i] for i in r.old.explicit]
         new = reargue(r, args)
         if new is None:

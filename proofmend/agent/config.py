@@ -50,6 +50,7 @@ class AgentConfig(BaseModel):
     prover_retries: int = Field(1, ge=0, description="Fresh starts of a hole after the prover crashed or hung.")
     continue_from_prefix: bool = Field(True, description="Ask the model only for the rest after the longest prefix that checks.")
     stale_repair: bool = Field(True, description="Start from the old proof when a proof broke after a change.")
+    read_changes: bool = Field(True, description="In a git project, compare a broken proof's file and what it requires with their version before the change (--since, or the last commit where they differed) and mend the old proof with the change map.")
     context_chars: int = Field(6000, description="Characters of the file before the theorem shown to the model.")
     search_first_s: float = Field(5.0, ge=0, description="Seconds of tactic search tried before a model is asked (0: none).")
     repair_rounds: bool = Field(True, description="Feed each failure back to the model (False: independent fresh drafts).")

@@ -27,9 +27,15 @@ class StaleProposer:
         return bool(hole.job.stale) and hole.config.stale_repair
 
     def propose(self, hole: Hole, time_s: float) -> Candidates:
+        changes = hole.job.changes
+        if changes is not None:  # what changed is what the search should unfold and apply first
+            cmap = changes.map
+            hole.search.unfoldable[:0] = [d for d in cmap.changed_definitions() if d not in hole.search.unfoldable]
+            fresh = list(cmap.renames().values()) + [c for r in cmap.removed for c in r.candidate_names()[:2]]
+            hole.search.lemmas[:0] = [n for n in dict.fromkeys(fresh) if n not in hole.search.lemmas]
         rep = StaleProofRepairer(
             hole.session, hole.search, hole.scope_names + hole.search.lemmas,
-            on_check=lambda text, r: hole.on_check(text, r, 0.0), old=list(hole.job.stale),
+            on_check=lambda text, r: hole.on_check(text, r, 0.0), old=list(hole.job.stale), changes=changes,
         ).propose(hole.start, time_s=time_s)
         hole.trace.emit("stale_repair", theorem=hole.job.theorem, exit=rep.exit, kept=rep.kept,
                         repaired=rep.repaired, dropped=rep.dropped, notes=list(rep.notes),

@@ -7,6 +7,16 @@ hypothesis re-bound, an intro pattern adjusted to a changed number of cases,
 automation closing the goal at hand.  Then resume the rest of the old proof;
 goals left at the end (a new constructor, an extra obligation) go to the
 search.
+
+With a change context (:class:`~.staleedit.ChangeContext`: the change map and
+the old environment), each old sentence is also tried as written for the new
+names and statements (renamed names, re-argued calls; the one that leads to
+the goals the old proof had there is kept, the old text when both do), a
+failing one gets the map's candidates first (the lemmas closest to a removed
+one, the changed definitions unfolded, a case pattern with the new
+constructor's branch), and goals the old proof did not have at that point (a
+new constructor's case, a new hypothesis of a lemma) are closed by the search
+where they are, so the old bullets still meet the goals they were written for.
 """
 
 from __future__ import annotations
@@ -18,17 +28,25 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..protocols import Session
+from ..provers.coq.sentences import IDENT_PATTERN
 from ..provers.results import Checkpoint, Goals, TacticError, TacticOk
+from .coqtypes import conclusion_pattern, parse_type
 from .search import TacticSearch, hypotheses, parse_search
+from .staleedit import ChangeContext, GoalsSeen, extra_goals, rearguments, repairs_for, rewrite
 
+_NAME = rf"{IDENT_PATTERN}(?:\.{IDENT_PATTERN})*"
 _MISSING = re.compile(
-    r"(?:reference|variable|constructor|hypothesis|identifier)\s+([A-Za-z_][\w'.]*)\s+(?:was\s+)?not\s+found"
-    r"|No such (?:hypothesis|goal|binder)[^:]*:\s*([A-Za-z_][\w'.]*)"
-    r"|Unbound\s+\w+\s+([A-Za-z_][\w'.]*)"
-    r"|([A-Za-z_][\w'.]*) not found",
+    rf"(?:reference|variable|constructor|hypothesis|identifier)\s+({_NAME})\s+(?:was\s+)?not\s+found"
+    rf"|No such (?:hypothesis|goal|binder)[^:]*:\s*({_NAME})"
+    rf"|Unbound\s+\w+\s+({_NAME})"
+    rf"|({_NAME}) not found",
     re.I,
 )
-_IDENT = re.compile(r"[A-Za-z_][\w'.]*[\w']|[A-Za-z_]")
+_IDENT = re.compile(rf"(?<![\w'.]){_NAME}")
+_HYP_NAME = re.compile(r"(?:H|IH)[\w']*")
+#: Errors of an application whose arguments no longer fit.
+_ARGUMENTS = ("has type", "Unable to unify", "cannot be applied", "Illegal application", "not enough",
+              "Not enough", "Wrong argument", "cannot be used as a hint", "Unable to find an instance")
 _BULLET_TROUBLE = ("bullet", "No such goal", "focused", "Brackets", "No more goals", "unfocus")
 
 
@@ -55,7 +73,13 @@ def missing_name(message: str) -> str | None:
 
 
 def replace_ident(sentence: str, old: str, new: str) -> str:
-    return re.sub(rf"(?<![\w'.]){re.escape(old)}(?![\w'])", new, sentence)
+    return re.sub(rf"(?<![\w'.]){re.escape(old)}(?![\w'])", lambda _: new, sentence)
+
+
+def replace_all(text: str, renames: dict[str, str]) -> str:
+    for o, n in renames.items():
+        text = replace_ident(text, o, n)
+    return text
 
 
 class StaleProofRepairer:
@@ -63,8 +87,9 @@ class StaleProofRepairer:
 
     def __init__(self, session: Session, search: TacticSearch, scope_names: list[str],
                  time_s: float = 30.0, on_check: Callable[[str, object], None] | None = None,
-                 old: list[str] | None = None):
+                 old: list[str] | None = None, changes: ChangeContext | None = None):
         self.old = list(old or [])
+        self.changes = changes
         self.session = session
         self.search = search
         self.scope_names = scope_names
@@ -92,24 +117,67 @@ class StaleProofRepairer:
         close = difflib.get_close_matches(short, pool, n=6, cutoff=0.5)
         # names sharing a word with the missing one come next
         share = [p for p in pool if p not in close and any(w in p for w in parts)]
-        return close + share[:6]
+        return self.by_old_statement(name, cp) + close + share[:6]
+
+    def by_old_statement(self, name: str, cp: Checkpoint) -> list[str]:
+        """Lemmas now whose conclusion is the one ``name`` had before the change (asked of the old environment)."""
+        if self.changes is None:
+            return []
+        old_type = self.changes.old_type(name)
+        if old_type is None:
+            return []
+        try:
+            pattern = conclusion_pattern(parse_type(old_type))
+        except Exception:
+            return []
+        if not pattern.strip("_ ()"):
+            return []
+        try:
+            out = self.session.query(f"Search ({pattern}).", at=cp, timeout=self.search.config.query_timeout_s)
+        except Exception:
+            return []
+        if out.startswith("Error"):
+            return []
+        hits = parse_search(out)
+        hits.sort(key=lambda nt: (nt[1] != old_type, len(nt[1])))
+        return [n for n, _ in hits[:6]]
+
+    def lemma_types(self, sentence: str, cp: Checkpoint) -> dict[str, str]:
+        """The current statements of the names ``sentence`` applies (``Check`` in the session)."""
+        out: dict[str, str] = {}
+        for tok in dict.fromkeys(_IDENT.findall(sentence)):
+            if tok in out or len(out) >= 4:
+                continue
+            try:
+                ans = self.session.query(f"Check {tok}.", at=cp, timeout=self.search.config.query_timeout_s)
+            except Exception:
+                continue
+            m = re.match(r"\s*\S+\s*\n?\s*:\s*(.*)", ans, re.S)
+            if m and not ans.startswith("Error") and ("forall" in m.group(1) or "->" in m.group(1)):
+                out[tok.rpartition(".")[2]] = " ".join(m.group(1).split())
+        return out
 
     def local_repairs(self, sentence: str, error: TacticError, cp: Checkpoint) -> list[str]:
         """Replacement candidates for a failing sentence, most plausible first."""
         out: list[str] = []
         msg = error.message
         name = missing_name(msg)
+        goal0 = error.goals.foreground[0] if error.goals and error.goals.foreground else None
+        if self.changes is not None:
+            out += repairs_for(sentence, msg, self.changes.map, goal0.conclusion if goal0 else "", name)
+        if any(k in msg for k in _ARGUMENTS):
+            out += rearguments(sentence, self.lemma_types(sentence, cp))
         if name:
             for alt in self.similar_names(name, error.goals, cp):
                 out.append(replace_ident(sentence, name, alt))
         goal = error.goals.foreground[0] if error.goals and error.goals.foreground else None
         if goal is not None:
             hyp_names = [n for n, _ in hypotheses(goal)]
-            if name and "." not in name and (len(name) <= 3 or re.fullmatch(r"H\w*|IH\w*", name)):
+            if name and "." not in name and (len(name) <= 3 or _HYP_NAME.fullmatch(name)):
                 # a re-bound hypothesis or variable: try every name in the context
                 out += [replace_ident(sentence, name, h) for h in hyp_names if h != name]
             for tok in _IDENT.findall(sentence):
-                if re.fullmatch(r"H\w*|IH\w*", tok) and tok not in hyp_names:
+                if _HYP_NAME.fullmatch(tok) and tok not in hyp_names:
                     for h in hyp_names:
                         if h.startswith(tok[:1]):
                             out.append(replace_ident(sentence, tok, h))
@@ -132,6 +200,66 @@ class StaleProofRepairer:
         """The ``Proposer`` interface: repair the old proof given at construction."""
         self.time_s = time_s
         return self.repair(self.old, at)
+
+    # ------------------------------------------------------------ the change
+    def _seen(self, i: int) -> GoalsSeen | None:
+        """The goals the old proof had after its sentence ``i``, in the old environment (None: unknown)."""
+        if self.changes is None or i >= len(self.changes.old_goals):
+            return None
+        return self.changes.old_goals[i]
+
+    def _closeness(self, goals: Goals, seen: GoalsSeen) -> tuple:
+        renames = self.changes.map.renames() if self.changes else {}
+        old = [" ".join(replace_all(c, renames).split()) for c in seen.conclusions]
+        now = [" ".join(g.conclusion.split()) for g in goals.foreground]
+        same = sum(1 for c in now if c in old)
+        ratio = difflib.SequenceMatcher(None, " | ".join(old), " | ".join(now)).ratio()
+        return (len(now) == len(old), goals.background == seen.background, same, ratio)
+
+    def _as_changed(self, sentence: str, r, cp: Checkpoint, i: int, run) -> tuple[str, TacticOk] | None:
+        """The sentence as written for the new names and statements, when it does better than as it was:
+        the old text fails, or both run and the new text leads to the goals the old proof had there."""
+        if self.changes is None or self.changes.map.empty:
+            return None
+        alt = rewrite(sentence, self.changes.map)
+        if alt == sentence:
+            return None
+        seen = self._seen(i)
+        if isinstance(r, TacticOk) and seen is None:
+            return None  # it still runs and nothing says it went astray: keep it
+        r2 = run(alt, cp)
+        if not isinstance(r2, TacticOk):
+            return None
+        if isinstance(r, TacticOk) and self._closeness(r2.goals, seen) <= self._closeness(r.goals, seen):
+            return None
+        return alt, r2
+
+    def _align(self, i: int, cp: Checkpoint, goals: Goals, script: list[str], notes: list[str], deadline: float,
+               run) -> tuple[Checkpoint, Goals]:
+        """Close, where they are, the goals the old proof did not have after its sentence ``i``."""
+        seen = self._seen(i)
+        if seen is None or self.changes is None or len(goals.foreground) <= len(seen.conclusions):
+            return cp, goals
+        for k in sorted(extra_goals(seen, goals, self.changes.map), reverse=True):
+            left = deadline - time.monotonic()
+            if left <= 1:
+                break
+            opened = run(f"{k + 1}: {{", cp)
+            if not isinstance(opened, TacticOk):
+                break
+            sr = self.search.search(opened.checkpoint, time_s=min(left, self.search.config.time_s),
+                                    close_first_only=True)
+            if sr.script is None:
+                notes.append(f"a goal new after {self.old[i] if i < len(self.old) else i!r} was left to the end")
+                break
+            closed = run(" ".join(sr.script) + " }", opened.checkpoint)
+            if not isinstance(closed, TacticOk):
+                break
+            cp, goals = closed.checkpoint, closed.goals
+            script.extend([f"{k + 1}: {{", *sr.script, "}"])
+            notes.append(f"search closed goal {k + 1}, new after {self.old[i] if i < len(self.old) else i!r}: "
+                         f"{' '.join(sr.script)}")
+        return cp, goals
 
     # ------------------------------------------------------------ the replay
     def repair(self, old: list[str], start: Checkpoint) -> StaleRepair:
@@ -160,11 +288,22 @@ class StaleProofRepairer:
                 break
             sentence = old[i]
             r = run(sentence, cp)
+            chosen = self._as_changed(sentence, r, cp, i, run)
+            if chosen is not None:
+                text, r = chosen
+                notes.append(f"{sentence!r} -> {text!r} (the change map)")
+                cp, last_goals = r.checkpoint, r.goals
+                script.append(text)
+                repaired += 1
+                i += 1
+                cp, last_goals = self._align(i - 1, cp, last_goals, script, notes, deadline, run)
+                continue
             if isinstance(r, TacticOk):
                 cp, last_goals = r.checkpoint, r.goals
                 script.append(sentence)
                 kept += 1
                 i += 1
+                cp, last_goals = self._align(i - 1, cp, last_goals, script, notes, deadline, run)
                 continue
             fixed = None
             if any(k in r.message for k in _BULLET_TROUBLE):
@@ -187,6 +326,7 @@ class StaleProofRepairer:
                 script.append(cand)
                 repaired += 1
                 i += 1
+                cp, last_goals = self._align(i - 1, cp, last_goals, script, notes, deadline, run)
                 continue
             # Close the goal at hand with the search, then skip the old
             # sentences meant for it (up to the next bullet or brace).
