@@ -302,7 +302,7 @@ def repair_command(
                    else "proofmend: using the built-in tactic search (offline)", err=True)
     with Trace(trace) as tr, RichProgress(not as_json) as progress:
         report = mend_path(scope.target if scope else path, config, model=agent_model, theorem=theorem, jobs=jobs,
-                           trace=tr, progress=progress, **({"files": list(scope.files)} if scope else {}))
+                           trace=tr, progress=progress, since=since, **({"files": list(scope.files)} if scope else {}))
     since_report = None
     if scope is not None:
         from .agent.since import status_at_rev
@@ -435,7 +435,7 @@ def changes(
     variables. Exit 0 when both versions of every changed file could be
     compared, 1 otherwise, 2 on bad input.
     """
-    from .agent.changes import changes_since
+    from .agent.changereport import changes_since
 
     report = changes_since(path, since)
     if as_json:

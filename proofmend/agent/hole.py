@@ -85,6 +85,7 @@ class HoleJob:
     closer: str = "Qed."  # "Defined." where the original used it
     original_body: str = ""  # the old body text (statement end to terminator end), kept where it still runs
     scope_names: tuple[str, ...] = ()  # names proven before the hole in its file (for the search and repairs)
+    changes: object | None = None  # the change that broke the old proof (``staleedit.ChangeContext``), when known
 
 
 @dataclass

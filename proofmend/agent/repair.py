@@ -95,8 +95,9 @@ class Mender:
     """Mends the files of one workspace."""
 
     def __init__(self, ws: Workspace, config: AgentConfig, model=None, trace: Trace | None = None,
-                 progress: Progress | None = None, theorem: str | None = None):
+                 progress: Progress | None = None, theorem: str | None = None, changes=None):
         self.ws = ws
+        self.changes = changes  # a ``holechanges.ChangeSource``: the change behind each broken proof
         self.config = config
         self.model = model
         self.trace = trace or Trace(None)
@@ -185,7 +186,17 @@ class Mender:
                 findings, _, _ = static_audit(doc.with_bodies({**_base, _i: _lead + body}), _baseline)
                 return Verdict(not findings, tuple(findings), (name,))
 
-            res = solver.solve(job, verify, live, first_deadline if i == targets[0] else None)
+            deadline = first_deadline if i == targets[0] else None
+            if self.changes is not None and job.kind == "failing" and job.stale:
+                t_read = time.monotonic()
+                job = replace(job, changes=self.changes.for_hole(user_file, doc, i, job.prefix, list(job.stale)))
+                if deadline is not None:  # reading the change is not the hole's time
+                    deadline = Deadline(max(0.0, deadline.left()) + time.monotonic() - t_read)
+            try:
+                res = solver.solve(job, verify, live, deadline)
+            finally:
+                if job.changes is not None:
+                    job.changes.close()
             if res.status == "fixed" and res.proof is not None:
                 fixes[i] = lead + res.proof
             else:
@@ -294,10 +305,11 @@ def resolve_targets(path: Path, theorem: str | None = None) -> tuple[CoqProject,
 
 def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None = None, jobs: int = 1,
               trace: Trace | None = None, progress: Progress | None = None, *,
-              files: list[Path] | None = None) -> RunReport:
+              files: list[Path] | None = None, since: str | None = None) -> RunReport:
     """Mend a .v file or a project directory; returns reports (nothing written).
 
-    ``files``: visit only these files of the project (still in dependency order).
+    ``files``: visit only these files of the project (still in dependency order); ``since``: the git
+    revision a broken proof's change is read against (None: see ``oldenv.choose_base``).
     """
     t0 = time.monotonic()
     path = Path(path)
@@ -311,13 +323,21 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
         model = config.make_model()
     ws = Workspace(project, path.resolve() if path.is_file() else None, config.limits(), jobs,
                    on_build=progress.file_built, use_user_build=config.use_user_build)
+    changes = None
+    if config.read_changes:
+        from .holechanges import ChangeSource, compiled_in
+
+        changes = ChangeSource(project, since, config.limits(), now_vo=compiled_in(ws),
+                               tactic_timeout=config.tactic_timeout_s, trace=trace)
     try:
-        mender = Mender(ws, config, model, trace, progress, theorem)
+        mender = Mender(ws, config, model, trace, progress, theorem, changes)
         if jobs <= 1 or len(files) <= 1:
             reports = [mender.mend_file(f) for f in files]
         else:
             reports = _parallel(mender, project, files, jobs)
     finally:
+        if changes is not None:
+            changes.close()
         ws.close()
     return RunReport(reports, time.monotonic() - t0)
 
