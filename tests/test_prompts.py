@@ -19,9 +19,15 @@ from proofmend.agent.prompting import (
 from proofmend.prompts import render, template_names
 
 STATEMENT = "Lemma rev_length' : forall (A : Type) (l : list A), length (rev l) = length l."
+#: Lines of a change map (``ChangeMap.lines``) as the repair hands them to a model.
+CHANGES = ["`app_len` was renamed `app_length` (lemma; same statement)",
+           "`rev_app` was restated: it was `forall l l' : list A, rev (l ++ l') = rev l' ++ rev l`, it is "
+           "`forall l' l : list A, rev (l ++ l') = rev l' ++ rev l`; where the old one was called `rev_app l l'`, "
+           "write `rev_app l' l`"]
 
 
-def draft_ctx(*, stale: bool, definitions: bool, lemmas: bool, hints: bool = False, prover: str = "coq") -> dict:
+def draft_ctx(*, stale: bool, definitions: bool, lemmas: bool, hints: bool = False, prover: str = "coq",
+              changes: bool = False) -> dict:
     return {
         "prover": prover,
         "file": "theories/Lists.v",
@@ -33,6 +39,7 @@ def draft_ctx(*, stale: bool, definitions: bool, lemmas: bool, hints: bool = Fal
         if lemmas
         else [],
         "stale_proof": "intros. induction l; simpl; auto. rewrite app_length_old." if stale else None,
+        "changes": CHANGES if changes else [],
         "hints": ["try induction on l"] if hints else [],
     }
 
@@ -64,9 +71,10 @@ def _check_rendered(messages: list[dict]) -> None:
 FLAGS = list(itertools.product([False, True], repeat=3))
 
 
+@pytest.mark.parametrize("changes", [False, True])
 @pytest.mark.parametrize("stale,definitions,lemmas", FLAGS)
-def test_draft_renders(stale, definitions, lemmas):
-    ctx = draft_ctx(stale=stale, definitions=definitions, lemmas=lemmas, hints=stale)
+def test_draft_renders(stale, definitions, lemmas, changes):
+    ctx = draft_ctx(stale=stale, definitions=definitions, lemmas=lemmas, hints=stale, changes=changes)
     messages = messages_for_draft(ctx)
     _check_rendered(messages)
     system, user = messages[0]["content"], messages[1]["content"]
@@ -76,12 +84,16 @@ def test_draft_renders(stale, definitions, lemmas):
     assert ("Fixpoint rev" in user) == definitions
     assert ("Lemma app_length" in user) == lemmas
     assert ("try induction on l" in user) == stale
+    assert ("What the change did" in user) == changes
+    assert all((f"- {line}" in user) == changes for line in CHANGES)
 
 
 @pytest.mark.parametrize("goals,prefix,cont", list(itertools.product([False, True], repeat=3)))
-@pytest.mark.parametrize("stale,definitions,lemmas", [(False, False, False), (True, True, True)])
-def test_repair_renders(goals, prefix, cont, stale, definitions, lemmas):
-    ctx = repair_ctx(goals=goals, prefix=prefix, cont=cont, stale=stale, definitions=definitions, lemmas=lemmas)
+@pytest.mark.parametrize("stale,definitions,lemmas,changes", [(False, False, False, False), (True, True, True, True),
+                                                              (True, False, False, True)])
+def test_repair_renders(goals, prefix, cont, stale, definitions, lemmas, changes):
+    ctx = repair_ctx(goals=goals, prefix=prefix, cont=cont, stale=stale, definitions=definitions, lemmas=lemmas,
+                     changes=changes)
     messages = messages_for_repair(ctx)
     _check_rendered(messages)
     user = messages[1]["content"]
@@ -91,6 +103,7 @@ def test_repair_renders(goals, prefix, cont, stale, definitions, lemmas):
     assert ("checked" in user) == prefix
     assert ("only the tactics that come after it" in user) == (prefix and cont)
     assert ("whole corrected proof" in user) == (not (prefix and cont))
+    assert ("`rev_app l l'`, write `rev_app l' l`" in user) == changes
 
 
 def test_lean_system_prompt():
@@ -101,7 +114,7 @@ def test_lean_system_prompt():
 
 @pytest.mark.parametrize("key", DRAFT_KEYS)
 def test_draft_missing_key_is_an_error(key):
-    ctx = draft_ctx(stale=True, definitions=True, lemmas=True, hints=True)
+    ctx = draft_ctx(stale=True, definitions=True, lemmas=True, hints=True, changes=True)
     del ctx[key]
     with pytest.raises(jinja2.UndefinedError, match=key):
         messages_for_draft(ctx)
@@ -109,7 +122,8 @@ def test_draft_missing_key_is_an_error(key):
 
 @pytest.mark.parametrize("key", REPAIR_KEYS)
 def test_repair_missing_key_is_an_error(key):
-    ctx = repair_ctx(goals=True, prefix=True, cont=True, stale=True, definitions=True, lemmas=True, hints=True)
+    ctx = repair_ctx(goals=True, prefix=True, cont=True, stale=True, definitions=True, lemmas=True, hints=True,
+                     changes=True)
     del ctx[key]
     with pytest.raises(jinja2.UndefinedError, match=key):
         messages_for_repair(ctx)
@@ -179,12 +193,13 @@ def test_clean_error_is_stable_across_runs():
     assert a == b
 
 
-def step_ctx(*, script: bool, failures: bool, n_goals: int, definitions: bool) -> dict:
+def step_ctx(*, script: bool, failures: bool, n_goals: int, definitions: bool, changes: bool = False) -> dict:
     return {
         "file": "Lists.v", "theorem": "rev_length'", "statement": STATEMENT,
         "definitions": ["Fixpoint rev {A} (l : list A) : list A := ..."] if definitions else [],
         "lemmas": [],
         "stale_proof": "intros. induction l; simpl; auto. rewrite app_length_old." if failures else None,
+        "changes": CHANGES if changes else [],
         "script": "intros A l.\ninduction l." if script else "",
         "goals": "A : Type\nl : list A\n==============================\nlength (rev l) = length l",
         "n_goals": n_goals,
@@ -194,9 +209,10 @@ def step_ctx(*, script: bool, failures: bool, n_goals: int, definitions: bool) -
 
 
 @pytest.mark.parametrize("script,failures,definitions", FLAGS)
-@pytest.mark.parametrize("n_goals", [1, 2])
-def test_step_renders(script, failures, definitions, n_goals):
-    messages = messages_for_step(step_ctx(script=script, failures=failures, n_goals=n_goals, definitions=definitions))
+@pytest.mark.parametrize("n_goals,changes", [(1, False), (2, False), (1, True), (2, True)])
+def test_step_renders(script, failures, definitions, n_goals, changes):
+    messages = messages_for_step(step_ctx(script=script, failures=failures, n_goals=n_goals, definitions=definitions,
+                                          changes=changes))
     _check_rendered(messages)
     system, user = messages[0]["content"], messages[1]["content"]
     assert "4 alternative next tactics" in system and "admit" in system
@@ -206,11 +222,13 @@ def test_step_renders(script, failures, definitions, n_goals):
     assert ("Fixpoint rev" in user) == definitions
     assert ("work on the first" in user) == (n_goals > 1)
     assert ("rewrite app_length_old." in user) == failures
+    assert ("What the change did" in user) == changes
+    assert all((f"- {line}" in user) == changes for line in CHANGES)
 
 
 @pytest.mark.parametrize("key", STEP_KEYS)
 def test_step_missing_key_is_an_error(key):
-    ctx = step_ctx(script=True, failures=True, n_goals=2, definitions=True)
+    ctx = step_ctx(script=True, failures=True, n_goals=2, definitions=True, changes=True)
     del ctx[key]
     with pytest.raises(jinja2.UndefinedError, match=key):
         messages_for_step(ctx)

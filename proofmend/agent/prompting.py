@@ -4,11 +4,12 @@ The wording lives in ``proofmend/prompts/*.j2``; this module only chooses the
 template and cleans what goes into it.
 
 Draft context keys: ``prover``, ``file``, ``theorem``, ``statement``,
-``local_context``, ``definitions``, ``lemmas``, ``stale_proof``, ``hints``.
+``local_context``, ``definitions``, ``lemmas``, ``stale_proof``, ``changes``
+(what the change that broke the old proof did, one line each), ``hints``.
 Repair adds ``attempt``, ``error``, ``error_location``, ``goals``,
 ``checked_prefix``, ``continue_from_prefix``.  A step of the step search
 (:func:`messages_for_step`) has ``file``, ``theorem``, ``statement``,
-``definitions``, ``lemmas``, ``stale_proof`` and ``script``, ``goals``, ``n_goals``,
+``definitions``, ``lemmas``, ``stale_proof``, ``changes`` and ``script``, ``goals``, ``n_goals``,
 ``failures`` (tactic, why) and ``k``.
 """
 
@@ -23,14 +24,14 @@ __all__ = ["DRAFT_KEYS", "REPAIR_KEYS", "STEP_KEYS", "clean_error", "feedback", 
 
 DRAFT_KEYS = (
     "prover", "file", "theorem", "statement", "local_context",
-    "definitions", "lemmas", "stale_proof", "hints",
+    "definitions", "lemmas", "stale_proof", "changes", "hints",
 )
 REPAIR_KEYS = DRAFT_KEYS + (
     "attempt", "error", "error_location", "goals", "checked_prefix", "continue_from_prefix",
 )
 
-STEP_KEYS = ("file", "theorem", "statement", "definitions", "lemmas", "stale_proof", "script", "goals", "n_goals",
-             "failures", "k")
+STEP_KEYS = ("file", "theorem", "statement", "definitions", "lemmas", "stale_proof", "changes", "script", "goals",
+             "n_goals", "failures", "k")
 
 
 def messages_for_draft(ctx: dict) -> list[dict]:
