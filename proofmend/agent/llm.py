@@ -64,6 +64,7 @@ def context(hole: Hole) -> dict:
         "definitions": defs,
         "lemmas": lemmas,
         "stale_proof": "\n".join(job.stale) if job.stale else None,
+        "changes": job.changes.lines() if job.changes is not None else [],
         "hints": [feedback("old_proof", clean_error(job.error))] if job.error else [],
     }
 

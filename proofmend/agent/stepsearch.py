@@ -200,7 +200,8 @@ class StepSearch:
                                     budget_tokens=STEP_CONTEXT_TOKENS)
             self._ctx = {"file": os.path.basename(job.file), "theorem": job.theorem, "statement": job.statement,
                          "definitions": defs, "lemmas": lemmas,
-                         "stale_proof": "\n".join(job.stale) if job.stale else None}
+                         "stale_proof": "\n".join(job.stale) if job.stale else None,
+                         "changes": job.changes.lines() if job.changes is not None else []}
         return self._ctx
 
     def _ask(self, node: Node) -> list[Suggestion]:
