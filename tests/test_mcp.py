@@ -262,6 +262,45 @@ def test_a_prover_that_died_is_started_again(shop: Path) -> None:
     run(test)
 
 
+def test_edits_on_disk_are_seen_by_the_next_call(shop: Path) -> None:
+    async def test() -> None:
+        async with connected(shop) as client:
+            before = await call(client, "search", file="Cart.v", query="About money_new.")
+            assert "not a defined object" in before["output"] or "not found" in before["output"], before
+            # a lemma added to a file that Cart.v requires: rebuilt, and Cart.v's session started again
+            with (shop / "Money.v").open("a") as fh:
+                fh.write("\nLemma money_new : 1 + 1 = 2.\nProof. reflexivity. Qed.\n")
+            after = await call(client, "search", file="Cart.v", query="About money_new.")
+            assert "money_new : 1 + 1 = 2" in after["output"]
+            # the file itself, mended by hand
+            cart = shop / "Cart.v"
+            cart.write_text(cart.read_text().replace("subst q.\n", "subst p.\n"))
+            status = {i["name"]: i["status"] for i in (await call(client, "outline", file="Cart.v"))["items"]}
+            assert status["line_total_free"] == "proved"
+
+    run(test)
+
+
+def test_a_script_that_runs_forever_is_stopped(shop: Path) -> None:
+    loop = "intros. do 2000000000 idtac."  # some twenty minutes of steps: stopped long before
+
+    async def test() -> None:
+        async with connected(shop, "--timeout", "20") as client:
+            # past the script's own limit: an error for that script, and the session goes on
+            out = await call(client, "try", file="Cart.v", theorem="line_total_free", timeout_s=1,
+                             tactics=[loop, LINE_TOTAL_FREE])
+            assert [r["status"] for r in out["results"]] == ["error", "proved"]
+            assert "Timeout" in out["results"][0]["message"] or "interrupt" in out["results"][0]["message"].lower()
+            # past the call's deadline (--timeout): a timeout error, and the server goes on
+            error = await error_of(client, "try", file="Cart.v", theorem="line_total_free", timeout_s=300,
+                                   tactics=[loop])
+            assert error["code"] == "timeout"
+            again = await call(client, "try", file="Cart.v", theorem="line_total_free", tactics=[LINE_TOTAL_FREE])
+            assert again["results"][0]["status"] == "proved"
+
+    run(test)
+
+
 # ------------------------------------------------------------------ mend and audit
 
 def test_mend_returns_an_audited_proof_and_writes_only_when_asked(shop: Path) -> None:
