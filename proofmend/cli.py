@@ -491,7 +491,8 @@ def mcp_command(
         raise InputError(f"--http must be a port number (0 to 65535), not {http}")
     config = load_config(project, {"model": model})
     make_agent_model(config)  # a model that cannot be used is exit 2 now, not an error on every mend
-    serve_mcp(project, config, http, timeout)
+    serve_mcp(project, config, http, timeout,
+              announce=lambda url: typer.echo(f"proofmend mcp: listening on {url}", err=True))
 
 
 def main() -> None:  # pragma: no cover - console entry point

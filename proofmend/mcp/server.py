@@ -17,6 +17,7 @@ import os
 import signal
 import socket
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import anyio
@@ -112,7 +113,7 @@ async def _serve_stdio(server: Server) -> None:
         await server.run(read, write, server.create_initialization_options())
 
 
-async def _serve_http(server: Server, port: int) -> None:
+async def _serve_http(server: Server, port: int, announce: Callable[[str], None]) -> None:
     import uvicorn
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -121,12 +122,14 @@ async def _serve_http(server: Server, port: int) -> None:
     sock.listen(64)
     app = server.streamable_http_app(host="127.0.0.1")
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
-    print(f"proofmend mcp: listening on http://127.0.0.1:{sock.getsockname()[1]}/mcp", file=sys.stderr, flush=True)
+    announce(f"http://127.0.0.1:{sock.getsockname()[1]}/mcp")
     await uvicorn.Server(config).serve(sockets=[sock])
 
 
-def serve(project: Path, config: AgentConfig, http_port: int | None = None, call_timeout_s: float = 300.0) -> None:
-    """Serve the tools for ``project`` until the client goes away (stdio) or the process is stopped (HTTP)."""
+def serve(project: Path, config: AgentConfig, http_port: int | None = None, call_timeout_s: float = 300.0,
+          announce: Callable[[str], None] = lambda url: None) -> None:
+    """Serve the tools for ``project`` until the client goes away (stdio) or the process is stopped (HTTP);
+    ``announce`` is told the URL once the HTTP transport listens."""
     logging.basicConfig(level=os.environ.get("PROOFMEND_LOG", "WARNING"), stream=sys.stderr)
     svc = Services.for_project(project, config, call_timeout_s)
 
@@ -140,7 +143,7 @@ def serve(project: Path, config: AgentConfig, http_port: int | None = None, call
         if http_port is None:
             anyio.run(_serve_stdio, server)
         else:
-            anyio.run(_serve_http, server, http_port)
+            anyio.run(_serve_http, server, http_port, announce)
     except KeyboardInterrupt:
         pass
     finally:
