@@ -509,6 +509,8 @@ def test_the_http_transport_on_loopback(shop: Path) -> None:
                 assert (await error_of(client, "goals", file="../x.v", theorem="x"))["code"] == "outside_project"
 
         run(test)
+        taken = run_cli("mcp", str(shop), "--http", url.group(0).split(":")[-1].split("/")[0], timeout=120)
+        assert taken.returncode == 2 and "cannot listen on 127.0.0.1" in taken.stderr, taken.stderr
     finally:
         proc.terminate()
         proc.wait(timeout=60)

@@ -29,6 +29,7 @@ from pydantic import ValidationError
 
 from .. import __version__
 from ..agent.config import AgentConfig
+from ..provers.errors import InputError
 from .context import Progress, Services
 from .files import ToolFailure
 from .schemas import ToolErrorInfo
@@ -118,8 +119,12 @@ async def _serve_http(server: Server, port: int, announce: Callable[[str], None]
 
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", port))
-    sock.listen(64)
+    try:
+        sock.bind(("127.0.0.1", port))
+        sock.listen(64)
+    except OSError as e:
+        sock.close()
+        raise InputError(f"cannot listen on 127.0.0.1:{port}: {e.strerror or e}") from None
     app = server.streamable_http_app(host="127.0.0.1")
     config = uvicorn.Config(app, log_level="warning", lifespan="on")
     announce(f"http://127.0.0.1:{sock.getsockname()[1]}/mcp")
