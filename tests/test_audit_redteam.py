@@ -280,7 +280,7 @@ Proof. intros n. lia. Qed.
 """
 HONEST = {
     "unshelve": case(HONEST_BASE, "Proof. eexists. Unshelve. 2: exact 2. reflexivity. Qed.", None, STRICT),
-    "proof_using": case(HONEST_BASE, ("Proof. eexists. reflexivity. Qed.", "Proof using k. lia. Qed."), None, STRICT),
+    "section_lemma": case(HONEST_BASE, ("Proof. eexists. reflexivity. Qed.", "Proof. lia. Qed."), None, STRICT),
     "comments_with_qed": case(HONEST_BASE, ("Proof. exists 2. reflexivity. Qed.", "Proof. lia. Qed.",
                                             "Proof. (* Qed. Admitted. *) intros n. (* admit *) lia. (* Qed. *)\nQed."), None, STRICT),
     "allowed_library_axiom": case(HONEST_BASE, ("Proof. exists 2. reflexivity. Qed.", "Proof. lia. Qed.",
@@ -292,7 +292,13 @@ HONEST = {
                                  HONEST_BASE, None, STRICT),
 }
 
-CHEATS = {**UNICODE, **NO_NAME, **UNSAFE, **BY_SUFFIX, **NOT_TARGET, **UNFINISHED}
+# The proof opener is part of the statement: 'Proof using' decides what a section's theorem closes over.
+OPENER = {
+    "proof_using_added": case(HONEST_BASE, ("Proof. eexists. reflexivity. Qed.", "Proof using k. lia. Qed."),
+                              Reason.STATEMENT_CHANGED),
+}
+
+CHEATS = {**UNICODE, **NO_NAME, **UNSAFE, **BY_SUFFIX, **NOT_TARGET, **UNFINISHED, **OPENER}
 CONTROLS = {**UNICODE_HONEST, **NO_NAME_HONEST, **NOT_TARGET_HONEST, **HONEST}
 
 

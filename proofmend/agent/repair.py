@@ -17,7 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit
+from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit, prepare_reference
 from ..provers.coq.audit_static import static_audit
 from ..provers.coq.batch import parse_source, read_source
 from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, Terminator, parse_document
@@ -138,6 +138,10 @@ class Mender:
         targets = [i for i, p in enumerate(doc.proofs) if p.is_hole or i in scan.failing]
         if self.theorem:
             targets = [i for i in targets if self.theorem in (doc.proofs[i].name, doc.proofs[i].qualname)]
+        if targets and scan.stopped_at is None:
+            # The audit's reference compiles beside the search, not after it.
+            prepare_reference(self.ws.project, doc.with_bodies(_admitted_bodies(doc, scan.failing)), ws_file.name,
+                              self.limits)
         if scan.timed_out:
             how = (f"--load-timeout {self.config.load_timeout_s:g} s" if self.config.load_timeout_s is not None
                    else f"the first hole's {self.config.timeout_s:g} s (--timeout)")
@@ -222,8 +226,10 @@ class Mender:
         if not fixes:
             return fixes
         t0 = time.monotonic()
-        unfixed = {j: ADMITTED_BODY for j in failing if j not in fixes}
-        verdict = audit(doc.with_bodies({**unfixed, **fixes}), doc.with_bodies(unfixed), self.ws.project, file_name,
+        # The original as the audit sees it: the failing proofs admitted (openers and commands kept), so
+        # that every target is a hole of it; the scan found them failing in the file as written.
+        base = _admitted_bodies(doc, failing)
+        verdict = audit(doc.with_bodies({**base, **fixes}), doc.with_bodies(base), self.ws.project, file_name,
                         self.limits, policy)
         self.trace.emit("audit", file=report.path.name, theorems=list(verdict.changed), accepted=verdict.accepted,
                         reasons=verdict.reasons, source="file", seconds=round(time.monotonic() - t0, 3))
@@ -232,9 +238,8 @@ class Mender:
         accepted: dict[int, str] = {}
         rejected: dict[int, str] = {}
         for i, body in fixes.items():
-            others = {j: ADMITTED_BODY for j in failing if j != i and j not in accepted}
             t0 = time.monotonic()
-            one = audit(doc.with_bodies({**others, **accepted, i: body}), doc.with_bodies({**others, **accepted}),
+            one = audit(doc.with_bodies({**base, **accepted, i: body}), doc.with_bodies({**base, **accepted}),
                         self.ws.project, file_name, self.limits, policy)
             self.trace.emit("audit", file=report.path.name, theorems=list(one.changed), accepted=one.accepted,
                             reasons=one.reasons, source="one_fix", seconds=round(time.monotonic() - t0, 3))
@@ -246,6 +251,11 @@ class Mender:
         report.holes = [replace(h, status="unsolved", exit="audit_rejected", proof=None, error=names[h.theorem])
                         if h.status == "fixed" and h.theorem in names else h for h in report.holes]
         return accepted
+
+
+def _admitted_bodies(doc: CoqDocument, failing) -> dict[int, str]:
+    """The failing proofs admitted, as the file-level audit's original has them (see ``_audit_file``)."""
+    return {j: doc.proofs[j].admitted_body(doc.text) for j in failing}
 
 
 def _hole_name(doc: CoqDocument, p: ProofItem) -> str:

@@ -42,27 +42,35 @@ for a target constant, rejects.
 
 from __future__ import annotations
 
+import atexit
+import hashlib
+import shutil
 import tempfile
+import threading
+from collections import OrderedDict
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import ProverError
 from ..limits import Limits
 from .account import Account, Compiled, compile_module, open_account, run_coqchk
-from .assumptions import names_nothing, parse_assumptions, parse_locate
-from .audit_static import Comparison, command_problems, compare, static_audit, static_body_problems
+from .assumptions import names_nothing, parse_about, parse_assumptions, parse_locate, parse_search
+from .audit_static import (Comparison, capitalised_words, command_problems, compare, static_audit,
+                           static_body_problems)
 from .batch import parse_diagnostics
 from .findings import Finding, Reason
-from .locator import ADMITTED_BODY, parse_document
+from .interface import sealed_owner, structures
+from .locator import CoqDocument, ProofItem, Terminator, parse_document
+from .probe import module_ends, probe, section_ends
 from .project import CoqProject
-from .queries import QueryError
+from .queries import CoqQueries, QueryError
 from .sentences import IDENT, SplitError
 
 __all__ = [
     "AxiomPolicy", "Finding", "REALS_AXIOMS", "Reason", "Verdict", "admitted_names", "audit",
-    "command_problems", "parse_assumptions", "parse_locate", "static_audit", "static_body_problems",
+    "command_problems", "prepare_reference", "reference_text", "parse_assumptions", "parse_locate", "static_audit", "static_body_problems",
 ]
 
 #: The axioms Coq's standard-library real numbers rest on (Coq 8.16, ``Coq.Reals``).
@@ -163,62 +171,114 @@ def _error_offset(compiled: Compiled, text: str) -> tuple[int, int, str]:
     return offset, d.line, " ".join(d.message.split())[:400]
 
 
-def _admit(cmp: Comparison, admitted: set[int]) -> str:
-    assert cmp.original is not None
-    return cmp.original.with_bodies({i: ADMITTED_BODY for i in admitted})
+# ------------------------------------------------------------------ the reference, compiled once
 
+def reference_text(doc: CoqDocument, targets: Collection[int]) -> str:
+    """The original as Coq can compile it: each target admitted, keeping its opener and commands.
 
-def _reference(project: CoqProject, cmp: Comparison, stem: str, folder: Path, limits: Limits,
-               pool: ThreadPoolExecutor) -> tuple[Compiled | None, list[Finding]]:
-    """Compile the original with every changed body admitted, and check that each changed proof is a target.
-
-    A changed proof that is a hole in the original is a target.  One that is
-    not must fail in the original: the original with the *other* changed
-    bodies admitted must stop with an error inside it.  The compiles run side
-    by side.  The reference (all changed bodies admitted) must compile: if it
-    does not, later text checks only with the candidate's bodies.
+    A target that ends in ``Admitted.`` stays as written (it compiles).  One
+    that fails (a broken proof, a hole that uses ``admit`` and ends in
+    ``Qed``/``Defined``) keeps its ``Proof using`` (part of its statement) and
+    whatever its body declares (an ``Ltac``, a ``Hint``), so that later text
+    means what it means in the original; only its tactics go.
     """
-    changed = {ch.index for ch in cmp.changes}
-    ref_text = _admit(cmp, changed)
-    ref_job = pool.submit(compile_module, project, ref_text, stem, folder / "reference", limits)
-    checks = []
-    for ch in cmp.changes:
-        if not ch.original.is_hole:
-            text = _admit(cmp, changed - {ch.index})
-            checks.append((ch, text, pool.submit(compile_module, project, text, stem, folder / f"original{ch.index}", limits)))
-    findings: list[Finding] = []
-    for ch, text, job in checks:
-        run = job.result()
-        line = cmp.candidate.line_of(ch.candidate.statement.start)  # type: ignore[union-attr]
-        if run.rc is None:
-            findings.append(Finding(Reason.COMPILE_TIMEOUT, f"the original took longer than {limits.timeout_s:g} s", ch.name, line))
-            continue
-        if run.rc != 0:
-            offset, _, _ = _error_offset(run, text)
-            p = parse_document(text).proofs[ch.index]
-            if p.statement.start <= offset < p.body_end:
-                continue  # it fails in the original: a target
-        findings.append(Finding(Reason.NOT_A_TARGET, "the original proof is complete (it checks); only holes and failing "
-                                "proofs may change", ch.name, line))
-    ref = ref_job.result()
-    if ref.rc is None:
-        return None, findings + [Finding(Reason.COMPILE_TIMEOUT, f"the original, targets admitted, took longer than {limits.timeout_s:g} s")]
-    if ref.rc != 0:
-        _, line, message = _error_offset(ref, ref_text)
-        return None, findings + [Finding(Reason.ELABORATION_CHANGED, "the original, with the changed proofs admitted, does "
-                                         f"not compile (line {line}: {message}): later text checks only with the "
-                                         "candidate's bodies", line=line)]
-    return ref, findings
+    return doc.with_bodies({i: doc.proofs[i].admitted_body(doc.text) for i in targets
+                            if doc.proofs[i].terminator_kind is not Terminator.ADMITTED})
 
 
-def _compare_accounts(cand: Account, ref: Account, cmp: Comparison) -> tuple[list[Finding], set[str]]:
-    """Rule 5, and the constants the target bodies define (rule 4's subjects)."""
-    findings: list[Finding] = []
+class _CompileCache:
+    """Compiled texts kept for the process, so that a file's reference is compiled once for all its audits.
+
+    Keyed by the project's flags, the module name and the text; a compile
+    asked for while it runs is waited for, not started again.
+    """
+
+    def __init__(self, size: int = 8):
+        self._size = size
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[tuple, Future] = OrderedDict()
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="proofmend-reference")
+        self._root = Path(tempfile.mkdtemp(prefix="proofmend-reference-"))
+        atexit.register(shutil.rmtree, self._root, True)
+
+    def submit(self, project: CoqProject, text: str, stem: str, limits: Limits) -> Future:
+        digest = hashlib.sha256("\0".join([*project.coq_flags(), str(project.root), stem, text]).encode()).hexdigest()
+        key = (digest, limits.timeout_s, limits.memory_mb)
+        with self._lock:
+            job = self._jobs.get(key)
+            if job is not None and not (job.done() and (job.exception() or job.result().rc is None)):
+                self._jobs.move_to_end(key)
+                return job
+            folder = self._root / digest[:16]
+            job = self._pool.submit(lambda: compile_module(project, text, stem, folder, limits))
+            self._jobs[key] = job
+            while len(self._jobs) > self._size:
+                self._jobs.popitem(last=False)
+            return job
+
+
+_REFERENCES = _CompileCache()
+
+
+def prepare_reference(project: CoqProject, original: str, file_name: str, limits: Limits = Limits()) -> None:
+    """Start compiling ``original`` (holes as written) for a later :func:`audit` against it, in the background.
+
+    The repair loop calls this as soon as the scan has found the targets, so
+    that the reference compiles beside the search instead of after it.
+    """
+    _REFERENCES.submit(project, original, _module_stem(file_name), limits)
+
+
+def failing_in_original(project: CoqProject, doc: CoqDocument, limits: Limits) -> tuple[set[int], str | None]:
+    """Which proofs fail in the original as written (one live pass); and why the pass stopped early, if it did."""
+    from .scan import scan_proofs  # the scan drives a live document; only needed when the caller did not scan
+
+    result = scan_proofs(project, doc, limits)
+    stopped = None
+    if result.stopped_at is not None:
+        stopped = f"line {result.outside_line}: {' '.join((result.outside_error or '').split())[:300]}"
+    return set(result.failing), stopped
+
+
+# ------------------------------------------------------------------ comparing the two accounts
+
+@dataclass
+class _Subjects:
+    """What the audit checks the assumptions of, and the type differences still to be explained."""
+
+    constants: set[str] = field(default_factory=set)  # full names: the targets' constants and what bodies added
+    differs: dict[str, tuple[str, str]] = field(default_factory=dict)  # full name -> (reference type, candidate type)
+
+
+def _compare_accounts(cand: Account, ref: Account, cmp: Comparison, findings: list[Finding]) -> _Subjects:
+    """Rules 5 and 6 on what both compiled modules export; the targets found by name."""
+    out = _Subjects()
+    module = cand.module
+    targets = [ch for ch in cmp.changes if _asked_inside(ch.original) is None]
+    named = {f"{module}.{ch.original.qualname}": ch for ch in targets if ch.original.qualname}
+    # An admitted section 'Let' is declared as an axiom; a proven one is gone once its section closes.
+    lets = {f"{module}.{ch.original.qualname}" for ch in cmp.changes if ch.original.keyword == "Let"}
     ref_holes = {f for f in ref.constants if f in ref.conjectures}
     still_holes = {f for f in cand.constants if f in cand.conjectures}
-    proven = (ref_holes & cand.constants.keys()) - still_holes
+    for full, ch in named.items():
+        name = ch.name
+        if full not in cand.constants or full not in ref.constants:
+            findings.append(Finding(Reason.INCOMPLETE, f"Coq has no constant {cand.local_name(full)} for this proof in "
+                                    f"{'the candidate' if full not in cand.constants else 'the original'}", name))
+        elif full in still_holes:
+            findings.append(Finding(Reason.INCOMPLETE, f"Coq still records {cand.local_name(full)} as admitted", name))
+        else:
+            out.constants.add(full)
+    unnamed = [ch for ch in targets if not ch.original.qualname]
+    proven_other = (ref_holes & cand.constants.keys()) - still_holes - named.keys()
+    if len(proven_other) < len(unnamed):
+        findings.append(Finding(Reason.INCOMPLETE, f"{len(unnamed)} unnamed proof(s) changed, but Coq counts only "
+                                f"{len(proven_other)} admitted constant(s) of the original, besides the named "
+                                "targets, as proven"))
+    out.constants |= proven_other
     added = cand.constants.keys() - ref.constants.keys()
-    for f in sorted(ref.constants.keys() - cand.constants.keys()):
+    out.constants |= added
+    for f in sorted(ref.constants.keys() - cand.constants.keys() - lets):
         findings.append(Finding(Reason.ELABORATION_CHANGED, f"{ref.local_name(f)} is defined in the original but not in the candidate"))
     for f in sorted(added):
         basename = f.rsplit(".", 1)[-1]
@@ -226,21 +286,51 @@ def _compare_accounts(cand: Account, ref: Account, cmp: Comparison) -> tuple[lis
         if not names_nothing(located):
             findings.append(Finding(Reason.GLOBAL_NAME_ADDED, f"a proof body declares {cand.local_name(f)}, but "
                                     f"{basename!r} already names {located.splitlines()[0]}"))
-    for f in sorted((cand.constants.keys() & ref.constants.keys()) - proven):
+    proven = out.constants - added
+    for f in sorted(cand.constants.keys() & ref.constants.keys()):
         c, r = cand.constants[f], ref.constants[f]
         name = cand.local_name(f)
-        if c.type != r.type:
-            findings.append(Finding(Reason.ELABORATION_CHANGED, f"{name} : {r.type}  became  {name} : {c.type}", name))
-        elif (c.transparent or r.transparent) and (c.transparent != r.transparent or cand.print(f) != ref.print(f)):
+        if c.kind != r.kind:
+            findings.append(Finding(Reason.ELABORATION_CHANGED, f"{name} is a {r.kind} in the original, a {c.kind} in the candidate", name))
+        elif c.type != r.type and not (f in proven_other and _convertible(cand, r.type, c.type)):
+            out.differs[f] = (r.type, c.type)
+        elif f not in proven and (c.transparent or r.transparent) and (
+                c.transparent != r.transparent or cand.print(f) != ref.print(f)):
             # A definition built on a target (Program's wrapper around an
             # obligation, a use of a Defined target) may print differently;
             # anything else must not.
             if c.transparent != r.transparent or not _depends_on(ref, f, proven):
                 findings.append(Finding(Reason.ELABORATION_CHANGED, f"the definition of {name} differs from the original's", name))
-    if len(proven) < len(cmp.changes):
-        findings.append(Finding(Reason.INCOMPLETE, f"{len(cmp.changes)} proof(s) changed, but Coq counts {len(proven)} "
-                                "admitted constant(s) of the original as proven"))
-    return findings, proven | added
+    s_c, s_r = structures(cand.queries, module), structures(ref.queries, ref.module)
+    for path in sorted(s_c.keys() | s_r.keys()):
+        a, b = s_r.get(path), s_c.get(path)
+        shown = cand.local_name(path)
+        if a is None or b is None:
+            findings.append(Finding(Reason.ELABORATION_CHANGED, f"{shown} is exported by "
+                                    f"{'the candidate only' if a is None else 'the original only'}"))
+        elif a.kind != b.kind:
+            findings.append(Finding(Reason.ELABORATION_CHANGED, f"{shown} is a {a.kind.replace('_', ' ')} in the "
+                                    f"original, a {b.kind.replace('_', ' ')} in the candidate"))
+        elif a.kind in ("functor", "module_type") and a.printed != b.printed:
+            findings.append(Finding(Reason.ELABORATION_CHANGED, f"the signature of {shown} differs from the "
+                                    f"original's: {_first_diff(a.printed, b.printed)}"))
+    return out
+
+
+def _convertible(acc: Account, a: str, b: str) -> bool:
+    """Whether Coq takes the two printed types for the same type (an obligation's statement, say, once proven
+    prints reduced: ``(fun m => n < m) (S n)`` against ``n < S n``)."""
+    try:
+        acc.queries.ask(f"Check (fun x : ({b}) => (x : ({a}))).")
+        return True
+    except QueryError:
+        return False
+
+
+def _first_diff(a: str, b: str) -> str:
+    i = next((k for k, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
+    lo = max(0, i - 60)
+    return f"…{a[lo:i + 60]}…  became  …{b[lo:i + 60]}…"
 
 
 def _depends_on(acc: Account, constant: str, targets: set[str]) -> bool:
@@ -258,16 +348,19 @@ def _resolve(acc: Account, name: str) -> str | None:
         if a is not None:
             return a.full_name
     return None
-
-
-def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy
+def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy, sealed: dict[str, set[str]]
                        ) -> tuple[list[Finding], dict[str, tuple[str, ...]]]:
-    """Rule 4 on each subject constant."""
+    """Rule 4 on each subject constant, by what Coq reports of the compiled candidate.
+
+    An assumption that is a field of a sealed module (``Module M : S``) is
+    shown by Coq as the signature declares it, whatever the implementation
+    is: where the module is in this file, it goes to ``sealed`` (field ->
+    subjects) for a probe inside the module; elsewhere it cannot be audited.
+    """
     findings: list[Finding] = []
     report: dict[str, tuple[str, ...]] = {}
-    allowed = None
-    if policy.allowed is not None:
-        allowed = {r for r in (_resolve(acc, a) for a in policy.allowed) if r} | set(policy.library)
+    allowed = _allowed(acc, policy)
+    cache: dict[str, str | None] = {}
     for f in sorted(subjects):
         name = acc.local_name(f)
         axioms, unsafe = parse_assumptions(acc.queries.ask_text(f"Print Assumptions {f}."))
@@ -279,12 +372,157 @@ def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy
             shown = acc.local_name(full)
             if full in acc.conjectures or full in policy.admitted:
                 findings.append(Finding(Reason.ADMITTED_DEPENDENCY, f"relies on {shown}, which is admitted", name))
-            elif printed not in acc.axioms:
+                continue
+            if printed not in acc.axioms:
                 findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on {shown}, which Coq records neither as "
                                         "an Axiom nor as a Parameter", name))
-            elif allowed is not None and full not in allowed:
+                continue
+            if allowed is not None and full in allowed:
+                continue
+            owner = sealed_owner(acc.queries, full, cache)
+            if owner is not None and owner.startswith(acc.module + "."):
+                sealed.setdefault(full, set()).add(name)
+            elif owner is not None:
+                findings.append(Finding(Reason.CANNOT_AUDIT, f"relies on {full}, a field of the sealed module {owner}: "
+                                        "Coq shows it as its signature declares it and keeps its implementation out "
+                                        f"of reach (--allow-axiom {full} accepts it as an axiom)", name))
+            elif allowed is not None:
                 findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on the axiom {full}, which is not allowed", name))
     return findings, report
+
+
+def _allowed(acc: Account, policy: AxiomPolicy) -> set[str] | None:
+    if policy.allowed is None:
+        return None
+    return {r for r in (_resolve(acc, a) for a in policy.allowed) if r} | set(policy.library)
+
+
+def _asked_inside(p: ProofItem) -> str | None:
+    """Where Coq's account of the compiled file cannot vouch for ``p``, what it is ("functor", "section Let", …).
+
+    Such a proof is judged by a probe inside its scope, just after it.
+    """
+    if p.keyword == "Let":
+        return "section Let"
+    scope = p.hidden_scope
+    return scope.kind.replace("_", " ") if scope is not None else None
+
+
+def _scope_params(p: ProofItem) -> set[str]:
+    return {x for sc in p.scopes if sc.kind == "functor" for x in sc.params}
+
+
+def _judge_inside(q: CoqQueries, subject: str, printed_name: str, params: set[str], in_module_type: bool,
+                  allowed: Collection[str] | None, findings: list[Finding]) -> None:
+    """Rule 4 for ``printed_name``, asked where it is defined (the probe's session stands just after it)."""
+    axioms, unsafe = parse_assumptions(q.ask_text(f"Print Assumptions {printed_name}."))
+    for u in unsafe:
+        if not u.startswith("Section Variables:"):  # the enclosing section's variables: its hypotheses
+            findings.append(Finding(Reason.UNSAFE_ASSUMPTION, u, subject))
+    if not axioms:
+        return
+    conjectures = set(parse_search(q.ask("Search is:Conjecture.")))
+    declared = set(parse_search(q.ask("Search is:Axiom."))) | set(parse_search(q.ask("Search is:Parameter.")))
+    for a in axioms:
+        if a in conjectures:
+            findings.append(Finding(Reason.ADMITTED_DEPENDENCY, f"relies on {a}, which is admitted", subject))
+        elif a not in declared:
+            findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on {a}, which Coq records neither as an Axiom "
+                                    "nor as a Parameter", subject))
+        elif a.split(".")[0] in params or (in_module_type and "." not in a):
+            continue  # a field of the functor's parameter, or of the module type being declared: its hypotheses
+        elif allowed is not None:
+            about = parse_about(q.ask_text(f"About {a}."))
+            if about is None or about.full_name not in allowed:
+                findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on the axiom {a}, which is not allowed", subject))
+
+
+def _probe_points(cmp: Comparison, cand_module: str, sealed: dict[str, set[str]], allowed: set[str] | None,
+                  findings: list[Finding]) -> dict[int, list]:
+    """What to ask inside the candidate: targets in functors, module types and sealed modules; sealed fields used."""
+    doc = cmp.candidate
+    assert doc is not None
+    points: dict[int, list] = {}
+    for ch in cmp.changes:
+        p = ch.candidate
+        where = _asked_inside(ch.original)
+        if where is None:
+            continue
+        if not p.name:
+            findings.append(Finding(Reason.CANNOT_AUDIT, f"an unnamed proof inside a {where}: Coq has no name to ask "
+                                    "about it there", ch.name, doc.line_of(p.statement.start)))
+            continue
+        end = doc.sentences.index(p.terminator)
+        points.setdefault(end, []).append(
+            lambda q, _n=ch.name, _p=p, _w=where: _judge_inside(q, _n, _p.name, _scope_params(_p),
+                                                             _w == "module type", allowed, findings))
+    ends = module_ends(doc)
+    for full, subjects in sorted(sealed.items()):
+        local = full[len(cand_module) + 1:]
+        owner = max((m for m in ends if local.startswith(m + ".")), key=len, default=None)
+        who = ", ".join(sorted(subjects))
+        if owner is None:
+            findings.append(Finding(Reason.CANNOT_AUDIT, f"relies on {local}, a field of a sealed module this file "
+                                    "defines without an interactive body", who))
+            continue
+        points.setdefault(ends[owner] - 1, []).append(
+            lambda q, _f=local[len(owner) + 1:], _w=who: _judge_inside(q, _w, _f, set(), False, allowed, findings))
+    return points
+
+
+def _section_types(compiled: Compiled, doc: CoqDocument, names: Collection[str], limits: Limits) -> dict[str, str]:
+    """The types of ``names`` (full names) as Coq prints them inside their section, just before it closes.
+
+    Inside the file, a constant is named relative to the file's module (the
+    library being defined has no full name yet).
+    """
+    found: dict[str, str] = {}
+    local = {n: n[len(compiled.module) + 1:] if n.startswith(compiled.module + ".") else n for n in names}
+
+    def ask(q: CoqQueries) -> None:
+        for n in names:
+            if n not in found:
+                try:
+                    found[n] = " ".join(q.ask_text(f"Check {local[n]}.").split())
+                except QueryError:
+                    pass
+
+    probe(compiled.project, doc, compiled.source, {i - 1: [ask] for i in section_ends(doc)}, limits)
+    return found
+
+
+def _explain_types(cand: Compiled, ref: Compiled, cmp: Comparison, ref_doc: CoqDocument,
+                   differs: dict[str, tuple[str, str]], acc: Account, limits: Limits, findings: list[Finding]) -> None:
+    """Types that differ once sections close must be the same inside their section.
+
+    Inside a section without an explicit ``Proof using``, Coq closes a
+    theorem over the section variables its proof uses: an honest proof may
+    close over fewer than the original's admitted placeholder (which closes
+    over all of them), and a later statement that mentions it then prints
+    differently once the section closes.  That is the section's meaning, not
+    a changed statement; a type that differs *inside* the section is one.
+    """
+    if not differs:
+        return
+    assert cmp.candidate is not None
+    with ThreadPoolExecutor(2) as pool:
+        jc = pool.submit(_section_types, cand, cmp.candidate, list(differs), limits)
+        jr = pool.submit(_section_types, ref, ref_doc, list(differs), limits)
+        inside_c, inside_r = jc.result(), jr.result()
+    for f, (rt, ct) in sorted(differs.items()):
+        if f in inside_c and inside_c.get(f) == inside_r.get(f):
+            continue
+        name = acc.local_name(f)
+        findings.append(Finding(Reason.ELABORATION_CHANGED, f"{name} : {rt}  became  {name} : {ct}", name))
+
+
+def _ask_tactics(ref: Compiled, words: set[str], limits: Limits) -> set[str]:
+    """Which of ``words`` Coq names as tactics (``Locate Ltac``) where the original is loaded."""
+    if not words:
+        return set()
+    with CoqQueries(ref.project, [f"Require Import {ref.module}."], limits,
+                    query_timeout=max(30.0, limits.timeout_s)) as q:
+        return {w for w in words if q.ask_text(f"Locate Ltac {w}.").startswith("Ltac ")}
 
 
 def audit(
@@ -297,13 +535,17 @@ def audit(
     *,
     targets: Collection[str] | None = None,
     coqchk: bool = False,
+    failing: Collection[int] | None = None,
 ) -> Verdict:
     """Judge ``candidate`` (the whole new text of ``file_name``) against ``original``.
 
     ``targets``: names of proofs the candidate must complete (each must be
-    among the changed proofs); ``coqchk``: also re-check in ``coqchk``.
+    among the changed proofs); ``coqchk``: also re-check in ``coqchk``;
+    ``failing``: indices of the original's proofs that fail in it as written
+    (what a scan found); without it the audit scans the original itself when
+    a changed proof is not a hole.
     """
-    cmp = compare(candidate, original)
+    cmp = compare(candidate, original, defer_capitalised=True)
     findings = list(cmp.findings)
     names = tuple(ch.name for ch in cmp.changes)
     if cmp.candidate is not None and not cmp.changes and not findings:
@@ -313,37 +555,71 @@ def audit(
             findings.append(Finding(Reason.INCOMPLETE, f"the proof of {t} is not among the changed proofs", t))
     if findings:
         return Verdict(False, tuple(findings), names)
+    assert cmp.original is not None and cmp.candidate is not None
+    line_of = cmp.candidate.line_of
+    non_holes = [ch for ch in cmp.changes if not ch.original.is_hole]
+    if non_holes:
+        stopped = None
+        if failing is None:
+            failing, stopped = failing_in_original(project, cmp.original, limits)
+        for ch in non_holes:
+            if ch.index not in failing:
+                why = (f"the original does not load up to it ({stopped})" if stopped else
+                       "the original proof is complete (it checks); only holes and failing proofs may change")
+                findings.append(Finding(Reason.NOT_A_TARGET, why, ch.name, line_of(ch.candidate.statement.start)))
+        if findings:
+            return Verdict(False, tuple(findings), names)
     stem = _module_stem(file_name)
-    workers = 2 + sum(not ch.original.is_hole for ch in cmp.changes)
-    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp, ThreadPoolExecutor(workers) as pool:
-        fc = pool.submit(compile_module, project, candidate, stem, Path(tmp) / "candidate", limits)
-        ref, ref_findings = _reference(project, cmp, stem, Path(tmp), limits, pool)
-        cand = fc.result()
+    ref_text = reference_text(cmp.original, [ch.index for ch in cmp.changes])
+    ref_job = _REFERENCES.submit(project, ref_text, stem, limits)
+    words = set().union(*(capitalised_words(ch.candidate.body) for ch in cmp.changes))
+    if words:
+        # Coq, not a list of words, says whether a capitalised word is a user tactic; nothing
+        # that may be a command is compiled before it has.
+        ref = ref_job.result()
+        if ref.rc != 0:
+            return _reference_failed(ref, ref_text, limits, names)
+        try:
+            tactics = _ask_tactics(ref, words, limits)
+        except (QueryError, ProverError) as e:
+            return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about {sorted(words)}: {e}"),), names)
+        for ch in cmp.changes:
+            for d, ln in command_problems(ch.candidate.body, line_of, tactics):
+                findings.append(Finding(Reason.VERNACULAR_IN_BODY, d, ch.name, ln))
+        if findings:
+            return Verdict(False, tuple(findings), names)
+    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp:
+        cand = compile_module(project, candidate, stem, Path(tmp) / "candidate", limits)
         secs = cand.seconds
         if cand.rc is None:
             return Verdict(False, (Finding(Reason.COMPILE_TIMEOUT, f"coqc took longer than {limits.timeout_s:g} s"),), names, compile_seconds=secs)
         if cand.rc != 0:
             _, line, message = _error_offset(cand, candidate)
             return Verdict(False, (Finding(Reason.COMPILE_FAILED, message, line=line),), names, compile_seconds=secs)
-        findings += ref_findings
-        if ref is None or findings:
-            return Verdict(False, tuple(findings), names, compile_seconds=secs)
-        accounts = [pool.submit(open_account, c, limits) for c in (cand, ref)]
+        ref = ref_job.result()
+        if ref.rc != 0:
+            return replace(_reference_failed(ref, ref_text, limits, names), compile_seconds=secs)
+        with ThreadPoolExecutor(2) as pool:
+            accounts = [pool.submit(open_account, c, limits) for c in (cand, ref)]
+            try:
+                acc_c, acc_r = accounts[0].result(), accounts[1].result()
+            except (QueryError, ProverError) as e:
+                for a in accounts:
+                    if a.exception() is None:
+                        a.result().close()
+                return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about the compiled file: {e}"),), names, compile_seconds=secs)
+        assumptions: dict[str, tuple[str, ...]] = {}
+        subjects = _Subjects()
         try:
-            acc_c, acc_r = accounts[0].result(), accounts[1].result()
-        except (QueryError, ProverError) as e:
-            for a in accounts:
-                if a.exception() is None:
-                    a.result().close()
-            return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about the compiled file: {e}"),), names, compile_seconds=secs)
-        try:
-            more, subjects = _compare_accounts(acc_c, acc_r, cmp)
+            subjects = _compare_accounts(acc_c, acc_r, cmp, findings)
+            sealed: dict[str, set[str]] = {}
+            more, assumptions = _check_assumptions(acc_c, subjects.constants, policy, sealed)
             findings += more
-            more, assumptions = _check_assumptions(acc_c, subjects, policy)
-            findings += more
+            points = _probe_points(cmp, acc_c.module, sealed, _allowed(acc_c, policy), findings)
+            probe(cand.project, cmp.candidate, cand.source, points, limits)
+            _explain_types(cand, ref, cmp, parse_document(ref_text), subjects.differs, acc_c, limits, findings)
         except (QueryError, ProverError) as e:
             findings.append(Finding(Reason.AUDIT_FAILED, f"a query failed: {e}"))
-            assumptions = {}
         finally:
             acc_c.close()
             acc_r.close()
@@ -354,8 +630,16 @@ def audit(
             if not kc.ok:
                 findings.append(Finding(Reason.COQCHK_FAILED, kc.message))
             for u in kc.unsafe:
-                if any(u.endswith(" " + f) for f in subjects):
+                if any(u.endswith(" " + f) for f in subjects.constants):
                     findings.append(Finding(Reason.UNSAFE_ASSUMPTION, f"coqchk: {u}"))
     return Verdict(not findings, tuple(findings), names, assumptions, secs, kernel)
 
 
+def _reference_failed(ref: Compiled, ref_text: str, limits: Limits, names: tuple[str, ...]) -> Verdict:
+    if ref.rc is None:
+        return Verdict(False, (Finding(Reason.COMPILE_TIMEOUT, "the original, failing proofs admitted, took longer "
+                                       f"than {limits.timeout_s:g} s"),), names)
+    _, line, message = _error_offset(ref, ref_text)
+    return Verdict(False, (Finding(Reason.ELABORATION_CHANGED, "the original, with its failing proofs admitted, does "
+                                   f"not compile (line {line}: {message}): later text checks only with the "
+                                   "candidate's bodies", line=line),), names)

@@ -12,14 +12,30 @@ proofs *define* and *rest on* is not read here: Coq says it (see ``audit``).
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .findings import Finding, Reason
-from .locator import CoqDocument, ProofItem, Terminator, head_words, parse_document
-from .sentences import IDENT, SentenceKind, SplitError, code_tokens, split_sentences, strip_comments
+from .locator import CoqDocument, ProofItem, Terminator, command_word, head_words, parse_document
+from .sentences import SplitError, code_tokens, split_sentences, strip_comments
 
-#: Commands that only steer the proof at hand (they declare nothing and change no setting).
-PROOF_MODE_COMMANDS = {"Unshelve", "Focus", "Unfocus", "Unfocused", "Guarded"}
+#: Words that are Coq commands, never tactics, whatever the loaded libraries define.
+VERNACULAR = {
+    "Abort", "Add", "Admitted", "Arguments", "Axiom", "Axioms", "Bind", "Canonical", "Cd", "Check", "Class",
+    "Close", "Coercion", "CoFixpoint", "CoInductive", "Collection", "Compute", "Conjecture", "Context",
+    "Corollary", "Create", "Declare", "Defined", "Definition", "Delimit", "Derive", "Drop", "End", "Eval",
+    "Example", "Existing", "Export", "Extract", "Extraction", "Fact", "Fail", "Fixpoint", "Function",
+    "Generalizable", "Global", "Goal", "Hint", "Hypotheses", "Hypothesis", "Implicit", "Import", "Include",
+    "Inductive", "Infix", "Instance", "Let", "Lemma", "Load", "Local", "Locate", "Ltac", "Ltac2", "Module",
+    "Notation", "Obligation", "Obligations", "Opaque", "Open", "Parameter", "Parameters", "Polymorphic",
+    "Preterm", "Print", "Program", "Proof", "Proposition", "Qed", "Record", "Redirect", "Remark", "Remove",
+    "Require", "Reserved", "Reset", "Restart", "Save", "Scheme", "Search", "SearchPattern", "SearchRewrite",
+    "Section", "Set", "Show", "Strategy", "Structure", "SubClass", "Succeed", "Tactic", "Test", "Theorem",
+    "Time", "Timeout", "Transparent", "Typeclasses", "Undo", "Unset", "Universe", "Universes", "Variable",
+    "Variables", "Variant", "Back", "BackTo", "Abstract", "Instructions", "Optimize", "Primitive", "Register",
+    "Solve", "Next", "Final", "Constraint", "Monomorphic", "Cumulative", "NonCumulative", "Private",
+    "Admit", "Info", "Debug", "Debug", "Guarded", "Focus", "Unfocus", "Unfocused", "Show",
+}
 FORBIDDEN_TOKENS = {"admit", "give_up", "Admitted", "Abort"}
 
 
@@ -64,31 +80,29 @@ def _first_difference(a: str, b: str) -> int:
     return n
 
 
-def command_problems(sentences, line_of=lambda off: 0) -> list[tuple[str, int]]:
-    """Sentences of a proof body that are not tactics: (description, line)."""
+def command_problems(sentences, line_of=lambda off: 0, tactics: Collection[str] = ()) -> list[tuple[str, int]]:
+    """Sentences of a proof body that are not tactics: (description, line).
+
+    ``tactics``: capitalised names Coq has said are tactics (``Locate Ltac``).
+    """
     out: list[tuple[str, int]] = []
     for i, s in enumerate(sentences):
-        if s.kind is not SentenceKind.COMMAND:
+        word = command_word(s)
+        if word is None or (word == "Proof" and i == 0) or word in tactics:
             continue
         text = strip_comments(s.text).strip()
-        if text.startswith("#"):
-            out.append((f"attribute in the proof body: {text[:60]!r}", line_of(s.start)))
-            continue
-        m = IDENT.match(text)
-        word = m.group(0) if m else ""
-        while m and text[m.end() : m.end() + 1] == "." and IDENT.match(text, m.end() + 1):
-            m = IDENT.match(text, m.end() + 1)
-            word += "." + m.group(0)  # type: ignore[union-attr]
-        if not word or not word[0].isupper():
-            continue  # tactics are written in lower case (intros, lia, my_tac)
-        last = word.split(".")[-1]
-        if word == "Proof" and i == 0:
-            continue
-        if word in PROOF_MODE_COMMANDS:
-            continue
-        if "." in word and last[0].islower():
-            continue  # a qualified tactic name such as Zify.zify
-        out.append((f"command in the proof body: {text[:60]!r}", line_of(s.start)))
+        what = "attribute" if word == "#[" else "command"
+        out.append((f"{what} in the proof body: {text[:60]!r}", line_of(s.start)))
+    return out
+
+
+def capitalised_words(sentences) -> set[str]:
+    """The capitalised first words of a body's sentences that may be user tactics (to ask Coq about)."""
+    out = set()
+    for i, s in enumerate(sentences):
+        w = command_word(s)
+        if w is not None and w != "#[" and not (w == "Proof" and i == 0) and w not in VERNACULAR:
+            out.add(w)
     return out
 
 
@@ -107,10 +121,37 @@ def static_body_problems(body: str) -> list[str]:
     return problems
 
 
-def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
-    """Rule 2 on one changed proof."""
+def opener_problem(p: ProofItem, original: ProofItem, cand_text: str, orig_text: str) -> str | None:
+    """Why the candidate's proof opener changes the statement, if it does.
+
+    ``Proof using …`` decides what a theorem closes over when its section
+    ends, and ``Proof with …`` is part of how the original states its proof:
+    the opener is part of the statement, and the candidate's must be the
+    original's, up to comments and spacing.  A bare ``Proof.`` says nothing:
+    it may be added or dropped.
+    """
+    def opener(q: ProofItem, text: str) -> str:
+        s = q.opener
+        words = " ".join(strip_comments(text[s.start : s.end]).split()) if s is not None else ""
+        return "" if words == "Proof." else words
+
+    o, c = opener(original, orig_text), opener(p, cand_text)
+    if o == c:
+        return None
+    if not o:
+        return f"the original has no proof opener; the candidate adds {c!r}"
+    return f"the proof opener {o!r} is part of the statement; the candidate " + (f"has {c!r}" if c else "drops it")
+
+
+def check_body(p: ProofItem, original: ProofItem, line_of, defer_capitalised: bool = False) -> list[Finding]:
+    """Rule 2 on one changed proof.
+
+    ``defer_capitalised``: leave capitalised words that are not Coq commands
+    (a user tactic ``Crush``, maybe) to the caller, which asks Coq.
+    """
     name = p.qualname or p.name or p.keyword
-    out = [Finding(Reason.VERNACULAR_IN_BODY, d, name, ln) for d, ln in command_problems(p.body, line_of)]
+    tactics = capitalised_words(p.body) if defer_capitalised else ()
+    out = [Finding(Reason.VERNACULAR_IN_BODY, d, name, ln) for d, ln in command_problems(p.body, line_of, tactics)]
     toks: set[str] = set()
     for s in p.body:
         toks.update(code_tokens(s.text))
@@ -131,8 +172,11 @@ def check_body(p: ProofItem, original: ProofItem, line_of) -> list[Finding]:
     return out
 
 
-def compare(candidate: str, original: str) -> Comparison:
-    """Rules 1 and 2: the findings, and the proofs whose bodies changed."""
+def compare(candidate: str, original: str, defer_capitalised: bool = False) -> Comparison:
+    """Rules 1 and 2: the findings, and the proofs whose bodies changed.
+
+    ``defer_capitalised``: see :func:`check_body`.
+    """
     try:
         orig = parse_document(original)
     except SplitError as e:
@@ -165,7 +209,11 @@ def compare(candidate: str, original: str) -> Comparison:
         offset_c = p_c.body_end
         if orig.text[p_o.body_start : p_o.body_end] != cand.text[p_c.body_start : p_c.body_end]:
             changes.append(Change(index, p_o, p_c))
-            findings.extend(check_body(p_c, p_o, line_of))
+            why = opener_problem(p_c, p_o, cand.text, orig.text)
+            if why:
+                findings.append(Finding(Reason.STATEMENT_CHANGED, why, p_c.qualname or p_c.name,
+                                        line_of(p_c.body[0].start if p_c.body else p_c.statement.start)))
+            findings.extend(check_body(p_c, p_o, line_of, defer_capitalised))
     return Comparison(tuple(findings), tuple(changes), orig, cand)
 
 

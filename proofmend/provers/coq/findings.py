@@ -25,6 +25,7 @@ class Reason(str, Enum):
     GLOBAL_NAME_ADDED = "global_name_added"  # a proof body declared a name that already names something
     COQCHK_FAILED = "coqchk_failed"
     AUDIT_FAILED = "audit_failed"  # Coq could not be asked (a query failed)
+    CANNOT_AUDIT = "cannot_audit"  # Coq keeps no account that could vouch for the proof (the message says what)
 
 
 @dataclass(frozen=True)

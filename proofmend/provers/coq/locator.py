@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from enum import Enum
 
-from .sentences import IDENT_PATTERN, Sentence, SentenceKind, code_tokens, split_sentences, strip_comments
+from .sentences import IDENT, IDENT_PATTERN, Sentence, SentenceKind, code_tokens, split_sentences, strip_comments
 
 THEOREM_KEYWORDS = {
     "Theorem", "Lemma", "Fact", "Remark", "Corollary", "Proposition", "Property",
@@ -50,6 +50,39 @@ class ProofItem:
     terminator: Sentence
     index: int  # index of the statement sentence in the file's sentence list
     in_section: bool = False  # inside a Section (its statement may be generalised at End)
+    scopes: tuple["Scope", ...] = ()  # the enclosing sections and modules, outermost first
+
+    @property
+    def opener(self) -> Sentence | None:
+        """The ``Proof …`` sentence that opens the body (``Proof.``, ``Proof using …``, ``Proof with …``), if any."""
+        if self.body and head_words(self.body[0])[:1] == ["Proof"]:
+            return self.body[0]
+        return None
+
+    @property
+    def hidden_scope(self) -> "Scope | None":
+        """The innermost enclosing functor, module type or sealed module, if any.
+
+        Coq keeps no constant for a proof there that a compiled file's account
+        can reach (a functor's body before it is applied, a module type), or
+        shows only the signature's view of it (a sealed module).
+        """
+        for sc in reversed(self.scopes):
+            if sc.kind in ("functor", "module_type", "sealed"):
+                return sc
+        return None
+
+    def admitted_body(self, text: str) -> str:
+        """This proof's body admitted, keeping what is not its own tactics: the opener and every command.
+
+        The statement as the original means it (``Proof using`` is part of it)
+        with everything its body declares (an ``Ltac``, a ``Hint``) still
+        declared; only the tactics go.
+        """
+        op = self.opener
+        keep = [s for s in self.body if s is not op and command_word(s) is not None]
+        parts = ([text[op.start : op.end]] if op is not None else []) + [text[s.start : s.end] for s in keep]
+        return "".join("\n" + p.strip() for p in parts) + ADMITTED_BODY
 
     @property
     def terminator_kind(self) -> Terminator:
@@ -128,6 +161,17 @@ class CoqDocument:
 ADMITTED_BODY = "\nAdmitted."
 
 
+@dataclass(frozen=True)
+class Scope:
+    """A Section or an interactive Module around a proof."""
+
+    kind: str  # "section", "module", "functor", "module_type", "sealed"
+    name: str
+    params: tuple[str, ...] = ()  # a functor's parameter names
+    start: int = 0  # offset of the opening sentence
+    end: int = -1  # offset of the 'End' sentence's start (-1 while open)
+
+
 _QUALID = re.compile(rf"{IDENT_PATTERN}(?:\.{IDENT_PATTERN})*")
 
 
@@ -139,6 +183,35 @@ def head_words(s: Sentence) -> list[str]:
 
 
 _head_words = head_words
+
+#: Commands that only steer the proof at hand (they declare nothing and change no setting).
+PROOF_MODE_COMMANDS = {"Unshelve", "Focus", "Unfocus", "Unfocused", "Guarded"}
+
+
+def command_word(s: Sentence) -> str | None:
+    """The command a sentence of a proof body starts with, when it is not a tactic; None for a tactic.
+
+    Tactics are written in lower case (``intros``, ``lia``, ``my_tac``,
+    ``Zify.zify``); a capitalised first word is a command (``Axiom``, ``Set``,
+    ``Proof``), except the proof-mode commands that declare nothing.  A
+    capitalised user tactic (``Crush``) is reported here too: only Coq can
+    tell it from a command (``Locate Ltac``), which the audit asks.
+    """
+    if s.kind is not SentenceKind.COMMAND:
+        return None
+    text = strip_comments(s.text).strip()
+    if text.startswith("#"):
+        return "#["
+    m = IDENT.match(text)
+    word = m.group(0) if m else ""
+    while m and text[m.end() : m.end() + 1] == "." and IDENT.match(text, m.end() + 1):
+        m = IDENT.match(text, m.end() + 1)
+        word += "." + m.group(0)  # type: ignore[union-attr]
+    if not word or not word[0].isupper() or word in PROOF_MODE_COMMANDS:
+        return None
+    if "." in word and word.split(".")[-1][0].islower():
+        return None  # a qualified tactic name such as Zify.zify
+    return word
 
 
 def opener_keyword(s: Sentence) -> tuple[str, str] | None:
@@ -201,6 +274,31 @@ def _has_body(s: Sentence) -> bool:
     return False
 
 
+_FUNCTOR_PARAM = re.compile(rf"\(\s*((?:{IDENT_PATTERN}\s+)*{IDENT_PATTERN})\s*:")
+
+
+def _scope(s: Sentence, w0: str, words: list[str], idx: int) -> Scope:
+    """The scope a ``Section``/``Module``/``Module Type`` sentence opens."""
+    if w0 == "Section":
+        return Scope("section", words[1] if len(words) > 1 else "", start=s.start)
+    rest = [w for w in words[1:] if w not in ("Import", "Export")]
+    if rest[:1] == ["Type"]:
+        return Scope("module_type", rest[1] if len(rest) > 1 else "", start=s.start)
+    name = rest[0] if rest else ""
+    text = strip_comments(s.text)
+    after = text[text.find(name) + len(name):] if name else text
+    params: list[str] = []
+    # Parameters come before any ':' / '<:' of the module's own type.
+    head = re.split(r"(?<![<(\w])\s:(?!=)|<:", after, maxsplit=1)[0] if after else ""
+    for m in _FUNCTOR_PARAM.finditer(head):
+        params += m.group(1).split()
+    if params:
+        return Scope("functor", name, tuple(params), start=s.start)
+    if re.search(r"(?<![<:]):(?![=>])", re.sub(r"\([^()]*\)", " ", after)):
+        return Scope("sealed", name, start=s.start)
+    return Scope("module", name, start=s.start)
+
+
 def parse_document(text: str) -> CoqDocument:
     sentences = split_sentences(text)
     return locate(text, sentences)
@@ -209,25 +307,25 @@ def parse_document(text: str) -> CoqDocument:
 def locate(text: str, sentences: list[Sentence]) -> CoqDocument:
     proofs: list[ProofItem] = []
     orphans: list[Sentence] = []
-    modules: list[tuple[str, bool]] = []  # (name, is_module) for Module/Section nesting
+    modules: list[Scope] = []  # Module/Section nesting
     module_at: list[tuple[str, ...]] = []
     section_at: list[bool] = []
+    scopes_at: list[tuple[Scope, ...]] = []
     open_idx: int | None = None  # index of the current candidate opener
 
     for idx, s in enumerate(sentences):
         words = _head_words(s) if s.kind is SentenceKind.COMMAND else []
         w0 = words[0] if words else ""
-        module_at.append(tuple(n for n, is_mod in modules if is_mod))
-        section_at.append(any(not is_mod for _, is_mod in modules))
+        module_at.append(tuple(sc.name for sc in modules if sc.kind != "section"))
+        section_at.append(any(sc.kind == "section" for sc in modules))
+        scopes_at.append(tuple(modules))
         if w0 in ("Module", "Section") and s.kind is SentenceKind.COMMAND:
-            rest = [w for w in words[1:] if w not in ("Type", "Import", "Export")]
-            name = rest[0] if rest else ""
             # 'Module M := N.' and 'Module M : T := N.' do not open a scope.
             if not _has_body(s):
-                modules.append((name, w0 == "Module"))
+                modules.append(_scope(s, w0, words, idx))
             continue
         if w0 == "End" and len(words) > 1 and s.kind is SentenceKind.COMMAND:
-            if modules and modules[-1][0] == words[1]:
+            if modules and modules[-1].name == words[1]:
                 modules.pop()
             continue
         op = opener_keyword(s)
@@ -264,6 +362,7 @@ def locate(text: str, sentences: list[Sentence]) -> CoqDocument:
                     terminator=s,
                     index=open_idx,
                     in_section=section_at[open_idx],
+                    scopes=scopes_at[open_idx],
                 )
             )
             open_idx = None

@@ -10,6 +10,7 @@ as the list of messages Coq printed for it.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 from ..errors import ProtocolError, ProverCrashError, ProverTimeoutError
 from ..limits import Limits
@@ -26,9 +27,9 @@ class CoqQueries:
     """A coqidetop process with ``commands`` executed, answering queries."""
 
     def __init__(self, project: CoqProject, commands: list[str], limits: Limits = Limits(),
-                 query_timeout: float = 60.0):
+                 query_timeout: float = 60.0, topfile: Path | None = None):
         self.query_timeout = query_timeout
-        self._proc = IdeTopProcess(project, limits)
+        self._proc = IdeTopProcess(project, limits, topfile)
         self._adapter: wire.ProtocolAdapter = wire.ProtocolAdapter()
         try:
             about = self._proc.call(self._adapter.about(), 30)
@@ -51,6 +52,13 @@ class CoqQueries:
         except BaseException:
             self.close()
             raise
+
+    def add(self, sentence: str) -> None:
+        """Add one more sentence at the tip (it runs when the next query needs it)."""
+        r = self._proc.call(self._adapter.add(sentence, self._tip), self.query_timeout)
+        if not r.ok:
+            raise QueryError(f"{sentence.strip()[:80]}: {r.value.message}")  # type: ignore[union-attr]
+        self._tip = wire.decode_add(r.value)  # type: ignore[arg-type]
 
     def ask(self, command: str) -> list[str]:
         """The messages Coq prints for ``command`` (a query); raises :class:`QueryError` when it fails."""
