@@ -17,11 +17,17 @@ _OPENS = re.compile(r"^\s*Proof\b")
 _CLOSES = re.compile(r"\b(Qed|Defined)\s*\.\s*$")
 
 
-def as_full_proof(proof: str) -> str:
-    """``proof`` with ``Proof.`` in front and ``Qed.`` at the end where it omits them."""
+def as_full_proof(proof: str, opener: str = "Proof.") -> str:
+    """``proof`` with ``opener`` in front and ``Qed.`` at the end where it omits them (or opens with a bare ``Proof.``).
+
+    ``opener``: the original's (``Proof using …`` is part of the statement).
+    """
     body = proof.strip()
+    bare = re.match(r"^\s*Proof\s*\.(?=\s|$)", body)
+    if bare and opener.strip() != "Proof.":
+        body = body[bare.end():].lstrip()
     if not _OPENS.match(body):
-        body = "Proof.\n" + body
+        body = opener.strip() + "\n" + body
     if not _CLOSES.search(body):
         body = body + "\nQed."
     return body
@@ -46,7 +52,8 @@ def with_proof(text: str, theorem: str, proof: str, where: str = "<task>") -> st
     item = doc.proof_named(theorem)
     if item is None:
         raise InputError(f"{where}: no theorem named {theorem!r}")
-    return text[: item.body_start] + "\n" + as_full_proof(proof) + text[item.body_end :]
+    opener = text[item.opener.start : item.opener.end].strip() if item.opener is not None else "Proof."
+    return text[: item.body_start] + "\n" + as_full_proof(proof, opener) + text[item.body_end :]
 
 
 def judge(candidate: str, original: str, task: Task, task_file: Path, limits: Limits,

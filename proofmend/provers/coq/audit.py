@@ -44,6 +44,7 @@ from __future__ import annotations
 
 import atexit
 import hashlib
+import os
 import shutil
 import tempfile
 import threading
@@ -202,7 +203,8 @@ class _CompileCache:
         atexit.register(shutil.rmtree, self._root, True)
 
     def submit(self, project: CoqProject, text: str, stem: str, limits: Limits) -> Future:
-        digest = hashlib.sha256("\0".join([*project.coq_flags(), str(project.root), stem, text]).encode()).hexdigest()
+        parts = [*project.coq_flags(), str(project.root), stem, _libraries_stamp(project), text]
+        digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()
         key = (digest, limits.timeout_s, limits.memory_mb)
         with self._lock:
             job = self._jobs.get(key)
@@ -215,6 +217,21 @@ class _CompileCache:
             while len(self._jobs) > self._size:
                 self._jobs.popitem(last=False)
             return job
+
+
+def _libraries_stamp(project: CoqProject) -> str:
+    """When the compiled libraries the project binds last changed: a reference compiled against older ones is stale."""
+    newest, count = 0, 0
+    for lp in project.loadpaths:
+        for base, _, files in os.walk(lp.directory):
+            for f in files:
+                if f.endswith(".vo"):
+                    try:
+                        newest = max(newest, os.stat(os.path.join(base, f)).st_mtime_ns)
+                    except OSError:
+                        continue
+                    count += 1
+    return f"{newest}:{count}"
 
 
 _REFERENCES = _CompileCache()
