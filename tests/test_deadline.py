@@ -1,4 +1,4 @@
-"""--timeout bounds the work on a hole, loading the file up to it included: every prover call obeys one deadline."""
+"""--timeout bounds the work on a hole and --load-timeout the loading of its file: every prover call obeys one deadline."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from .conftest import needs_coq, run_cli
 pytestmark = needs_coq
 
 # The definition takes several seconds to compute (about 4 s of CPU here).
-SLOW = """Require Import ZArith.
-Definition slow := Eval vm_compute in (Z.iter 30000000 Z.succ 0%Z).
-
+SLOW_DEF = "Definition slow := Eval vm_compute in (Z.iter 30000000 Z.succ 0%Z).\n"
+SLOW = f"""Require Import ZArith.
+{SLOW_DEF}
 Lemma after : 1 + 1 = 2.
 Proof. Admitted.
 """
@@ -23,20 +23,20 @@ Proof. Admitted.
 GRACE_S = 3.0
 
 
-def test_a_slow_prefix_with_timeout_1_ends_in_time_with_exit_timeout(write):
+def test_a_slow_prefix_past_the_load_timeout_ends_in_time_with_exit_timeout(write):
     f = write("slow.v", SLOW)
     t0 = time.monotonic()
-    report = mend_path(f, AgentConfig(timeout_s=1))
+    report = mend_path(f, AgentConfig(load_timeout_s=1))
     took = time.monotonic() - t0
     assert took < 1 + GRACE_S, took
     [hole] = report.holes
     assert (hole.status, hole.exit) == ("unsolved", "timeout")
-    assert report.errors and "--timeout" in report.errors[0].error  # said, never "nothing to do"
+    assert report.errors and "--load-timeout" in report.errors[0].error  # said, never "nothing to do"
 
 
 def test_the_command_line_says_so_and_exits_1(write):
     f = write("slow.v", SLOW)
-    r = run_cli("repair", str(f), "--timeout", "1", "--json")
+    r = run_cli("repair", str(f), "--load-timeout", "1", "--json")
     assert r.returncode == 1, r.stderr
     data = json.loads(r.stdout)
     assert data["holes"][0]["exit"] == "timeout" and data["summary"]["seconds"] < 1 + GRACE_S
@@ -56,10 +56,28 @@ def test_a_runaway_candidate_is_cut_at_the_deadline(write, tmp_path):
     assert took < 2 + GRACE_S + 2, took
 
 
-def test_loading_may_have_its_own_time(write):
+def test_loading_has_its_own_time_by_default(write):
+    # Loading the slow prefix takes longer than the hole's --timeout: it is not the hole's time.
     f = write("slow.v", SLOW)
-    report = mend_path(f, AgentConfig(timeout_s=1, load_timeout_s=120))
+    report = mend_path(f, AgentConfig(timeout_s=1))
     assert report.errors == [] and [h.status for h in report.holes] == ["fixed"], report.to_json()
+
+
+def test_a_hole_is_worked_on_before_the_rest_of_its_file_loads(write, tmp_path):
+    # The first hole comes before the slow definition: it is mended even though the rest of the file
+    # does not load within --load-timeout; the hole after the slow part is the one that times out.
+    f = write("long.v", "Require Import ZArith.\n\nLemma first : 2 + 2 = 4.\nProof.\nAdmitted.\n\n"
+              f"{SLOW_DEF}\nLemma after : 1 + 1 = 2.\nProof. Admitted.\n")
+    trace = tmp_path / "trace.jsonl"
+    from proofmend.agent.trajectory import Trace
+
+    with Trace(trace) as tr:
+        report = mend_path(f, AgentConfig(timeout_s=30, load_timeout_s=1), trace=tr)
+    holes = {h.theorem: (h.status, h.exit) for h in report.holes}
+    assert holes == {"first": ("fixed", "proved"), "after": ("unsolved", "timeout")}, report.to_json()
+    assert report.errors and ":7:" in report.errors[0].error and "--load-timeout" in report.errors[0].error
+    events = [json.loads(line)["event"] for line in trace.read_text().splitlines()]
+    assert events.index("hole_start") < events.index("hole_end")
 
 
 def test_a_slow_model_is_cut_at_the_deadline(write, tmp_path, monkeypatch):

@@ -23,8 +23,7 @@ from ..provers.coq.batch import parse_source, read_source
 from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, Terminator, parse_document
 from ..provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
 from ..provers.coq.livedoc import LiveDocument
-from ..provers.deadline import Deadline
-from ..provers.coq.scan import scan_proofs
+from ..provers.coq.scan import ProofScan
 from ..provers.coq.workspace import Workspace
 from ..provers.coq.loaderrors import first_line, load_hint
 from ..provers.coq.sentences import code_tokens
@@ -127,85 +126,54 @@ class Mender:
 
     def _mend_in(self, live: LiveDocument, user_file: Path, ws_file: Path, doc: CoqDocument, display: str,
                  report: FileReport) -> FileReport:
-        # Loading the file is the first step of the work on its first hole: the scan runs under that
-        # hole's deadline (--timeout), and the hole goes on with what is left of it.
-        # With load_timeout_s the scan has a deadline of its own instead.
-        first_deadline = Deadline(self.config.timeout_s)
-        load_deadline = first_deadline if self.config.load_timeout_s is None else Deadline(self.config.load_timeout_s)
-        scan = scan_proofs(self.ws.project, doc, self.limits, deadline=load_deadline, document=live)
-        if self.config.load_timeout_s is not None:
-            first_deadline = Deadline(self.config.timeout_s)
-        targets = [i for i, p in enumerate(doc.proofs) if p.is_hole or i in scan.failing]
-        if self.theorem:
-            targets = [i for i in targets if self.theorem in (doc.proofs[i].name, doc.proofs[i].qualname)]
-        if targets and scan.stopped_at is None:
-            # The audit's reference compiles beside the search, not after it.
-            prepare_reference(self.ws.project, doc.with_bodies(_admitted_bodies(doc, scan.failing)), ws_file.name,
-                              self.limits)
-        if scan.timed_out:
-            how = (f"--load-timeout {self.config.load_timeout_s:g} s" if self.config.load_timeout_s is not None
-                   else f"the first hole's {self.config.timeout_s:g} s (--timeout)")
-            report.error = (f"{display}:{scan.outside_line}: the file did not load up to here within {how}: "
-                            "raise --timeout, or give loading its own time with --load-timeout")
-        elif scan.outside_error is not None:
-            report.error = f"{display}:{scan.outside_line}: {first_line(scan.outside_error)}" + load_hint(
-                scan.outside_error, self.ws.project)
-        self.progress.file_started(display, len(targets))
+        # The file is loaded (and its failing proofs found) up to each hole just before the work on it,
+        # and past the last one afterwards, for the audit.  Loading has its own budget for the file
+        # (load_timeout_s): a hole's timeout_s is the work on that hole.
+        scan = ProofScan(self.ws.project, doc, self.limits, live, budget_s=self.config.load_timeout_s)
+        wanted = [not self.theorem or self.theorem in (p.name, p.qualname) for p in doc.proofs]
+        self.progress.file_started(display, sum(1 for i, p in enumerate(doc.proofs) if p.is_hole and wanted[i]))
         policy = self.config.axiom_policy(admitted_names(self.ws.project))
         solver = HoleSolver(self.ws.project, self.config, self.model, self.trace)
         fixes: dict[int, str] = {}
-        for i in targets:
-            p = doc.proofs[i]
-            name = _hole_name(doc, p)
-            line = doc.line_of(p.statement.start)
-            self.progress.hole_started(display, name)
+        done: set[int] = set()
+        for i, p in enumerate(doc.proofs):
+            # A hole is known without loading it; whether a proof fails, the scan says by loading it.
+            scan.upto(p.statement.start if p.is_hole else p.terminator.end)
             if scan.stopped_at is not None and p.statement.start >= scan.stopped_at:
-                status, exit = ("unsolved", "timeout") if scan.timed_out else ("skipped", "prefix_error")
-                res = HoleResult(display, name, line, status, exit, 0, None, 0.0,
-                                 error=f"line {scan.outside_line}: {scan.outside_error}")
-                report.holes.append(res)
-                self.progress.hole_done(res)
+                break
+            if not (p.is_hole or i in scan.failing) or not wanted[i]:
                 continue
-            others = {j: ADMITTED_BODY for j in scan.failing if j != i and j not in fixes}
-            base_bodies = {**others, **fixes}
-            baseline = doc.with_bodies(base_bodies)
-            base_doc = parse_document(baseline)
-            bp = base_doc.proofs[i]
-            kind = "failing" if i in scan.failing and not p.is_hole else (p.hole_kind or "failing")
-            job = HoleJob(
-                file=display, theorem=name, line=line, kind=kind,
-                prefix=baseline[: bp.body_start], statement=bp.statement.text, opener=_opener(p),
-                stale=_stale_sentences(p) if kind != "admitted" or len(p.body) > 2 else (),
-                error=scan.failing[i].message if i in scan.failing else None,
-                local_context=baseline[: bp.statement.start],
-                closer="Defined." if p.terminator_kind is Terminator.DEFINED else "Qed.",
-                original_body=doc.text[p.body_start : p.body_end],
-                scope_names=tuple(_scope_names(base_doc, i)),
-            )
-            lead = _lead(doc.text[p.body_start : p.body_end])
-
-            def verify(body: str, _i=i, _base=base_bodies, _baseline=baseline, _lead=lead) -> Verdict:
-                # Provisional: the static rules here (the proof closed at its terminator in the live
-                # session already); the full audit runs once for the file, below.
-                findings, _, _ = static_audit(doc.with_bodies({**_base, _i: _lead + body}), _baseline)
-                return Verdict(not findings, tuple(findings), (name,))
-
-            deadline = first_deadline if i == targets[0] else None
-            if self.changes is not None and job.kind == "failing" and job.stale:
-                t_read = time.monotonic()
-                job = replace(job, changes=self.changes.for_hole(user_file, doc, i, job.prefix, list(job.stale)))
-                if deadline is not None:  # reading the change is not the hole's time
-                    deadline = Deadline(max(0.0, deadline.left()) + time.monotonic() - t_read)
-            try:
-                res = solver.solve(job, verify, live, deadline)
-            finally:
-                if job.changes is not None:
-                    job.changes.close()
+            if not p.is_hole:
+                self.progress.file_started(display, 1)  # one more, found by the scan
+            if not fixes and not done:
+                # The audit's reference compiles beside the search, not after it (the proofs the scan has
+                # not reached yet taken to check; the audit compiles it again if one does not).
+                prepare_reference(self.ws.project, doc.with_bodies(_admitted_bodies(doc, scan.failing)),
+                                  ws_file.name, self.limits)
+            done.add(i)
+            res = self._mend_hole(live, solver, user_file, doc, display, scan, fixes, i)
             if res.status == "fixed" and res.proof is not None:
-                fixes[i] = lead + res.proof
+                fixes[i] = _lead(doc.text[p.body_start : p.body_end]) + res.proof
             else:
                 self.progress.hole_done(res)
             report.holes.append(res)
+        scan.upto(len(doc.text))
+        if scan.timed_out:
+            report.error = (f"{display}:{scan.outside_line}: the file did not load up to here within the "
+                            f"{self.config.load_timeout_s:g} s for loading it: raise --load-timeout")
+        elif scan.outside_error is not None:
+            report.error = f"{display}:{scan.outside_line}: {first_line(scan.outside_error)}" + load_hint(
+                scan.outside_error, self.ws.project)
+        for i, p in enumerate(doc.proofs):  # the holes past the point where loading stopped
+            if i in done or not (p.is_hole or i in scan.failing) or not wanted[i]:
+                continue
+            status, exit = ("unsolved", "timeout") if scan.timed_out else ("skipped", "prefix_error")
+            name = _hole_name(doc, p)
+            self.progress.hole_started(display, name)
+            res = HoleResult(display, name, doc.line_of(p.statement.start), status, exit, 0, None, 0.0,
+                             error=f"line {scan.outside_line}: {scan.outside_error}")
+            report.holes.append(res)
+            self.progress.hole_done(res)
         fixes = self._audit_file(doc, scan.failing, fixes, ws_file.name, policy, report)
         for h in report.holes:
             if h.status == "fixed" or h.exit == "audit_rejected":
@@ -219,6 +187,45 @@ class Mender:
             self.ws.invalidate(ws_file)
         return report
 
+    def _mend_hole(self, live: LiveDocument, solver: HoleSolver, user_file: Path, doc: CoqDocument, display: str,
+                   scan: ProofScan, fixes: dict[int, str], i: int) -> HoleResult:
+        """Work on proof ``i`` (a hole, or a proof the scan found failing), parked in ``live``."""
+        p = doc.proofs[i]
+        name = _hole_name(doc, p)
+        line = doc.line_of(p.statement.start)
+        self.progress.hole_started(display, name)
+        others = {j: ADMITTED_BODY for j in scan.failing if j != i and j not in fixes}
+        base_bodies = {**others, **fixes}
+        baseline = doc.with_bodies(base_bodies)
+        base_doc = parse_document(baseline)
+        bp = base_doc.proofs[i]
+        kind = "failing" if i in scan.failing and not p.is_hole else (p.hole_kind or "failing")
+        job = HoleJob(
+            file=display, theorem=name, line=line, kind=kind,
+            prefix=baseline[: bp.body_start], statement=bp.statement.text, opener=_opener(p),
+            stale=_stale_sentences(p) if kind != "admitted" or len(p.body) > 2 else (),
+            error=scan.failing[i].message if i in scan.failing else None,
+            local_context=baseline[: bp.statement.start],
+            closer="Defined." if p.terminator_kind is Terminator.DEFINED else "Qed.",
+            original_body=doc.text[p.body_start : p.body_end],
+            scope_names=tuple(_scope_names(base_doc, i)),
+        )
+        lead = _lead(doc.text[p.body_start : p.body_end])
+
+        def verify(body: str) -> Verdict:
+            # Provisional: the static rules here (the proof closed at its terminator in the live
+            # session already); the full audit runs once for the file, below.
+            findings, _, _ = static_audit(doc.with_bodies({**base_bodies, i: lead + body}), baseline)
+            return Verdict(not findings, tuple(findings), (name,))
+
+        if self.changes is not None and job.kind == "failing" and job.stale:
+            # read before the hole's time starts
+            job = replace(job, changes=self.changes.for_hole(user_file, doc, i, job.prefix, list(job.stale)))
+        try:
+            return solver.solve(job, verify, live)
+        finally:
+            if job.changes is not None:
+                job.changes.close()
 
     def _audit_file(self, doc: CoqDocument, failing, fixes: dict[int, str], file_name: str, policy: AxiomPolicy,
                     report: FileReport) -> dict[int, str]:
