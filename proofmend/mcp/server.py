@@ -78,7 +78,8 @@ async def run_tool(svc: Services, tool: Tool, arguments: dict, progress: Progres
         with anyio.fail_after(deadline):
             out = await tool.run(svc, args, progress)
     except TimeoutError:
-        return error_result("timeout", f"{tool.name} took longer than {deadline:g} s and was stopped")
+        limit = f"{deadline:g} s" if deadline is not None else "its deadline"
+        return error_result("timeout", f"{tool.name} took longer than {limit} and was stopped")
     except ToolFailure as e:
         return error_result(e.code, e.message)
     except Exception as e:  # a bug or an unforeseen failure: reported, and the server goes on
