@@ -210,7 +210,7 @@ class ChangeSource:
             for env in (old_env, new_env):
                 if env is not None:
                     env.close()
-        ctx = ChangeContext(cmap, where)
+        ctx = ChangeContext(cmap, where, theorem=name)
         if old_p is not None and old_file is not None:
             self._replay(ctx, lib_old, old_file, old_text, old_p, stale)
         return ctx

@@ -5,27 +5,31 @@ the working tree (untracked ones included), and every project file that
 requires one of them, directly or not (the ``Require`` graph).  A changed
 ``_CoqProject`` changes every file; a deleted or renamed module's former
 dependents are visited too.  REV's versions are read from git (``ls-tree``, ``cat-file``)
-into a temporary folder and compiled there: the working tree is not touched.
+into a temporary folder and compiled there, as the change map's old environment
+is (:mod:`.oldenv`, :mod:`.builds`: what a file requires is compiled with its
+opaque proofs admitted, once per content, in the build cache): the working
+tree is not touched.
 """
 
 from __future__ import annotations
 
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..provers.coq.dune import DUNE_PROJECT, find_dune_root, theories_in
+from ..provers.coq.livedoc import LiveDocument
 from ..provers.coq.locator import parse_document
 from ..provers.coq.project import (PROJECT_FILE, CoqProject, _inside, dependencies, dependency_order,
                                    find_project_file, parse_project_file, project_for, read_dune_project,
                                    required_modules)
 from ..provers.coq.scan import scan_proofs
 from ..provers.coq.sentences import SplitError
-from ..provers.coq.workspace import Workspace
 from ..provers.errors import InputError, ProverError
 from ..provers.limits import Limits
+from .builds import Library
 from .gitrev import GitRepo
+from .oldenv import OldTree
 from .repair import RunReport
 
 # How a proof the run worked on stood at REV.
@@ -141,31 +145,25 @@ class SinceReport:
 
 
 def status_at_rev(scope: SinceScope, run: RunReport, limits: Limits = Limits()) -> SinceReport:
-    """Compile REV's version of each file with holes (in a temporary folder) and see how its proofs stood."""
+    """See how the proofs of each file with holes stood at REV: its version there, checked against what it
+    required there (compiled privately as the change map's old environment is, and from the same cache)."""
     at_rev: dict[tuple[Path, str], str | None] = {}
     wanted = [f for f in run.files if f.holes]
     if not wanted:
         return SinceReport(scope, run, at_rev)
-    with tempfile.TemporaryDirectory(prefix="proofmend-rev-") as tmp:
-        tmp_path = Path(tmp)
-        root = scope.project.root if _inside(scope.project.root, scope.repo.top) else scope.repo.top
-        old_root = scope.repo.export(scope.commit, scope.repo.relative(root), tmp_path)
-        ws: Workspace | None = None
-        try:
-            if scope.project.project_file is not None:
-                try:  # one workspace for all files: what they require is compiled once
-                    ws = Workspace(project_for(old_root), None, limits, use_user_build=False)
-                except InputError:
-                    ws = None  # no project at REV to compile in
-            for fr in wanted:
-                old_rel = scope.old_paths.get(fr.path.resolve()) or scope.repo.relative(fr.path)
-                old_file = tmp_path / old_rel
-                theorems = [h.theorem for h in fr.holes]
-                for t, state in zip(theorems, _states(scope, ws, old_file, theorems, limits)):
-                    at_rev[(fr.path, t)] = state
-        finally:
-            if ws is not None:
-                ws.close()
+    tree = OldTree(scope.repo, scope.commit, scope.project)
+    lib = Library(tree.project, limits) if tree.project is not None else None
+    try:
+        for fr in wanted:
+            old_rel = scope.old_paths.get(fr.path.resolve())
+            old_file = tree.path(fr.path, old_rel)
+            theorems = [h.theorem for h in fr.holes]
+            for t, state in zip(theorems, _states(lib, old_file, theorems, limits)):
+                at_rev[(fr.path, t)] = state
+    finally:
+        if lib is not None:
+            lib.close()
+        tree.close()
     return SinceReport(scope, run, at_rev)
 
 
@@ -173,8 +171,7 @@ def _unnamed(t: str) -> bool:
     return not re.fullmatch(r"[\w'.]+", t)
 
 
-def _states(scope: SinceScope, ws: Workspace | None, old_file: Path, theorems: list[str],
-            limits: Limits) -> list[str | None]:
+def _states(lib: Library | None, old_file: Path, theorems: list[str], limits: Limits) -> list[str | None]:
     if not old_file.is_file():
         return [None if _unnamed(t) else NEW for t in theorems]
     try:
@@ -182,22 +179,19 @@ def _states(scope: SinceScope, ws: Workspace | None, old_file: Path, theorems: l
     except SplitError:
         return [None if _unnamed(t) else BROKEN for t in theorems]
     names = {p.qualname or p.name for p in doc.proofs}
-    own = None
-    if scope.project.project_file is None:  # a lone file: a workspace of its own
-        own = ws = Workspace(CoqProject(old_file.parent, (), scope.project.args, (old_file,), None), old_file, limits,
-                             use_user_build=False)
-    if ws is None:
+    if lib is None:
         return [None] * len(theorems)
     try:
-        failure = ws.ensure_dependencies(ws.path(old_file))
+        failure = lib.ensure(old_file, with_file=False)
         if failure is not None:
             return [BROKEN if t in names else (None if _unnamed(t) else NEW) for t in theorems]
-        scan = scan_proofs(ws.project, doc, limits)
+        document = LiveDocument(lib.project, limits, topfile=lib.tree_path(old_file))
+        try:
+            scan = scan_proofs(lib.project, doc, limits, document=document)
+        finally:
+            document.close()
     except ProverError:
         return [None] * len(theorems)
-    finally:
-        if own is not None:
-            own.close()
     state: dict[str, str] = {}
     for i, p in enumerate(doc.proofs):
         name = p.qualname or p.name

@@ -164,7 +164,8 @@ class StaleProofRepairer:
         name = missing_name(msg)
         goal0 = error.goals.foreground[0] if error.goals and error.goals.foreground else None
         if self.changes is not None:
-            out += repairs_for(sentence, msg, self.changes.map, goal0.conclusion if goal0 else "", name)
+            out += repairs_for(sentence, msg, self.changes.map, goal0.conclusion if goal0 else "", name,
+                               self.changes.theorem)
         if any(k in msg for k in _ARGUMENTS):
             out += rearguments(sentence, self.lemma_types(sentence, cp))
         if name:
@@ -214,14 +215,17 @@ class StaleProofRepairer:
         now = [" ".join(g.conclusion.split()) for g in goals.foreground]
         same = sum(1 for c in now if c in old)
         ratio = difflib.SequenceMatcher(None, " | ".join(old), " | ".join(now)).ratio()
-        return (len(now) == len(old), goals.background == seen.background, same, ratio)
+        first = goals.foreground[0].hypotheses if goals.foreground else ()
+        context = " | ".join(" ".join(h.split()) for h in first)
+        hyps = difflib.SequenceMatcher(None, replace_all(seen.context, renames), context).ratio()
+        return (len(now) == len(old), goals.background == seen.background, same, ratio + hyps)
 
     def _as_changed(self, sentence: str, r, cp: Checkpoint, i: int, run) -> tuple[str, TacticOk] | None:
         """The sentence as written for the new names and statements, when it does better than as it was:
         the old text fails, or both run and the new text leads to the goals the old proof had there."""
         if self.changes is None or self.changes.map.empty:
             return None
-        alt = rewrite(sentence, self.changes.map)
+        alt = rewrite(sentence, self.changes.map, self.changes.theorem)
         if alt == sentence:
             return None
         seen = self._seen(i)

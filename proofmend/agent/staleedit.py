@@ -46,10 +46,13 @@ class GoalsSeen:
 
     conclusions: tuple[str, ...]  # focused goals
     background: int = 0
+    context: str = ""  # the first goal's hypotheses
 
     @classmethod
     def of(cls, goals: Goals) -> "GoalsSeen":
-        return cls(tuple(" ".join(g.conclusion.split()) for g in goals.foreground), goals.background)
+        first = goals.foreground[0].hypotheses if goals.foreground else ()
+        return cls(tuple(" ".join(g.conclusion.split()) for g in goals.foreground), goals.background,
+                   " | ".join(" ".join(h.split()) for h in first))
 
 
 @dataclass
@@ -58,6 +61,7 @@ class ChangeContext:
 
     map: ChangeMap
     base: str = ""  # the revision compared with, in words ("" without git)
+    theorem: str = ""  # the broken proof's theorem (its own statement may be among the changes)
     old_goals: list[GoalsSeen | None] = field(default_factory=list)  # after each old sentence (None: not run)
     old_query: Callable[[str], str | None] | None = None  # Check/About/Print in the old environment
     closers: list[Callable[[], None]] = field(default_factory=list)
@@ -180,10 +184,48 @@ def reargued(sentence: str, restated: dict[str, Restated]) -> str:
     return sentence
 
 
-def rewrite(sentence: str, cmap: ChangeMap) -> str:
-    """``sentence`` written for the new names and statements."""
+_INTROS = re.compile(rf"^(\s*intros?\s+)((?:{IDENT_PATTERN}|\?|_)(?:\s+(?:{IDENT_PATTERN}|\?|_))*)(\s*\.\s*)$")
+
+
+def reintro(sentence: str, cmap: ChangeMap, theorem: str) -> str:
+    """``intros a b H.`` for a theorem whose own arguments moved: each name given to the argument it named."""
+    r = cmap.restated_by_short().get(short(theorem)) if theorem else None
+    m = _INTROS.match(sentence)
+    if r is None or m is None:
+        return sentence
+    how = r.how
+    assert how.new is not None
+    names = m.group(2).split()
+    out: list[str] = []
+    for j, old_i in enumerate(how.mapping):
+        if all(k is None or k >= len(names) for k in how.mapping[j:]):
+            break
+        out.append(names[old_i] if old_i is not None and old_i < len(names) else "?")
+    if not out or out == names:
+        return sentence
+    return m.group(1) + " ".join(out) + m.group(3)
+
+
+def record_patterns(sentence: str, cmap: ChangeMap) -> str:
+    """A pattern ``[x y]`` naming a changed record's old fields, naming the same fields now."""
+    for ind in cmap.inductives:
+        if ind.kind != "record" or len(ind.old) == len(ind.new) and not ind.reordered:
+            continue
+        for pm in re.finditer(r"\[([^\[\]|]*)\]", sentence):
+            names = pm.group(1).split()
+            if len(names) != len(ind.old):
+                continue
+            new = [names[i] if i is not None else "?" for i in ind.position()]
+            return sentence[: pm.start()] + "[" + " ".join(new) + "]" + sentence[pm.end():]
+    return sentence
+
+
+def rewrite(sentence: str, cmap: ChangeMap, theorem: str = "") -> str:
+    """``sentence`` written for the new names and statements (``theorem``: the one the proof is of)."""
     out = reargued(sentence, cmap.restated_by_short())
-    return rename(out, cmap.renames())
+    out = rename(out, cmap.renames())
+    out = record_patterns(out, cmap)
+    return reintro(out, cmap, theorem)
 
 
 # ------------------------------------------------------------------ candidates at a failing sentence
@@ -239,10 +281,11 @@ def pattern_candidates(sentence: str, message: str, cmap: ChangeMap) -> list[str
     return out
 
 
-def repairs_for(sentence: str, message: str, cmap: ChangeMap, goal_text: str, missing: str | None) -> list[str]:
+def repairs_for(sentence: str, message: str, cmap: ChangeMap, goal_text: str, missing: str | None,
+                theorem: str = "") -> list[str]:
     """Candidates the map suggests for a sentence that fails, most plausible first."""
     out = []
-    fixed = rewrite(sentence, cmap)
+    fixed = rewrite(sentence, cmap, theorem)
     if fixed != sentence:
         out.append(fixed)
     out += pattern_candidates(fixed, message, cmap)
@@ -264,8 +307,22 @@ def rearguments(sentence: str, lemma_types: dict[str, str], limit: int = 24) -> 
         n_explicit = len(tele.explicit)
         args = list(a.args)
         variants = []
+        # arguments trade places with those of the same kind: variables of one type, hypotheses
+        places = tele.explicit[: len(args)]
+        groups: dict[tuple, list[int]] = {}
+        for k, b in enumerate(places):
+            kind = ("hypothesis",) if b is None or tele.binders[b].name is None else ("variable", tele.binders[b].type)
+            groups.setdefault(kind, []).append(k)
+        orders = [list(itertools.permutations(ks)) for ks in groups.values()]
+        for choice in itertools.islice(itertools.product(*orders), limit + 1):
+            v = list(args)
+            for ks, perm in zip(groups.values(), choice):
+                for k, src in zip(ks, perm):
+                    v[k] = args[src]
+            if v != args:
+                variants.append(v)
         if len(args) <= 4:
-            variants += [list(p) for p in itertools.permutations(args) if list(p) != args]
+            variants += [list(p) for p in itertools.permutations(args) if list(p) != args and list(p) not in variants]
         if n_explicit > len(args):
             for k in range(len(args) + 1):
                 variants.append(args[:k] + ["_"] + args[k:])
