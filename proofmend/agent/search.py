@@ -34,10 +34,10 @@ _NOT_CONSTANTS = {
     "forall", "exists", "fun", "match", "with", "end", "let", "in", "if", "then", "else", "as",
     "return", "Type", "Prop", "Set", "True", "False", "nat", "S", "O", "bool", "true", "false",
 }
-_UNKNOWN = re.compile(r"(?:reference|tactic)\s+([A-Za-z_][\w']*)\s+was not found|Unknown tactic\s+([A-Za-z_][\w']*)")
+_UNKNOWN = re.compile(r"(?:reference|tactic)\s+([^\W\d][\w']*)\s+was not found|Unknown tactic\s+([^\W\d][\w']*)")
 _TACTIC_WORDS = {"lia", "nia", "sauto", "hauto", "qauto", "psatz", "ring", "field", "lra", "nra"}
-_HYP = re.compile(r"^([A-Za-z_][\w',\s]*?)\s*:\s*(.*)$", re.S)
-_IDENT = re.compile(r"[A-Za-z_][\w']*")
+_HYP = re.compile(r"^([^\W\d][\w',\s]*?)\s*:\s*(.*)$", re.S)
+_IDENT = re.compile(r"[^\W\d][\w']*")
 
 
 def hypotheses(goal: Goal) -> list[tuple[str, str]]:
@@ -337,7 +337,7 @@ class TacticSearch:
         heapq.heappush(frontier, Node((*goals_size(r.goals), depth), next(counter), r.checkpoint, r.goals, depth))
 
 
-_SEARCH_HIT = re.compile(r"^([A-Za-z_][\w'.]*)\s*:", re.M)
+_SEARCH_HIT = re.compile(r"^([^\W\d][\w'.]*)\s*:", re.M)
 
 
 def parse_search(output: str) -> list[tuple[str, str]]:
