@@ -245,3 +245,15 @@ def test_telescopes_compare_and_reargue():
     assert renamed_var.mapping == (0,) and not renamed_var.calls_change and not renamed_var.conclusion_changed
     assert parse_type("forall n : nat, (exists m, m = n) -> exists k, k = n -> True").conclusion == \
         "exists k, k = n -> True"
+
+
+def test_hypotheses_and_search_hits_with_unicode_names():
+    from proofmend.agent.search import hypotheses, parse_search
+    from proofmend.agent.stale import missing_name
+    from proofmend.provers.results import Goal
+
+    goal = Goal(("α, β : nat", "Hαβ : α = β", "f := fun x : nat => x : nat -> nat"), "β = α")
+    assert hypotheses(goal) == [("α", "nat"), ("β", "nat"), ("Hαβ", "α = β")]
+    assert parse_search("θ_plus_0: forall θ : nat, θ + 0 = θ\nNat.add_0_r: forall n : nat, n + 0 = n") == [
+        ("θ_plus_0", "forall θ : nat, θ + 0 = θ"), ("Nat.add_0_r", "forall n : nat, n + 0 = n")]
+    assert missing_name("The reference Base.θ_helper was not found in the current environment.") == "Base.θ_helper"

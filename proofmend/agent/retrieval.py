@@ -69,7 +69,7 @@ def _token_stream(text: str) -> list[str]:
     try:
         return code_tokens(text)
     except SplitError:
-        return re.findall(r"[A-Za-z_][\w'.]*[\w']|[A-Za-z_]", text)
+        return re.findall(r"[^\W\d][\w'.]*[\w']|[^\W\d]", text)
 
 
 def _strip(text: str) -> str:
@@ -81,7 +81,7 @@ def _strip(text: str) -> str:
 
 
 def _head_word(text: str) -> str:
-    words = re.findall(r"[A-Za-z_][\w']*", re.sub(r"^\s*(#\[[^\]]*\]\s*)+", "", _strip(text)))
+    words = re.findall(r"[^\W\d][\w']*", re.sub(r"^\s*(#\[[^\]]*\]\s*)+", "", _strip(text)))
     while words and words[0] in PREFIX_WORDS:
         words = words[1:]
     return words[0] if words else ""
@@ -93,11 +93,11 @@ def _defined_names(name: str, text: str) -> set[str]:
     kind = _head_word(text)
     body = _strip(text).partition(":=")[2]
     if kind in ("Inductive", "CoInductive", "Variant"):
-        names.update(re.findall(r"(?:^|\|)\s*([A-Za-z_][\w']*)", body.strip()))
+        names.update(re.findall(r"(?:^|\|)\s*([^\W\d][\w']*)", body.strip()))
     elif kind in ("Record", "Structure", "Class"):
         ctor, _, fields = body.partition("{")
-        names.update(re.findall(r"[A-Za-z_][\w']*", ctor)[:1])
-        names.update(re.findall(r"(?:^|;)\s*([A-Za-z_][\w']*)\s*:", fields))
+        names.update(re.findall(r"[^\W\d][\w']*", ctor)[:1])
+        names.update(re.findall(r"(?:^|;)\s*([^\W\d][\w']*)\s*:", fields))
     return names
 
 
@@ -213,7 +213,7 @@ def scope_items(prefix_text: str) -> list[tuple[str, str, str]]:
 
 
 def _second_word(sentence: Sentence) -> str:
-    words = re.findall(r"[A-Za-z_][\w']*", strip_comments(sentence.text))
+    words = re.findall(r"[^\W\d][\w']*", strip_comments(sentence.text))
     while words and words[0] in PREFIX_WORDS:
         words = words[1:]
     return words[1] if len(words) > 1 else ""
