@@ -48,7 +48,7 @@ def hypotheses(goal: Goal) -> list[tuple[str, str]]:
         if not m:
             continue
         names, typ = m.group(1), m.group(2)
-        if ":=" in typ:  # a local definition: name := body : type
+        if ":=" in typ or typ.startswith("="):  # a local definition: name := body : type
             continue
         for n in names.split(","):
             n = n.strip()
