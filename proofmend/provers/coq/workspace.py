@@ -56,6 +56,7 @@ def _copy_tree(src: Path, dst: Path, top: bool) -> None:
     folder, of which only the sources are copied, the rest linked (read where it is).
     """
     seen: set[str] = set()
+    src_real = os.path.realpath(src)
     for here, dirs, names in os.walk(src, followlinks=True):
         real = os.path.realpath(here)
         ignored = IGNORED(here, [*dirs, *names])
@@ -63,7 +64,9 @@ def _copy_tree(src: Path, dst: Path, top: bool) -> None:
             dirs[:] = []
             continue
         seen.add(real)
-        dirs[:] = [d for d in dirs if d not in ignored and (top or not d.startswith("."))]
+        # A folder reached through a link to outside the project is a library's: its sources only.
+        top_here = top and (real == src_real or real.startswith(src_real + os.sep))
+        dirs[:] = [d for d in dirs if d not in ignored and (top_here or not d.startswith("."))]
         out = dst / Path(here).relative_to(src)
         out.mkdir(parents=True, exist_ok=True)
         for n in names:
@@ -73,7 +76,7 @@ def _copy_tree(src: Path, dst: Path, top: bool) -> None:
             if f.suffix in COMPILED_SUFFIXES:
                 if not f.with_suffix(".v").exists() and not (out / n).exists():
                     (out / n).symlink_to(f.resolve())  # shipped compiled, without a source
-            elif top or n.endswith(".v"):
+            elif top_here or n.endswith(".v"):
                 if n not in ignored:
                     shutil.copyfile(f, out / n)
             elif not n.startswith("."):
