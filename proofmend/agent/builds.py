@@ -27,6 +27,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -108,6 +109,7 @@ class Library:
         self.failures: dict[Path, BuildFailure] = {}
         self.compiled = 0
         self.reused = 0
+        self.deadline: float | None = None  # time.monotonic() after which nothing more is compiled
 
     # ------------------------------------------------------------ paths
     def _move(self, p: Path) -> Path:
@@ -185,6 +187,8 @@ class Library:
             self._keys[f] = key
             self.reused += 1
             return None
+        if self.deadline is not None and time.monotonic() > self.deadline:
+            return BuildFailure(f, "no time left to compile it")
         src = self.tree_path(f)
         src.write_text(text, encoding="utf-8")
         rc, msg, _ = run_coqc(self.project, src, self.limits, output=out)

@@ -68,6 +68,25 @@ class Restated:
     def how(self) -> Restatement:
         return compare(parse_type(self.old_type), parse_type(self.new_type))
 
+    def differences(self) -> list[str]:
+        """What changed in the statement, in words."""
+        r = self.how
+        assert r.old is not None and r.new is not None
+        out = []
+        if r.permuted:
+            out.append("arguments in another order")
+        for i in r.added:
+            b = r.new.binders[i]
+            out.append(f"new argument `{b.name} : {b.type}`" if b.name else f"new hypothesis `{b.type}`")
+        for i in r.removed:
+            b = r.old.binders[i]
+            out.append(f"argument `{b.name} : {b.type}` removed" if b.name else f"hypothesis `{b.type}` removed")
+        for name, old, new in r.implicit_changed:
+            out.append(f"`{name}` is now {'implicit' if new else 'explicit'}")
+        if r.conclusion_changed:
+            out.append("conclusion changed")
+        return out
+
     def call_example(self) -> str | None:
         """``foo a b`` becomes ``bar b a``: an application of the old one written for the new one."""
         from .coqtypes import reargue
@@ -230,8 +249,11 @@ class ChangeMap:
             head = (f"`{short(r.name)}` was renamed `{short(r.new_name)}` and restated" if r.new_name != r.name
                     else f"`{short(r.name)}` was restated")
             line = f"{head}: it was `{r.old_type}`, it is `{r.new_type}`"
+            diff = r.differences()
+            if diff:
+                line += f" ({'; '.join(diff)})"
             call = r.call_example()
-            if call:
+            if call and call.split(" ~> ")[0] != call.split(" ~> ")[1]:
                 line += f"; where the old one was called `{call.split(' ~> ')[0]}`, write `{call.split(' ~> ')[1]}`"
             out.append(line)
         for r in self.removed:

@@ -129,13 +129,18 @@ class Comparison:
     """The change map between ``old`` and ``new`` (two environments loading the same modules)."""
 
     def __init__(self, old: CoqEnv, new: CoqEnv, old_modules: list[str], new_modules: list[str],
-                 texts: list[tuple[str | None, str | None]] = (), module_moves: dict[str, str] | None = None):
+                 texts: list[tuple[str | None, str | None]] = (), module_moves: dict[str, str] | None = None,
+                 focus: set[str] | None = None):
+        """``texts``: (old, new) text of each file compared (for its notations and section variables);
+        ``module_moves``: old module -> new module of a file that moved; ``focus``: short names whose
+        replacements are searched for when they are gone (None: every name)."""
         self.old = Side(old)
         self.new = Side(new)
         self.old_modules = old_modules
         self.new_modules = new_modules
         self.texts = list(texts)
         self.moves = dict(module_moves or {})  # old module -> new module (a file moved)
+        self.focus = focus
         self.printed_renames: dict[str, str] = {}  # old printed name -> new printed name
         self.notes: list[str] = []
 
@@ -326,6 +331,8 @@ class Comparison:
 
     def _removed(self, o: Entry, new_only: dict[str, Entry]) -> Removed:
         """``o`` is gone: the new lemmas whose statements come closest (``Search`` with its conclusion)."""
+        if self.focus is not None and short(o.full) not in self.focus:
+            return Removed(o.full, o.role, o.type)
         try:
             tele = parse_type(self._as_new(o.type))
         except Exception:
@@ -338,7 +345,7 @@ class Comparison:
                   if t not in {b.name for b in tele.binders} and not _is_keyword(t)]
         if len(pool) < CANDIDATES and consts:
             pool.update(self.new.env.search(*consts[:2]))
-        pool.update({n.printed: n.type for n in new_only.values() if n.kind == o.kind})
+        pool.update({n.printed: n.type for n in new_only.values() if n.kind == o.kind and n.role == o.role})
         pool.pop(o.printed, None)
         scored = []
         for name, typ in pool.items():

@@ -32,7 +32,7 @@ from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, parse_d
 from ..provers.coq.project import CoqProject
 from ..provers.coq.queries import QueryError
 from ..provers.coq.session import ProofSession
-from ..provers.coq.sentences import SplitError
+from ..provers.coq.sentences import SplitError, code_tokens
 from ..provers.errors import InputError, ProverError
 from ..provers.limits import Limits
 from ..provers.results import TacticOk
@@ -78,25 +78,21 @@ class ChangeSource:
 
     def __init__(self, project: CoqProject, rev: str | None, limits: Limits = Limits(),
                  now_vo: Callable[[Path], Path | None] | None = None, tactic_timeout: float = 10.0,
-                 trace: Trace | None = None):
+                 trace: Trace | None = None, time_s: float | None = None):
+        """``time_s``: what compiling the old and new files may take for one proof (default: the limits'
+        compile time)."""
         self.project = project
         self.rev = rev
         self.limits = limits
         self.now_vo = now_vo or (lambda f: None)
         self.tactic_timeout = tactic_timeout
+        self.time_s = time_s if time_s is not None else limits.timeout_s
         self.trace = trace or Trace(None)
         self._trees: dict[str, OldTree | None] = {}
         self._changes: dict[str, list[Change]] = {}
-        self._open: list = []
         self._lock = threading.Lock()  # files mended in parallel share the old environments
 
     def close(self) -> None:
-        for x in self._open:
-            try:
-                x.close()
-            except Exception:  # best effort
-                pass
-        self._open.clear()
         for t in self._trees.values():
             if t is not None:
                 t.close()
@@ -179,13 +175,29 @@ class ChangeSource:
                 return None
             return self.now_vo(now)
 
+        deadline = time.monotonic() + self.time_s
         lib_old = Library(old_project, self.limits, overrides=old_overrides, prebuilt=old_vo)
-        self._open.append(lib_old)
+        lib_old.deadline = deadline
+        opened: list = [lib_old]
         new_doc_p = _find(parse_document(new_prefix + "\nAdmitted."), name)
         new_module_text = (prefix_module(new_prefix + "\nAdmitted.", new_doc_p) if new_doc_p is not None
                            else statements_only(new_prefix) + ADMITTED_BODY)
         lib_new = Library(self.project, self.limits, overrides={user_file: new_module_text}, prebuilt=self.now_vo)
-        self._open.append(lib_new)
+        lib_new.deadline = deadline
+        opened.append(lib_new)
+        try:
+            ctx = self._compare(base, tree, changes, now_changed, user_file, old_file, old_text, old_p, name,
+                                new_prefix, stale, notes, lib_old, lib_new, where)
+        except BaseException:
+            for x in opened:
+                x.close()
+            raise
+        ctx.closers += [x.close for x in opened]  # after the hole: the old session lives in the old tree
+        return ctx
+
+    def _compare(self, base: Base, tree: OldTree, changes: list[Change], now_changed: set[Path], user_file: Path,
+                 old_file: Path | None, old_text: str | None, old_p: ProofItem | None, name: str, new_prefix: str,
+                 stale: list[str], notes: list[str], lib_old: Library, lib_new: Library, where: str) -> ChangeContext:
         # the files compared: F and the changed files it requires (in either version)
         new_files = [f for f in lib_new.needed(user_file) if f.resolve() in now_changed] + [user_file]
         old_changed = {tree.path(c.path or Path(c.old_path), c.old_path).resolve() for c in changes if c.old_path}
@@ -203,7 +215,8 @@ class ChangeSource:
                     of = tree.root / rel
                     texts.append((of.read_text(encoding="utf-8", errors="replace") if of.is_file() else None,
                                   f.read_text(encoding="utf-8", errors="replace")))
-                cmap = Comparison(old_env, new_env, old_mods, new_mods, texts).run()
+                used = {t.rpartition(".")[2] for s in stale for t in code_tokens(s)}
+                cmap = Comparison(old_env, new_env, old_mods, new_mods, texts, focus=used).run()
                 if notes:
                     cmap = replace(cmap, notes=tuple(notes) + cmap.notes)
         finally:
