@@ -26,19 +26,23 @@ lemmas, axioms and admitted lemmas alike as ``Parameter``.  ``Search`` with
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..limits import Limits
-from .assumptions import About, parse_about, parse_coqchk, parse_search
+from .assumptions import About, names_nothing, parse_about, parse_coqchk, parse_search
 from .batch import run_coqc
 from .project import CoqProject
 from .queries import CoqQueries
 
 PREFIX = "ProofmendAudit"
+#: The original's reference is compiled under its own prefix, so that one session can load both modules.
+REF_PREFIX = "ProofmendRef"
 _SEARCH_FILTER = 'Remove Search Blacklist "_subproof" "_subterm" "Private_".'
 
 
@@ -52,14 +56,15 @@ class Compiled:
     project: CoqProject  # the project's flags plus the mapping of the private folder
 
 
-def compile_module(project: CoqProject, text: str, stem: str, folder: Path, limits: Limits) -> Compiled:
-    """Compile ``text`` as ``ProofmendAudit.<stem>`` in ``folder`` (created; the project is not touched)."""
+def compile_module(project: CoqProject, text: str, stem: str, folder: Path, limits: Limits,
+                   prefix: str = PREFIX) -> Compiled:
+    """Compile ``text`` as ``<prefix>.<stem>`` in ``folder`` (created; the project is not touched)."""
     folder.mkdir(parents=True, exist_ok=True)
     src = folder / f"{stem}.v"
     src.write_text(text, encoding="utf-8")
-    mapped = project.with_extra_flags(["-Q", str(folder), PREFIX])
+    mapped = project.with_extra_flags(["-Q", str(folder), prefix])
     rc, out, secs = run_coqc(mapped, src, limits, output=src.with_suffix(".vo"))
-    return Compiled(rc, out, secs, src, f"{PREFIX}.{stem}", mapped)
+    return Compiled(rc, out, secs, src, f"{prefix}.{stem}", mapped)
 
 
 @dataclass(frozen=True)
@@ -73,14 +78,51 @@ class Constant:
 
 @dataclass
 class Account:
-    """What Coq says about one compiled module; the session stays open for further questions."""
+    """What Coq says about one compiled module; the session stays open for further questions.
+
+    Two accounts may share one session (the candidate and the reference,
+    loaded side by side).  The reference's account then speaks of its module
+    under the candidate's name (``compared_as``): names and printed text from
+    Coq are renamed on the way out and back on the way in, so that the two
+    compare by fully qualified name.
+    """
 
     module: str
     queries: CoqQueries
-    constants: dict[str, Constant] = field(default_factory=dict)  # by full name
-    conjectures: frozenset[str] = frozenset()  # full names of every admitted constant loaded
+    constants: dict[str, Constant] = field(default_factory=dict)  # by (compared) full name
+    conjectures: frozenset[str] = frozenset()  # (compared) full names of every admitted constant loaded
+    compared_as: str = ""  # the module name this account's module is compared under ('' = its own)
     _about: dict[str, About | None] = field(default_factory=dict)
     _axioms: frozenset[str] | None = None
+
+    @property
+    def name(self) -> str:
+        """The module's name as compared."""
+        return self.compared_as or self.module
+
+    def norm(self, text: str) -> str:
+        """Coq's printed text as it would read for the compared module.
+
+        The candidate is loaded last, so its objects print by their shortest
+        name (``T.x``, the library's stem first) while the reference's need
+        their prefix (``ProofmendRef.T.x``): the prefix goes.
+        """
+        if not self.compared_as:
+            return text
+        return re.sub(rf"(?<![\w.']){re.escape(self.module.split('.', 1)[0])}\.(?={re.escape(self.module.split('.', 1)[1])}(?![\w']))",
+                      "", text)
+
+    def norm_full(self, full: str) -> str:
+        """A fully qualified name of this session as compared."""
+        if self.compared_as and (full == self.module or full.startswith(self.module + ".")):
+            return self.compared_as + full[len(self.module):]
+        return full
+
+    def real(self, full: str) -> str:
+        """A compared full name as Coq knows it in this session."""
+        if self.compared_as and (full == self.compared_as or full.startswith(self.compared_as + ".")):
+            return self.module + full[len(self.compared_as):]
+        return full
 
     @property
     def axioms(self) -> frozenset[str]:
@@ -97,18 +139,49 @@ class Account:
         return self._about[name]
 
     def full_name(self, printed: str) -> str:
+        """The (compared) full name of what Coq printed as ``printed``."""
         a = self.about(printed)
-        return a.full_name if a else printed
+        return self.norm_full(a.full_name) if a else printed
 
     def local_name(self, full: str) -> str:
         """``full`` relative to the module when it lives there ("M.inner"), else as is."""
-        return full[len(self.module) + 1 :] if full.startswith(self.module + ".") else full
+        return full[len(self.name) + 1 :] if full.startswith(self.name + ".") else full
 
     def print(self, full: str) -> str:
-        return self.queries.ask_text(f"Print {full}.")
+        """``Print`` of a constant, spacing collapsed (line breaks depend on how long the names print)."""
+        return self.norm(" ".join(self.queries.ask_text(f"Print {self.real(full)}.").split()))
+
+    def assumptions(self, full: str) -> str:
+        """``Print Assumptions`` of a constant (names as printed in the session)."""
+        return self.queries.ask_text(f"Print Assumptions {self.real(full)}.")
+
+    def names_something(self, basename: str, besides: str) -> str | None:
+        """What ``basename`` names where this module is loaded, other than objects of the module ``besides``."""
+        located = self.queries.ask_text(f"Locate {basename}.")
+        if names_nothing(located):
+            return None
+        entries: list[str] = []
+        for ln in located.splitlines():
+            if ln[:1].isspace() and entries:
+                entries[-1] += " " + ln.strip()  # "(shorter name to refer to it …)" continues an entry
+            elif ln.strip():
+                entries.append(ln.strip())
+        others = [e for e in entries if besides + "." not in e.split("(")[0]]
+        return others[0] if others else None
 
     def close(self) -> None:
         self.queries.close()
+
+
+def _fill(acc: Account, conjectures: list[str]) -> None:
+    q = acc.queries
+    for printed, typ in parse_search(q.ask(f"Search _ inside {acc.module}.")).items():
+        a = acc.about(printed)
+        if a is None:
+            continue
+        full = acc.norm_full(a.full_name)
+        acc.constants[full] = Constant(full, printed, acc.norm(typ), a.kind, a.transparent)
+    acc.conjectures = frozenset(acc.full_name(p) for p in conjectures)
 
 
 def open_account(compiled: Compiled, limits: Limits) -> Account:
@@ -117,16 +190,41 @@ def open_account(compiled: Compiled, limits: Limits) -> Account:
                    query_timeout=max(30.0, limits.timeout_s))
     acc = Account(compiled.module, q)
     try:
-        for printed, typ in parse_search(q.ask(f"Search _ inside {compiled.module}.")).items():
-            a = acc.about(printed)
-            if a is None:
-                continue
-            acc.constants[a.full_name] = Constant(a.full_name, printed, typ, a.kind, a.transparent)
-        acc.conjectures = frozenset(acc.full_name(p) for p in parse_search(q.ask("Search is:Conjecture.")))
+        _fill(acc, list(parse_search(q.ask("Search is:Conjecture."))))
     except BaseException:
         q.close()
         raise
     return acc
+
+
+def open_accounts(reference: Compiled, candidate: Callable[[], Compiled], limits: Limits
+                  ) -> tuple[Account | None, Account, Compiled]:
+    """Both accounts from one session: the reference loaded (with all it requires) while the candidate compiles.
+
+    ``candidate`` compiles the candidate (it is called here, after the session
+    has started loading the reference).  Returns (the candidate's account or
+    None when it did not compile, the reference's, the candidate's compile);
+    the reference's account is compared under the candidate's module name.
+    """
+    q = CoqQueries(reference.project, [f"Require {reference.module}.", _SEARCH_FILTER], limits,
+                   query_timeout=max(30.0, limits.timeout_s))
+    try:
+        cand = candidate()
+        stem = reference.module.split(".", 1)[1]
+        ref = Account(reference.module, q, compared_as=f"{PREFIX}.{stem}")
+        if cand.rc != 0:
+            return None, ref, cand
+        q.add_loadpath(str(cand.source.parent), PREFIX)
+        q.add(f"Require {cand.module}.")
+        acc = Account(cand.module, q)
+        conjectures = list(parse_search(q.ask("Search is:Conjecture.")))
+        _fill(ref, conjectures)
+        _fill(acc, conjectures)
+        acc._axioms = ref.axioms
+        return acc, ref, cand
+    except BaseException:
+        q.close()
+        raise
 
 
 def coqchk_binary() -> str | None:

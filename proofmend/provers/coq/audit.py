@@ -56,7 +56,7 @@ from pathlib import Path
 
 from ..errors import ProverError
 from ..limits import Limits
-from .account import Account, Compiled, compile_module, open_account, run_coqchk
+from .account import REF_PREFIX, Account, Compiled, compile_module, open_accounts, run_coqchk
 from .assumptions import names_nothing, parse_about, parse_assumptions, parse_locate, parse_search
 from .audit_static import (Comparison, capitalised_words, command_problems, compare, static_audit,
                            static_body_problems)
@@ -212,7 +212,7 @@ class _CompileCache:
                 self._jobs.move_to_end(key)
                 return job
             folder = self._root / digest[:16]
-            job = self._pool.submit(lambda: compile_module(project, text, stem, folder, limits))
+            job = self._pool.submit(lambda: compile_module(project, text, stem, folder, limits, REF_PREFIX))
             self._jobs[key] = job
             while len(self._jobs) > self._size:
                 self._jobs.popitem(last=False)
@@ -299,10 +299,10 @@ def _compare_accounts(cand: Account, ref: Account, cmp: Comparison, findings: li
         findings.append(Finding(Reason.ELABORATION_CHANGED, f"{ref.local_name(f)} is defined in the original but not in the candidate"))
     for f in sorted(added):
         basename = f.rsplit(".", 1)[-1]
-        located = ref.queries.ask_text(f"Locate {basename}.")
-        if not names_nothing(located):
+        located = ref.names_something(basename, besides=cand.module)
+        if located is not None:
             findings.append(Finding(Reason.GLOBAL_NAME_ADDED, f"a proof body declares {cand.local_name(f)}, but "
-                                    f"{basename!r} already names {located.splitlines()[0]}"))
+                                    f"{basename!r} already names {located}"))
     proven = out.constants - added
     for f in sorted(cand.constants.keys() & ref.constants.keys()):
         c, r = cand.constants[f], ref.constants[f]
@@ -318,7 +318,9 @@ def _compare_accounts(cand: Account, ref: Account, cmp: Comparison, findings: li
             # anything else must not.
             if c.transparent != r.transparent or not _depends_on(ref, f, proven):
                 findings.append(Finding(Reason.ELABORATION_CHANGED, f"the definition of {name} differs from the original's", name))
-    s_c, s_r = structures(cand.queries, module), structures(ref.queries, ref.module)
+    s_c = structures(cand.queries, module)
+    s_r = {ref.norm_full(k): replace(v, path=ref.norm_full(v.path), printed=ref.norm(v.printed))
+           for k, v in structures(ref.queries, ref.module).items()}
     for path in sorted(s_c.keys() | s_r.keys()):
         a, b = s_r.get(path), s_c.get(path)
         shown = cand.local_name(path)
@@ -352,7 +354,7 @@ def _first_diff(a: str, b: str) -> str:
 
 def _depends_on(acc: Account, constant: str, targets: set[str]) -> bool:
     """Whether ``constant`` rests on one of ``targets`` (admitted constants in ``acc``'s module)."""
-    axioms, _ = parse_assumptions(acc.queries.ask_text(f"Print Assumptions {constant}."))
+    axioms, _ = parse_assumptions(acc.assumptions(constant))
     return any(acc.full_name(a) in targets for a in axioms)
 
 
@@ -487,14 +489,15 @@ def _probe_points(cmp: Comparison, cand_module: str, sealed: dict[str, set[str]]
     return points
 
 
-def _section_types(compiled: Compiled, doc: CoqDocument, names: Collection[str], limits: Limits) -> dict[str, str]:
+def _section_types(compiled: Compiled, doc: CoqDocument, names: Collection[str], module: str, limits: Limits
+                   ) -> dict[str, str]:
     """The types of ``names`` (full names) as Coq prints them inside their section, just before it closes.
 
     Inside the file, a constant is named relative to the file's module (the
     library being defined has no full name yet).
     """
     found: dict[str, str] = {}
-    local = {n: n[len(compiled.module) + 1:] if n.startswith(compiled.module + ".") else n for n in names}
+    local = {n: n[len(module) + 1:] if n.startswith(module + ".") else n for n in names}
 
     def ask(q: CoqQueries) -> None:
         for n in names:
@@ -523,8 +526,8 @@ def _explain_types(cand: Compiled, ref: Compiled, cmp: Comparison, ref_doc: CoqD
         return
     assert cmp.candidate is not None
     with ThreadPoolExecutor(2) as pool:
-        jc = pool.submit(_section_types, cand, cmp.candidate, list(differs), limits)
-        jr = pool.submit(_section_types, ref, ref_doc, list(differs), limits)
+        jc = pool.submit(_section_types, cand, cmp.candidate, list(differs), acc.name, limits)
+        jr = pool.submit(_section_types, ref, ref_doc, list(differs), acc.name, limits)
         inside_c, inside_r = jc.result(), jr.result()
     for f, (rt, ct) in sorted(differs.items()):
         if f in inside_c and inside_c.get(f) == inside_r.get(f):
@@ -605,26 +608,29 @@ def audit(
                 findings.append(Finding(Reason.VERNACULAR_IN_BODY, d, ch.name, ln))
         if findings:
             return Verdict(False, tuple(findings), names)
-    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp:
-        cand = compile_module(project, candidate, stem, Path(tmp) / "candidate", limits)
-        secs = cand.seconds
-        if cand.rc is None:
-            return Verdict(False, (Finding(Reason.COMPILE_TIMEOUT, f"coqc took longer than {limits.timeout_s:g} s"),), names, compile_seconds=secs)
-        if cand.rc != 0:
-            _, line, message = _error_offset(cand, candidate)
-            return Verdict(False, (Finding(Reason.COMPILE_FAILED, message, line=line),), names, compile_seconds=secs)
+    with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp, ThreadPoolExecutor(1) as pool:
+        cand_job = pool.submit(compile_module, project, candidate, stem, Path(tmp) / "candidate", limits)
         ref = ref_job.result()
         if ref.rc != 0:
-            return replace(_reference_failed(ref, ref_text, limits, names), compile_seconds=secs)
-        with ThreadPoolExecutor(2) as pool:
-            accounts = [pool.submit(open_account, c, limits) for c in (cand, ref)]
+            cand = cand_job.result()
+            if cand.rc == 0:
+                return replace(_reference_failed(ref, ref_text, limits, names), compile_seconds=cand.seconds)
+            acc_c = None
+        else:
             try:
-                acc_c, acc_r = accounts[0].result(), accounts[1].result()
+                # One session: the reference (and all it requires) loads while the candidate compiles.
+                acc_c, acc_r, cand = open_accounts(ref, cand_job.result, limits)
             except (QueryError, ProverError) as e:
-                for a in accounts:
-                    if a.exception() is None:
-                        a.result().close()
-                return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about the compiled file: {e}"),), names, compile_seconds=secs)
+                return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about the compiled "
+                                               f"file: {e}"),), names, compile_seconds=cand_job.result().seconds)
+        secs = cand.seconds
+        if acc_c is None:
+            if ref.rc == 0:
+                acc_r.close()
+            if cand.rc is None:
+                return Verdict(False, (Finding(Reason.COMPILE_TIMEOUT, f"coqc took longer than {limits.timeout_s:g} s"),), names, compile_seconds=secs)
+            _, line, message = _error_offset(cand, candidate)
+            return Verdict(False, (Finding(Reason.COMPILE_FAILED, message, line=line),), names, compile_seconds=secs)
         assumptions: dict[str, tuple[str, ...]] = {}
         subjects = _Subjects()
         try:
@@ -638,8 +644,7 @@ def audit(
         except (QueryError, ProverError) as e:
             findings.append(Finding(Reason.AUDIT_FAILED, f"a query failed: {e}"))
         finally:
-            acc_c.close()
-            acc_r.close()
+            acc_c.close()  # the session both accounts share
         kernel = None
         if coqchk:
             kc = run_coqchk(cand, limits)

@@ -60,6 +60,10 @@ class CoqQueries:
             raise QueryError(f"{sentence.strip()[:80]}: {r.value.message}")  # type: ignore[union-attr]
         self._tip = wire.decode_add(r.value)  # type: ignore[arg-type]
 
+    def add_loadpath(self, folder: str, logical: str) -> None:
+        """Bind ``folder`` to the logical name ``logical`` (as ``-Q`` does) from here on."""
+        self.add(f'Add LoadPath "{folder.replace(chr(34), chr(34) * 2)}" as {logical}.')
+
     def ask(self, command: str) -> list[str]:
         """The messages Coq prints for ``command`` (a query); raises :class:`QueryError` when it fails."""
         r = self._proc.call(self._adapter.query(command, self._tip), self.query_timeout)
