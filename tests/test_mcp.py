@@ -285,7 +285,7 @@ def test_a_script_that_runs_forever_is_stopped(shop: Path) -> None:
     loop = "intros. do 2000000000 idtac."  # some twenty minutes of steps: stopped long before
 
     async def test() -> None:
-        async with connected(shop, "--timeout", "20") as client:
+        async with connected(shop, "--timeout", "30") as client:
             # past the script's own limit: an error for that script, and the session goes on
             out = await call(client, "try", file="Cart.v", theorem="line_total_free", timeout_s=1,
                              tactics=[loop, LINE_TOTAL_FREE])
