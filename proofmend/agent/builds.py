@@ -88,10 +88,11 @@ class Library:
                  text_of: Callable[[Path], str | None] | None = None,
                  overrides: dict[Path, str] | None = None,
                  prebuilt: Callable[[Path], Path | None] | None = None,
-                 cache_dir: Path | None | bool = True):
+                 cache_dir: Path | None | bool = True, deps: dict[Path, list[Path]] | None = None):
         """``project``: the version's project (its files are read from its tree unless ``text_of``
         says otherwise); ``overrides``: texts compiled instead of some files' own, as given (no
-        proof admitted); ``prebuilt``: a compiled file that may be linked for a project file."""
+        proof admitted); ``prebuilt``: a compiled file that may be linked for a project file; ``deps``: what
+        each project file requires, when already read (``project.dependencies``)."""
         self.source = project
         self.limits = limits
         self._text_of = text_of or _read
@@ -103,7 +104,7 @@ class Library:
         self.root.mkdir()
         self.project = project.relocated(self._move)
         files = list(project.files) + [f for f in self.overrides if f not in project.files]
-        self._deps = dependencies(project, files)
+        self._deps = dict(deps) if deps is not None else dependencies(project, files)
         self._keys: dict[Path, str] = {}  # built files -> content key
         self._linked: set[Path] = set()
         self.failures: dict[Path, BuildFailure] = {}

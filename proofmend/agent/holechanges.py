@@ -29,7 +29,7 @@ from pathlib import Path
 
 from ..provers.coq.livedoc import LiveDocument
 from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, parse_document
-from ..provers.coq.project import CoqProject
+from ..provers.coq.project import CoqProject, dependencies
 from ..provers.coq.queries import QueryError
 from ..provers.coq.session import ProofSession
 from ..provers.coq.sentences import SplitError, code_tokens
@@ -90,6 +90,8 @@ class ChangeSource:
         self.trace = trace or Trace(None)
         self._trees: dict[str, OldTree | None] = {}
         self._changes: dict[str, list[Change]] = {}
+        self._deps: dict[str, dict[Path, list[Path]]] = {}  # what each file requires, at a commit ("" for now)
+        self._bases: dict[Path, Base | None] = {}
         self._lock = threading.Lock()  # files mended in parallel share the old environments
 
     def close(self) -> None:
@@ -109,10 +111,12 @@ class ChangeSource:
     def _for_hole(self, user_file: Path, doc: CoqDocument, index: int, new_prefix: str,
                   stale: list[str]) -> ChangeContext | None:
         t0 = time.monotonic()
-        try:
-            base = choose_base(self.project, Path(user_file), self.rev)
-        except InputError:
-            return None
+        if user_file not in self._bases:
+            try:
+                self._bases[user_file] = choose_base(self.project, Path(user_file), self.rev)
+            except InputError:
+                self._bases[user_file] = None
+        base = self._bases[user_file]
         if base is None:
             return None
         p = doc.proofs[index]
@@ -176,13 +180,19 @@ class ChangeSource:
             return self.now_vo(now)
 
         deadline = time.monotonic() + self.time_s
-        lib_old = Library(old_project, self.limits, overrides=old_overrides, prebuilt=old_vo)
+        if base.commit not in self._deps:
+            self._deps[base.commit] = dependencies(old_project)
+        if "" not in self._deps:
+            self._deps[""] = dependencies(self.project)
+        lib_old = Library(old_project, self.limits, overrides=old_overrides, prebuilt=old_vo,
+                          deps=self._deps[base.commit])
         lib_old.deadline = deadline
         opened: list = [lib_old]
         new_doc_p = _find(parse_document(new_prefix + "\nAdmitted."), name)
         new_module_text = (prefix_module(new_prefix + "\nAdmitted.", new_doc_p) if new_doc_p is not None
                            else statements_only(new_prefix) + ADMITTED_BODY)
-        lib_new = Library(self.project, self.limits, overrides={user_file: new_module_text}, prebuilt=self.now_vo)
+        lib_new = Library(self.project, self.limits, overrides={user_file: new_module_text}, prebuilt=self.now_vo,
+                          deps=self._deps[""])
         lib_new.deadline = deadline
         opened.append(lib_new)
         try:
@@ -216,7 +226,8 @@ class ChangeSource:
                     texts.append((of.read_text(encoding="utf-8", errors="replace") if of.is_file() else None,
                                   f.read_text(encoding="utf-8", errors="replace")))
                 used = {t.rpartition(".")[2] for s in stale for t in code_tokens(s)}
-                cmap = Comparison(old_env, new_env, old_mods, new_mods, texts, focus=used).run()
+                moves = {o: n for o, n in [(lib_old.module(old_file), lib_new.module(user_file))] if o and n and o != n}
+                cmap = Comparison(old_env, new_env, old_mods, new_mods, texts, moves, focus=used).run()
                 if notes:
                     cmap = replace(cmap, notes=tuple(notes) + cmap.notes)
         finally:
