@@ -24,7 +24,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from ..provers.coq.livedoc import LiveDocument
@@ -71,6 +71,19 @@ def _find(doc: CoqDocument, name: str) -> ProofItem | None:
         if p.qualname == name:
             return p
     return next((p for p in doc.proofs if p.name == name), None)
+
+
+@dataclass(frozen=True)
+class _Proof:
+    """The broken proof, and its file and theorem at the base revision (when there)."""
+
+    user_file: Path
+    name: str
+    new_prefix: str  # today's text up to the theorem's statement, as the run loads it
+    stale: list[str]  # the old proof's sentences
+    old_file: Path | None = None  # in the old tree
+    old_text: str | None = None
+    old_p: ProofItem | None = None
 
 
 class ChangeSource:
@@ -123,9 +136,11 @@ class ChangeSource:
         name = p.qualname or p.name
         try:
             ctx = self._context(base, Path(user_file), p, name, new_prefix, stale)
-        except _FAILURES as e:
-            ctx = ChangeContext(ChangeMap(notes=(f"the change could not be read: {str(e).splitlines()[0] if str(e) else e}",)),
-                                f"{base.rev} ({base.why})")
+        except Exception as e:  # reading the change helps the repair; it never ends the run
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            if not isinstance(e, _FAILURES):
+                why = f"{type(e).__name__}: {why}"
+            ctx = ChangeContext(ChangeMap(notes=(f"the change could not be read: {why}",)), f"{base.rev} ({base.why})")
         self.trace.emit("change_map", theorem=name, base=base.rev, commit=base.commit, why=base.why,
                         changes=ctx.map.lines(), notes=list(ctx.map.notes),
                         old_goals=sum(g is not None for g in ctx.old_goals), seconds=round(time.monotonic() - t0, 3))
@@ -146,97 +161,102 @@ class ChangeSource:
         tree = self._tree(base)
         if tree is None:
             return ChangeContext(ChangeMap(notes=(f"no Coq project at {base.rev}",)), where)
-        changes = self._changes[base.commit]
-        now_changed = {c.path.resolve() for c in changes if c.path is not None}
-        old_rel = next((c.old_path for c in changes if c.path is not None and c.path.resolve() == user_file.resolve()),
-                       None)
-        unchanged = user_file.resolve() not in now_changed
-        old_file = tree.path(user_file, None if unchanged else old_rel)
-        if not unchanged and old_rel is None:
-            old_file = None  # F is new since the base
-        old_text = old_file.read_bytes().decode("utf-8", "replace") if old_file is not None and old_file.is_file() else None
-        old_p = None
-        if old_text is not None:
-            try:
-                old_p = _find(parse_document(old_text), name)
-            except SplitError:
-                old_p = None
-        notes: list[str] = []
-        old_project = tree.project
-        assert old_project is not None
+        proof = self._old_version(base, tree, _Proof(user_file, name, new_prefix, stale))
+        notes = [] if proof.old_p is not None else [f"no proof named {name} at {base.rev}"]
+        assert tree.project is not None
+        if base.commit not in self._deps:
+            self._deps[base.commit] = dependencies(tree.project)
+        if "" not in self._deps:
+            self._deps[""] = dependencies(self.project)
         old_overrides = {}
-        if old_file is not None and old_text is not None:
-            old_overrides[old_file] = prefix_module(old_text, old_p) if old_p is not None else statements_only(old_text)
-        if old_p is None:
-            notes.append(f"no proof named {name} at {base.rev}")
+        if proof.old_file is not None and proof.old_text is not None:
+            old_overrides[proof.old_file] = (prefix_module(proof.old_text, proof.old_p) if proof.old_p is not None
+                                             else statements_only(proof.old_text))
+        new_p = _find(parse_document(new_prefix + ADMITTED_BODY), name)
+        new_module = (prefix_module(new_prefix + ADMITTED_BODY, new_p) if new_p is not None
+                      else statements_only(new_prefix) + ADMITTED_BODY)
+        deadline = time.monotonic() + self.time_s
+        libs = [Library(tree.project, self.limits, overrides=old_overrides, prebuilt=self._same_as_now(tree),
+                        deps=self._deps[base.commit]),
+                Library(self.project, self.limits, overrides={user_file: new_module}, prebuilt=self.now_vo,
+                        deps=self._deps[""])]
+        for lib in libs:
+            lib.deadline = deadline
+        try:
+            ctx = self._compare(base, tree, proof, libs[0], libs[1], notes)
+        except BaseException:
+            for lib in libs:
+                lib.close()
+            raise
+        ctx.closers += [lib.close for lib in libs]  # after the hole: the old session lives in the old tree
+        return ctx
 
-        def old_vo(f: Path) -> Path | None:
+    def _old_version(self, base: Base, tree: OldTree, proof: "_Proof") -> "_Proof":
+        """``proof`` with its file's version at the base (none when the file is new) and the proof there."""
+        changes = self._changes[base.commit]
+        me = proof.user_file.resolve()
+        change = next((c for c in changes if c.path is not None and c.path.resolve() == me), None)
+        if change is None:
+            old_file: Path | None = tree.path(proof.user_file)
+        else:
+            old_file = tree.path(proof.user_file, change.old_path) if change.old_path is not None else None
+        if old_file is None or not old_file.is_file():
+            return proof
+        old_text = old_file.read_bytes().decode("utf-8", "replace")
+        try:
+            old_p = _find(parse_document(old_text), proof.name)
+        except SplitError:
+            old_p = None
+        return replace(proof, old_file=old_file, old_text=old_text, old_p=old_p)
+
+    def _same_as_now(self, tree: OldTree) -> Callable[[Path], Path | None]:
+        """For the old version of a file: today's compiled file, when the file's text did not change."""
+
+        def prebuilt(old: Path) -> Path | None:
             try:
-                now = self.project.root / Path(f).relative_to(tree.root)
-                if now.read_bytes() != Path(f).read_bytes():
+                now = self.project.root / Path(old).relative_to(tree.root)
+                if now.read_bytes() != Path(old).read_bytes():
                     return None
             except (OSError, ValueError):
                 return None
             return self.now_vo(now)
 
-        deadline = time.monotonic() + self.time_s
-        if base.commit not in self._deps:
-            self._deps[base.commit] = dependencies(old_project)
-        if "" not in self._deps:
-            self._deps[""] = dependencies(self.project)
-        lib_old = Library(old_project, self.limits, overrides=old_overrides, prebuilt=old_vo,
-                          deps=self._deps[base.commit])
-        lib_old.deadline = deadline
-        opened: list = [lib_old]
-        new_doc_p = _find(parse_document(new_prefix + "\nAdmitted."), name)
-        new_module_text = (prefix_module(new_prefix + "\nAdmitted.", new_doc_p) if new_doc_p is not None
-                           else statements_only(new_prefix) + ADMITTED_BODY)
-        lib_new = Library(self.project, self.limits, overrides={user_file: new_module_text}, prebuilt=self.now_vo,
-                          deps=self._deps[""])
-        lib_new.deadline = deadline
-        opened.append(lib_new)
-        try:
-            ctx = self._compare(base, tree, changes, now_changed, user_file, old_file, old_text, old_p, name,
-                                new_prefix, stale, notes, lib_old, lib_new, where)
-        except BaseException:
-            for x in opened:
-                x.close()
-            raise
-        ctx.closers += [x.close for x in opened]  # after the hole: the old session lives in the old tree
-        return ctx
+        return prebuilt
 
-    def _compare(self, base: Base, tree: OldTree, changes: list[Change], now_changed: set[Path], user_file: Path,
-                 old_file: Path | None, old_text: str | None, old_p: ProofItem | None, name: str, new_prefix: str,
-                 stale: list[str], notes: list[str], lib_old: Library, lib_new: Library, where: str) -> ChangeContext:
-        # the files compared: F and the changed files it requires (in either version)
-        new_files = [f for f in lib_new.needed(user_file) if f.resolve() in now_changed] + [user_file]
+    def _compare(self, base: Base, tree: OldTree, proof: "_Proof", lib_old: Library, lib_new: Library,
+                 notes: list[str]) -> ChangeContext:
+        """Compare F and the changed files it requires (each in its version), then replay the old proof."""
+        changes = self._changes[base.commit]
+        now_changed = {c.path.resolve() for c in changes if c.path is not None}
         old_changed = {tree.path(c.path or Path(c.old_path), c.old_path).resolve() for c in changes if c.old_path}
-        old_files = ([f for f in lib_old.needed(old_file) if f.resolve() in old_changed] + [old_file]
-                     if old_file is not None else [])
+        new_files = [f for f in lib_new.needed(proof.user_file) if f.resolve() in now_changed] + [proof.user_file]
+        old_files = ([f for f in lib_old.needed(proof.old_file) if f.resolve() in old_changed] + [proof.old_file]
+                     if proof.old_file is not None else [])
         old_env, old_mods, p_old = open_env(lib_old, old_files) if old_files else (None, [], [])
         new_env, new_mods, p_new = open_env(lib_new, new_files)
-        notes += [f"at {base.rev}: {x}" for x in p_old] + [f"now: {x}" for x in p_new]
+        notes = notes + [f"at {base.rev}: {x}" for x in p_old] + [f"now: {x}" for x in p_new]
         cmap = ChangeMap(notes=tuple(notes))
         try:
             if old_env is not None and new_env is not None:
-                texts = [(old_text, new_prefix)]
+                old_prefix = (proof.old_text[: proof.old_p.body_start] if proof.old_p is not None and proof.old_text
+                              else proof.old_text)
+                texts = [(old_prefix, proof.new_prefix)]
                 for f in new_files[:-1]:
-                    rel = f.resolve().relative_to(self.project.root.resolve())
-                    of = tree.root / rel
+                    of = tree.root / f.resolve().relative_to(self.project.root.resolve())
                     texts.append((of.read_text(encoding="utf-8", errors="replace") if of.is_file() else None,
                                   f.read_text(encoding="utf-8", errors="replace")))
-                used = {t.rpartition(".")[2] for s in stale for t in code_tokens(s)}
-                moves = {o: n for o, n in [(lib_old.module(old_file), lib_new.module(user_file))] if o and n and o != n}
+                used = {t.rpartition(".")[2] for s in proof.stale for t in code_tokens(s)}
+                moved = (lib_old.module(proof.old_file) if proof.old_file else None, lib_new.module(proof.user_file))
+                moves = {moved[0]: moved[1]} if moved[0] and moved[1] and moved[0] != moved[1] else {}
                 cmap = Comparison(old_env, new_env, old_mods, new_mods, texts, moves, focus=used).run()
-                if notes:
-                    cmap = replace(cmap, notes=tuple(notes) + cmap.notes)
+                cmap = replace(cmap, notes=tuple(notes) + cmap.notes)
         finally:
             for env in (old_env, new_env):
                 if env is not None:
                     env.close()
-        ctx = ChangeContext(cmap, where, theorem=name)
-        if old_p is not None and old_file is not None:
-            self._replay(ctx, lib_old, old_file, old_text, old_p, stale)
+        ctx = ChangeContext(cmap, f"{base.rev} ({base.why})", theorem=proof.name)
+        if proof.old_p is not None and proof.old_file is not None and proof.old_text is not None:
+            self._replay(ctx, lib_old, proof.old_file, proof.old_text, proof.old_p, proof.stale)
         return ctx
 
     def _replay(self, ctx: ChangeContext, lib: Library, old_file: Path, old_text: str, old_p: ProofItem,
