@@ -34,7 +34,7 @@ from functools import cache
 from pathlib import Path
 
 from ..provers.coq.batch import coqc_binary, run_coqc
-from ..provers.coq.locator import parse_document
+from ..provers.coq.locator import ADMITTED_BODY, ProofItem, parse_document
 from ..provers.coq.project import CoqProject, dependencies, requirements
 from ..provers.coq.sentences import SplitError
 from ..provers.limits import Limits
@@ -70,9 +70,19 @@ def statements_only(text: str, everything: bool = False) -> str:
         doc = parse_document(text)
     except SplitError:
         return text
-    bodies = {i: p.admitted_body(text) for i, p in enumerate(doc.proofs)
-              if p.body and (p.admissible_for_speed or everything)}
+    bodies = {i: _admitted(p, text) for i, p in enumerate(doc.proofs) if p.body and (p.admissible_for_speed or everything)}
     return doc.with_bodies(bodies)
+
+
+def _admitted(p: ProofItem, text: str) -> str:
+    """The body that admits ``p``: ``Admitted.``, after its ``Proof using …`` (part of its statement in a section).
+
+    Nothing else of the body is kept: a capitalised word may start a user's tactic as well as a command.
+    """
+    op = p.opener
+    if op is not None and "using" in op.text.split():
+        return "\n" + text[op.start : op.end].strip() + ADMITTED_BODY
+    return ADMITTED_BODY
 
 
 @dataclass(frozen=True)
