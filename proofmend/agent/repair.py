@@ -145,6 +145,7 @@ class Mender:
                 continue
             if not p.is_hole:
                 self.progress.file_started(display, 1)  # one more, found by the scan
+            self.trace.emit("loaded", file=display, line=doc.line_of(p.statement.start), seconds=round(scan.seconds, 3))
             if not fixes and not done:
                 # The audit's reference compiles beside the search, not after it (the proofs the scan has
                 # not reached yet taken to check; the audit compiles it again if one does not).
@@ -158,6 +159,8 @@ class Mender:
                 self.progress.hole_done(res)
             report.holes.append(res)
         scan.upto(len(doc.text))
+        self.trace.emit("loaded", file=display, line=scan.outside_line if scan.stopped_at is not None else
+                        doc.line_of(len(doc.text)), seconds=round(scan.seconds, 3), complete=scan.stopped_at is None)
         if scan.timed_out:
             report.error = (f"{display}:{scan.outside_line}: the file did not load up to here within the "
                             f"{self.config.load_timeout_s:g} s for loading it: raise --load-timeout")
