@@ -96,7 +96,7 @@ class Workspace:
         self.jobs = max(1, jobs)
         self.on_build = on_build
         self.tmp = Path(tempfile.mkdtemp(prefix="proofmend-ws-"))
-        self.root = self.tmp / "project"
+        self.root = self.tmp / "project"  # the copy of the project's folder (see _copy_project)
         # Each user folder (by name, as Coq reaches it) and its copy; a listed file outside every
         # such folder is copied on its own.
         self._folders: list[tuple[Path, Path]] = []
@@ -135,14 +135,14 @@ class Workspace:
         # A folder that holds the project folder (-R .. Top) is copied once, the project inside it.
         folders = [f for f in folders if not any(g != f and _within(f, g) for g in folders)]
         for k, folder in enumerate(folders):
-            copy = self.tmp / "outside" / f"{k}-{folder.name or 'root'}"
+            copy = self.tmp / "copies" / f"{k}-{folder.name or 'root'}"
             _copy_tree(folder, copy, top=_within(project.root, folder))
             self._folders.append((folder, copy))
         self._folders.sort(key=lambda fc: -len(fc[0].parts))
         self.root = self._private(project.root)
         for f in project.files:
             if not any(_within(f, folder) for folder, _ in self._folders):
-                copy = self.tmp / "outside" / f"file-{len(self._files)}" / f.name
+                copy = self.tmp / "copies" / f"file-{len(self._files)}" / f.name
                 copy.parent.mkdir(parents=True)
                 shutil.copyfile(f, copy)
                 self._files[f] = copy
@@ -163,7 +163,7 @@ class Workspace:
         try:
             return self._private(user_file)
         except ValueError:
-            copy = self.tmp / "outside" / f"file-{len(self._files)}" / user_file.name
+            copy = self.tmp / "copies" / f"file-{len(self._files)}" / user_file.name
             copy.parent.mkdir(parents=True)
             shutil.copyfile(user_file, copy)
             self._files[user_file] = copy
