@@ -76,3 +76,62 @@ def test_eval_does_not_count_a_cheat(tmp_path):
     assert rec["status"] == "failed" and "admitted_dependency" in rec["reason"], rec
     r = run_cli("eval", str(corpus), "--validate")
     assert r.returncode == 1 and "admitted_dependency" in r.stdout, r.stdout + r.stderr
+
+
+# Cheats through the module system: a proof Coq accepts, resting on an admitted lemma that a
+# signature exports as a declared field, or hidden inside a functor's body.
+SEALED = """Module Type T.
+Parameter x : nat.
+Axiom px : x = 3.
+End T.
+
+Module M : T.
+Definition x := 4.
+Lemma px : x = 3.
+Admitted.
+End M.
+
+Lemma target : M.x = 3.
+Proof.
+Admitted.
+"""
+FUNCTOR = """Module Type T.
+Parameter x : nat.
+End T.
+
+Module F (X : T).
+Lemma helper : X.x = 4.
+Admitted.
+
+Lemma target : X.x = 4.
+Proof.
+Admitted.
+End F.
+"""
+MODULE_CHEATS = {"sealed": (SEALED, "exact M.px."), "functor": (FUNCTOR, "exact helper.")}
+
+
+def test_module_system_cheats_are_not_written_counted_nor_valid(tmp_path):
+    for name, (text, reply) in MODULE_CHEATS.items():
+        d = tmp_path / name
+        d.mkdir()
+        f = d / "m.v"
+        f.write_text(text, encoding="utf-8")
+        trace = d / "trace.jsonl"
+        r = run_cli("repair", str(f), "--theorem", "target", "--model", replies(d, f"```coq\n{reply}\n```"),
+                    "--write", "--json", "--search-first", "0", "--strategy", "llm", "--trace", str(trace))
+        assert r.returncode == 1, (name, r.stdout + r.stderr)
+        assert f.read_text(encoding="utf-8") == text, name
+        audits = [json.loads(ln) for ln in trace.read_text().splitlines() if '"audit"' in ln]
+        assert any("admitted_dependency" in a["reasons"] for a in audits), (name, audits)
+        corpus = d / "corpus"
+        corpus.mkdir()
+        (corpus / "m.v").write_text(text, encoding="utf-8")
+        task = {"id": name, "kind": "property", "prover": "coq", "file": "m.v", "theorem": "target",
+                "reference_proof": reply}
+        (corpus / "tasks.jsonl").write_text(json.dumps(task) + "\n", encoding="utf-8")
+        r = run_cli("eval", str(corpus), "--validate")
+        assert r.returncode == 1 and "admitted_dependency" in r.stdout, (name, r.stdout + r.stderr)
+        r = run_cli("eval", str(corpus), "--model", "reference", "--out", str(d / "out"))
+        [rec] = [json.loads(ln) for ln in (d / "out" / "results.jsonl").read_text().splitlines()]
+        assert rec["status"] != "solved" and "admitted_dependency" in rec["reason"], (name, rec)
