@@ -1,39 +1,67 @@
 """The acceptance audit: when a changed Coq file counts as honestly proven.
 
 A candidate (the whole new text of a file) is accepted only if all hold, each
-failure with its own reason code (:class:`Reason`):
+failure with its own reason code (:class:`Reason`).  What is compared where:
 
-1. Only the target proofs' bodies differ from the original: every statement,
-   every other proof and everything outside proof bodies is byte-identical.
-   A *target* is a proof that is a hole in the original (``Admitted``,
-   ``admit``, ``give_up``) or that fails there; changing the body of a proof
-   that was complete (a ``Defined`` one that later statements compute with,
-   say) is refused (``not_a_target``).  A candidate that changes nothing is
+1. **The text** (:mod:`.audit_static`, before anything runs): only target
+   proofs' bodies differ from the original; every statement, every other
+   proof and everything outside bodies is byte-identical; the proof opener
+   (``Proof using …``, ``Proof with …``) is part of the statement (a bare
+   ``Proof.`` may be added or dropped).  A candidate that changes nothing is
    not a proof (``incomplete``).
-2. A changed body is tactic sentences only (no vernacular command, no
-   ``admit``, ``give_up``, ``Admitted``, ``Abort``) and ends in ``Qed.``
-   (``Defined.`` only where the original used it).  1 and 2 are read from the
-   text and run first: nothing that fails them is ever compiled.
-3. A fresh batch compile of the whole candidate succeeds (time and memory
-   limits).  So does the *reference*: the original with the target bodies
-   replaced by ``Admitted.``.
-4. Every constant the target bodies define — Coq's own list, not names read
-   from the text: the constants that are admitted (``Search is:Conjecture``)
-   in the reference and proven in the candidate, named or not (instances,
-   obligations, ``Goal``s), and any constant only the candidate has
-   (``abstract``'s sub-proofs) — has a ``Print Assumptions`` with no admitted
-   constant (wherever it lives: this file, another file of the project, a
-   library), no ``assumed to be …``/``relies on …`` entry, ever, and no axiom
-   beyond the allowed ones: by default any constant declared as an ``Axiom``
-   or ``Parameter`` (a body cannot declare one, rule 2, so it was declared
-   before the target); with ``--allow-axiom``, exactly the named ones, as Coq
-   resolves them (fully qualified, never by suffix), plus the library axioms of
-   :class:`AxiomPolicy` by their full names.
-5. The global names and every later statement elaborate exactly as in the
-   original: the two compiled modules define the same constants (fully
-   qualified), with the same printed types, and every transparent constant
-   outside the targets prints the same body.  A constant only the candidate
-   defines must carry a name that named nothing before (``global_name_added``).
+2. **The body** is tactic sentences only (no vernacular, no ``admit``,
+   ``give_up``, ``Admitted``, ``Abort``) ending in ``Qed.`` (``Defined.`` only
+   where the original used it).  A capitalised word that is no Coq command is
+   a tactic only where Coq's ``Locate Ltac`` names one, asked where the
+   original is loaded, before the candidate is compiled.
+3. **Targets come from the original as written**: a hole (``Admitted``,
+   ``admit``, ``give_up``) or a proof that fails in the original itself —
+   ``failing`` from the caller's scan, or one live pass over the original
+   (:func:`failing_in_original`).  Never a proof that fails only in a text the
+   audit built (``not_a_target``).
+4. **A fresh batch compile** of the candidate succeeds (time and memory
+   limits).  So does the *reference*: the original with each failing target
+   admitted, keeping its opener and the commands its body declares
+   (:func:`reference_text`); it is compiled once per file and text
+   (:func:`prepare_reference` starts it early; the cache is keyed by the
+   project's flags, the text and when its bound libraries last changed).
+5. **What the compiled files export** (:func:`_compare_accounts`), asked in
+   one ``coqidetop`` that loads both modules: every constant, inductive and
+   constructor (``Search _ inside``, fully qualified) with the same kind and
+   the same type as Coq prints it once sections and modules close — targets
+   included — and the same transparent body outside the targets; every
+   module, sealed module, functor and module type (``Print Module``,
+   recursively), the whole signatures of functors and module types.  Each
+   target is found by its full name and must not be admitted any more
+   (unnamed ones — instances, obligations, ``Goal``s — among the reference's
+   admitted constants, their types compared up to conversion).  A name only
+   the candidate defines must have named nothing (``global_name_added``); a
+   later statement that resolves to it differs in type.  One difference is
+   Coq's meaning, not a cheat: a theorem in a section without an explicit
+   ``Proof using`` closes over the section variables its proof uses, an
+   admitted placeholder over all of them; a type that differs once the
+   section closes is accepted only where the types Coq prints *inside* the
+   section, just before ``End``, are the same in both (:func:`_explain_types`).
+6. **Assumptions** (:func:`_check_assumptions`): every constant the targets
+   define (named or not, ``abstract``'s sub-proofs too) has a ``Print
+   Assumptions`` with no admitted constant (``Search is:Conjecture``, wherever
+   it lives), no ``assumed to be …``/``relies on …`` entry, and no axiom beyond
+   the allowed ones.  *Axioms by declaration*: by default an assumption is
+   allowed where the source declares it as one — a constant Coq records as an
+   ``Axiom``/``Parameter`` outside sealed modules, a section's
+   ``Variable``/``Hypothesis`` as Coq closes it, a functor's parameter.  A
+   field of a sealed module (``Module M : S``) is what its implementation is,
+   however ``S`` declares it: where ``M`` is in this file, Coq is asked inside
+   ``M``, just before ``End M``; elsewhere the proof ``cannot_audit`` unless
+   ``--allow-axiom`` names the field.  With an allow-list, exactly the named
+   axioms as Coq resolves them, by full name, plus :data:`REALS_AXIOMS`.
+7. **Where Coq keeps no account** a compiled file could show — a proof inside
+   a functor's body (no constant until it is applied), a module type, a
+   sealed module, a section ``Let`` (gone once the section closes) — the
+   candidate is loaded in a ``coqidetop`` and rule 6 runs just after the
+   proof, where it is defined (:mod:`.probe`); the functor's parameters and
+   the module type's own fields are its hypotheses.  An unnamed proof there
+   ``cannot_audit``: Coq has no name to ask about it.
 
 With ``coqchk=True`` the compiled candidate is also re-checked by ``coqchk``,
 Coq's separate kernel checker; its failure, or an unsafe entry of its summary
