@@ -80,7 +80,7 @@ class ProofItem:
         declared; only the tactics go.
         """
         op = self.opener
-        keep = [s for s in self.body if s is not op and command_word(s) is not None]
+        keep = [s for s in self.body if s is not op and _declares(s)]
         parts = ([text[op.start : op.end]] if op is not None else []) + [text[s.start : s.end] for s in keep]
         return "".join("\n" + p.strip() for p in parts) + ADMITTED_BODY
 
@@ -186,6 +186,22 @@ _head_words = head_words
 
 #: Commands that only steer the proof at hand (they declare nothing and change no setting).
 PROOF_MODE_COMMANDS = {"Unshelve", "Focus", "Unfocus", "Unfocused", "Guarded"}
+
+
+#: Commands a proof body may issue that declare something later text can use (a tactic, a hint, a
+#: notation, a setting); queries and proof steering are left out, and so is any capitalised word
+#: that might start a user's tactic.
+DECLARING = {
+    "Ltac", "Ltac2", "Tactic", "Hint", "Create", "Notation", "Infix", "Reserved", "Set", "Unset", "Arguments",
+    "Opaque", "Transparent", "Typeclasses", "Existing", "Obligation", "Declare", "Remove", "Add", "Strategy",
+}
+
+
+def _declares(s: Sentence) -> bool:
+    words = head_words(s)
+    while words and words[0] in ("Local", "Global", "Export", "Polymorphic", "Monomorphic"):
+        words = words[1:]
+    return command_word(s) is not None and bool(words) and words[0] in DECLARING
 
 
 def command_word(s: Sentence) -> str | None:
