@@ -124,9 +124,12 @@ CASES = [
     Case("constructor added", {"Base.v": COLORS, "Use.v": COLORS_USE}, {"Base.v": COLORS_NOW},
          "Use.v", "code_pos", ("destruct c as [| | |].", "2: {"), ("intros c.", "- simpl. lia.")),
     Case("constructor renamed (change and proof in one file)",
-         {"Use.v": "Inductive shape := Circle (r : nat) | Square (s : nat).\n"
+         # (a tactic named with a capital, as some projects do, in a proof before it)
+         {"Use.v": "Inductive shape := Circle (r : nat) | Square (s : nat).\nLtac Crush := reflexivity.\n"
+                   "Lemma sq : Square 1 = Square 1.\nProof. Crush. Qed.\n"
                    "Lemma mk : exists s, s = Circle 2.\nProof.\n  exists (Circle 2).\n  reflexivity.\nQed.\n"},
-         {"Use.v": "Inductive shape := Disc (r : nat) | Square (s : nat).\n"
+         {"Use.v": "Inductive shape := Disc (r : nat) | Square (s : nat).\nLtac Crush := reflexivity.\n"
+                   "Lemma sq : Square 1 = Square 1.\nProof. Crush. Qed.\n"
                    "Lemma mk : exists s, s = Disc 2.\nProof.\n  exists (Circle 2).\n  reflexivity.\nQed.\n"},
          "Use.v", "mk", ("exists (Disc 2).",), ("reflexivity.",)),
     Case("record field added",
@@ -186,7 +189,7 @@ def test_repair_since_head_mends_each_kind_of_change(case: Case, tmp_path):
         assert s in proof, proof
     assert (repo / case.file).read_text() == original  # nothing written without --write
     [event] = [e for e in _events(trace) if e["event"] == "change_map"]
-    assert event["base"] == "HEAD" and event["changes"], event
+    assert event["base"] == "HEAD" and event["changes"] and not event["notes"], event
 
 
 def _events(trace: Path) -> list[dict]:
