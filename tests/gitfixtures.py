@@ -26,11 +26,11 @@ def write(root: Path, files: dict[str, str | None]) -> None:
 
 
 def changed_repo(root: Path, before: dict[str, str], after: dict[str, str | None], commit_after: bool = False,
-                 project: str = "-R . Calc\n") -> Path:
-    """``before`` committed (with a ``_CoqProject`` of ``project``), then ``after`` written over it."""
+                 project: str | None = "-R . Calc\n") -> Path:
+    """``before`` committed (with a ``_CoqProject`` of ``project``, none if None), then ``after`` written over it."""
     root.mkdir(parents=True, exist_ok=True)
     git(root, "init", "-q")
-    write(root, {"_CoqProject": project, **before})
+    write(root, ({"_CoqProject": project} if project is not None else {}) | before)
     git(root, "add", "-A")
     git(root, "commit", "-q", "-m", "before")
     write(root, after)

@@ -204,6 +204,15 @@ def test_a_moved_module_and_a_renamed_inductive(tmp_path):
     assert out["removed"] == [] and out["added"] == []
 
 
+def test_a_lone_file_without_a_project(tmp_path):
+    old = "Lemma foo_old : forall n : nat, n = n.\nProof. auto. Qed.\nLemma use : 1 = 1.\nProof. apply foo_old. Qed.\n"
+    repo = changed_repo(tmp_path / "repo", {"A.v": old}, {"A.v": old.replace("foo_old : forall", "foo_new : forall")},
+                        project=None)
+    r = cli("changes", "--since", "HEAD", "A.v", cwd=repo, cache=tmp_path / "cache")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.strip() == "`foo_old` was renamed `foo_new` (lemma; same statement)"
+
+
 def test_bad_input(tmp_path):
     (tmp_path / "A.v").write_text("Lemma a : True. Proof. exact I. Qed.\n")
     (tmp_path / "_CoqProject").write_text("-R . P\nA.v\n")

@@ -29,13 +29,13 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
 from ..provers.coq.batch import coqc_binary, run_coqc
 from ..provers.coq.locator import ADMITTED_BODY, ProofItem, parse_document
-from ..provers.coq.project import CoqProject, dependencies, requirements
+from ..provers.coq.project import CoqProject, LoadPath, dependencies, requirements
 from ..provers.coq.sentences import SplitError
 from ..provers.limits import Limits
 
@@ -113,6 +113,9 @@ class Library:
         self.root = self.tmp / "tree"
         self.root.mkdir()
         self.project = project.relocated(self._move)
+        self._lone = not any(lp.flag != "-I" for lp in project.loadpaths)
+        if self._lone:  # files with no logical path: bound at the top, as coqc names a lone file
+            self.project = replace(self.project, loadpaths=self.project.loadpaths + (LoadPath("-Q", self.root, ""),))
         files = list(project.files) + [f for f in self.overrides if f not in project.files]
         self._deps = dict(deps) if deps is not None else dependencies(project, files)
         self._keys: dict[Path, str] = {}  # built files -> content key
@@ -136,6 +139,8 @@ class Library:
         return _below(Path(file), self.source.root) is not None
 
     def module(self, file: Path) -> str | None:
+        if self._lone:
+            return Path(file).stem if self.owns(file) else None
         return self.source.logical_name(Path(file))
 
     def close(self) -> None:
