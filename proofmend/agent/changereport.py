@@ -20,7 +20,7 @@ from .changemap import ChangeMap
 from .changes import Comparison
 from .gitrev import GitRepo
 from .holechanges import compiled_in
-from .oldenv import OldTree, open_env
+from .oldenv import OldTree, open_env, same_as_now
 from .since import project_and_limit
 
 
@@ -72,19 +72,10 @@ def changes_since(path, rev: str, limits=None) -> ChangeReport:
         now_vo = compiled_in(ws)
         lib_new = Library(project, limits, prebuilt=now_vo)
 
-        def old_vo(f: Path):
-            try:
-                now = project.root / Path(f).relative_to(tree.root)
-                if now.read_bytes() != Path(f).read_bytes():
-                    return None
-            except (OSError, ValueError):
-                return None
-            return now_vo(now)
-
         if old_project is None:
             problems.append(f"no Coq project at {rev}")
         else:
-            lib_old = Library(old_project, limits, prebuilt=old_vo)
+            lib_old = Library(old_project, limits, prebuilt=same_as_now(tree, now_vo))
         new_env, new_mods, p_new = open_env(lib_new, [n for _, n in pairs if n is not None])
         problems += [f"now: {p}" for p in p_new]
         if lib_old is not None:

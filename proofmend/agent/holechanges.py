@@ -40,7 +40,7 @@ from .builds import Library, statements_only
 from .changemap import ChangeMap
 from .changes import Comparison
 from .gitrev import Change
-from .oldenv import Base, OldTree, choose_base, open_env
+from .oldenv import Base, OldTree, choose_base, open_env, same_as_now
 from .staleedit import ChangeContext, GoalsSeen
 from .trajectory import Trace
 
@@ -176,7 +176,7 @@ class ChangeSource:
         new_module = (prefix_module(new_prefix + ADMITTED_BODY, new_p) if new_p is not None
                       else statements_only(new_prefix) + ADMITTED_BODY)
         deadline = time.monotonic() + self.time_s
-        libs = [Library(tree.project, self.limits, overrides=old_overrides, prebuilt=self._same_as_now(tree),
+        libs = [Library(tree.project, self.limits, overrides=old_overrides, prebuilt=same_as_now(tree, self.now_vo),
                         deps=self._deps[base.commit]),
                 Library(self.project, self.limits, overrides={user_file: new_module}, prebuilt=self.now_vo,
                         deps=self._deps[""])]
@@ -208,20 +208,6 @@ class ChangeSource:
         except SplitError:
             old_p = None
         return replace(proof, old_file=old_file, old_text=old_text, old_p=old_p)
-
-    def _same_as_now(self, tree: OldTree) -> Callable[[Path], Path | None]:
-        """For the old version of a file: today's compiled file, when the file's text did not change."""
-
-        def prebuilt(old: Path) -> Path | None:
-            try:
-                now = self.project.root / Path(old).relative_to(tree.root)
-                if now.read_bytes() != Path(old).read_bytes():
-                    return None
-            except (OSError, ValueError):
-                return None
-            return self.now_vo(now)
-
-        return prebuilt
 
     def _compare(self, base: Base, tree: OldTree, proof: "_Proof", lib_old: Library, lib_new: Library,
                  notes: list[str]) -> ChangeContext:

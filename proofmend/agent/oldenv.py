@@ -22,11 +22,12 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..provers.coq.assumptions import About, parse_about, parse_search
-from ..provers.coq.project import PROJECT_FILE, CoqProject, _inside, dependencies, project_for, requirements
+from ..provers.coq.project import CoqProject, _inside, dependencies, project_for, requirements
 from ..provers.coq.queries import CoqQueries, QueryError
 from ..provers.errors import InputError, ProverError
 from ..provers.limits import Limits
@@ -110,21 +111,19 @@ class OldTree:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
-def same_as_now(tree: OldTree, now_root: Path):
-    """``prebuilt`` for an old library: today's compiled file of a file whose text did not change."""
+def same_as_now(tree: OldTree, now_vo: Callable[[Path], Path | None]) -> Callable[[Path], Path | None]:
+    """``prebuilt`` for the old version's library: today's compiled file of a file whose text did not change."""
 
-    def pick(now_vo_of):
-        def prebuilt(old_file: Path) -> Path | None:
-            now_file = now_root / Path(old_file).relative_to(tree.root)
-            try:
-                if now_file.read_bytes() != Path(old_file).read_bytes():
-                    return None
-            except OSError:
+    def prebuilt(old_file: Path) -> Path | None:
+        try:
+            now_file = tree.now_root / Path(old_file).relative_to(tree.root)
+            if now_file.read_bytes() != Path(old_file).read_bytes():
                 return None
-            return now_vo_of(now_file)
-        return prebuilt
+        except (OSError, ValueError):
+            return None
+        return now_vo(now_file)
 
-    return pick
+    return prebuilt
 
 
 class CoqEnv:
@@ -209,4 +208,4 @@ def open_env(lib: Library, files: list[Path]) -> tuple[CoqEnv | None, list[str],
         return None, modules, problems + [f"cannot load {', '.join(modules)}: {str(e).splitlines()[0] if str(e) else e}"]
 
 
-__all__ = ["Base", "CoqEnv", "OldTree", "choose_base", "open_env", "same_as_now", "PROJECT_FILE"]
+__all__ = ["Base", "CoqEnv", "OldTree", "choose_base", "open_env", "same_as_now"]
