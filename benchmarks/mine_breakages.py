@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import time
@@ -130,12 +131,66 @@ def cmd_candidates(a: argparse.Namespace) -> int:
     return 0
 
 
+def scan_file(root: Path, rel: str, text: str, cands: list[dict], timeout: float) -> dict[str, str] | None:
+    """One live pass over ``text`` with every candidate's old proof put back at once.
+
+    Returns, for each candidate theorem, ``"fails"`` (its put-back proof fails
+    inside) or ``"checks"``; None when the pass could not judge them (an error
+    outside proofs before the last one, or no session).  A failing proof is
+    admitted in the session and the pass goes on, so one pass judges all of them;
+    the ones found failing are confirmed with ``coqc`` afterwards."""
+    from proofmend.provers.coq.locator import parse_document
+    from proofmend.provers.coq.livedoc import LiveDocument
+    from proofmend.provers.coq.project import project_for
+    from proofmend.provers.coq.scan import scan_proofs
+    from proofmend.provers.limits import Limits
+
+    swapped = text
+    for c in cands:
+        sw = put_back(swapped, c["theorem"], c["old_proof"])
+        if sw is None:
+            return None
+        swapped = sw.text
+    path = root / rel
+    original, st = path.read_bytes(), path.stat()
+    try:
+        path.write_text(swapped)
+        doc = parse_document(swapped)
+        limits = Limits(timeout_s=timeout)
+        live = LiveDocument(project_for(path), limits, topfile=path)
+        try:
+            res = scan_proofs(live.project, doc, limits, document=live)
+        finally:
+            live.close()
+    except Exception as exc:  # noqa: BLE001 - any failure of the pass falls back to coqc, one candidate at a time
+        print(f"    live pass over {rel} failed ({type(exc).__name__}: {exc}); coqc for each candidate", flush=True)
+        return None
+    finally:
+        path.write_bytes(original)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    names = {c["theorem"] for c in cands}
+    index = {p.name: i for i, p in enumerate(doc.proofs) if p.name in names}
+    last = max(doc.proofs[i].terminator.end for i in index.values()) if index else 0
+    if res.stopped_at is not None and res.stopped_at < last:
+        return None
+    return {n: ("fails" if i in res.failing else "checks") for n, i in index.items()}
+
+
 def cmd_validate(a: argparse.Namespace) -> int:
     root = Path(a.checkout)
     cands = [json.loads(ln) for ln in open(a.candidates) if ln.strip()]
     cands = [c for c in cands if c["commit"].startswith(a.commit)]
     layout = layout_of(root)
     kept = 0
+    passes: dict[str, dict[str, str] | None] = {}
+    if a.live_pass:
+        for rel in sorted({c["file"] for c in cands}):
+            if (root / rel).is_file() and built_vo(root, rel) is not None:
+                t0 = time.time()
+                mine = [c for c in cands if c["file"] == rel]
+                passes[rel] = scan_file(root, rel, (root / rel).read_text(errors="replace"), mine, a.timeout)
+                print(f"{a.commit[:8]} {rel}: live pass over {len(mine)} candidate(s) "
+                      f"{'done' if passes[rel] is not None else 'gave no verdict'} ({time.time() - t0:.1f} s)", flush=True)
     with open(a.out, "a") as fh:
         for c in cands:
             t0 = time.time()
@@ -143,6 +198,8 @@ def cmd_validate(a: argparse.Namespace) -> int:
             verdict = ""
             if built_vo(root, rel) is None:
                 verdict = "fixed file not built"
+            elif (passes.get(rel) or {}).get(name) == "checks":
+                verdict = "old proof still checks (live pass)"
             else:
                 text = (root / rel).read_text(errors="replace")
                 swapped = put_back(text, name, c["old_proof"])
@@ -249,6 +306,9 @@ def main(argv: list[str] | None = None) -> int:
     v.add_argument("--checkout", required=True, help="a built checkout of that commit")
     v.add_argument("--licence", default="unknown")
     v.add_argument("--git-dir", help="the history, to label each kept task's change kind")
+    v.add_argument("--live-pass", action="store_true",
+                   help="first judge all candidates of a file in one live pass (coqidetop), then confirm with coqc "
+                        "only those found failing")
     v.add_argument("--timeout", type=float, default=600)
     v.add_argument("--out", required=True, help="kept tasks are appended here (JSONL)")
     lic = sub.add_parser("licence", help="print the licence of a commit, read from its LICENSE file")

@@ -103,6 +103,23 @@ def test_candidates_then_validate(history: tuple[Path, str], tmp_path: Path) -> 
     assert rows[0]["change_kind"] == "removed-lemma"
 
 
+def test_validate_with_a_live_pass(history: tuple[Path, str], tmp_path: Path) -> None:
+    """One live pass judges every candidate of a file; only those it finds failing go to coqc."""
+    repo, head = history
+    cands = tmp_path / "c.jsonl"
+    mine_breakages.main(["candidates", "--git-dir", str(repo / ".git"), "--repo", "o/proj", "--out", str(cands)])
+    co = tmp_path / "co"
+    rp.checkout(repo / ".git", head, co)
+    for f in ("A", "B"):
+        subprocess.run(["coqc", "-Q", "theories", "P", f"theories/{f}.v"], cwd=co, check=True)
+    tasks = tmp_path / "t.jsonl"
+    mine_breakages.main(["validate", "--candidates", str(cands), "--commit", head[:8], "--checkout", str(co),
+                         "--live-pass", "--out", str(tasks)])
+    kept = [json.loads(ln) for ln in tasks.read_text().splitlines()]
+    assert [t["theorem"] for t in kept] == ["four"] and "double_plus" in kept[0]["old_error"]
+    assert (co / "theories" / "B.v").read_text() == B_NEW
+
+
 def test_checkout_from_a_built_checkout(history: tuple[Path, str], tmp_path: Path) -> None:
     repo, head = history
     first = _git(repo, "rev-parse", "HEAD~1").strip()
