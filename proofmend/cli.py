@@ -187,7 +187,8 @@ class RichProgress:
 
     def hole_done(self, result) -> None:
         self.bar.advance(self.task)
-        mark = {"fixed": "[green]fixed[/]", "unsolved": "[red]unsolved[/]", "skipped": "[yellow]skipped[/]"}[result.status]
+        mark = {"fixed": "[green]fixed[/]", "unsolved": "[red]unsolved[/]", "skipped": "[yellow]skipped[/]",
+                "conditional": "[cyan]conditional[/]"}[result.status]
         if self.enabled:
             self.bar.console.print(f"{mark} {result.file}:{result.line} {result.theorem} ({result.elapsed_s:.1f} s)")
 
@@ -247,6 +248,7 @@ def repair_command(
     since: Annotated[Optional[str], typer.Option("--since", metavar="REV", help="Only the .v files changed since this git revision (working tree against it, untracked files too) and the files that require them; says for each proof whether it was already broken at REV.")] = None,
     output_format: Annotated[str, typer.Option("--format", help="text (a diff and a table; the default), json (as --json) or github (GitHub Actions workflow annotations).")] = "text",
     junit: Annotated[Optional[Path], typer.Option("--junit", help="Also write a JUnit XML report to this file: one test case per proof, a failure for each one left unmended.")] = None,
+    allow_admitted: Annotated[bool, typer.Option("--allow-admitted", help="Report a proof that rests only on other holes of the project as conditional, naming them (written with --write only under this flag; never a fix on its own).")] = False,
 ) -> None:
     """Find every failing proof and every Admitted/admit hole under PATH and mend what can be mended.
 
@@ -278,7 +280,7 @@ def repair_command(
         "search": {"time_s": search_time}, "search_first_s": search_first,
         "repair_rounds": False if independent else None, "use_user_build": False if rebuild else None,
         "load_timeout_s": load_timeout,
-        "strategy": parse_strategy(strategy),
+        "strategy": parse_strategy(strategy), "allow_admitted": allow_admitted or None,
     })
     from .agent.repair import resolve_targets
 
@@ -362,7 +364,7 @@ def _print_repair(report, write: bool, written: list, since=None) -> None:
     for col in ("file", "line", "theorem", "status", "attempts", "seconds", "note") + ((f"at {since.scope.rev}",) if since else ()):
         table.add_column(col)
     for f, h in [(f, h) for f in report.files for h in f.holes]:
-        style = {"fixed": "green", "unsolved": "red", "skipped": "yellow"}[h.status]
+        style = {"fixed": "green", "unsolved": "red", "skipped": "yellow", "conditional": "cyan"}[h.status]
         note = "" if h.status == "fixed" else (h.error or h.exit)[:80]
         at_rev = (since.status(f.path, h.theorem) or "?",) if since else ()
         table.add_row(h.file, str(h.line), h.theorem, f"[{style}]{h.status}[/]", str(h.attempts), f"{h.elapsed_s:.1f}", note, *at_rev)

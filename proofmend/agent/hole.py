@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ..protocols import Model
+from ..provers.coq.assumptions import parse_assumptions
 from ..provers.coq.audit import Verdict
+from ..provers.coq.sentences import code_tokens
 from ..provers.coq.session import ProofSession
 from ..provers.deadline import Deadline
 from ..provers.results import Checkpoint
@@ -49,7 +51,7 @@ class HoleResult:
     file: str
     theorem: str
     line: int
-    status: str  # "fixed" | "unsolved" | "skipped"
+    status: str  # "fixed" | "unsolved" | "skipped" | "conditional" (resting on other holes: --allow-admitted)
     exit: str
     attempts: int
     proof: str | None
@@ -58,14 +60,18 @@ class HoleResult:
     tokens_out: int = 0
     cost_usd: float | None = 0.0
     error: str | None = None
+    rests_on: tuple[str, ...] = ()  # the project's holes a conditional proof rests on
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "file": self.file, "theorem": self.theorem, "line": self.line, "status": self.status,
             "exit": self.exit, "attempts": self.attempts, "proof": self.proof,
             "elapsed_s": round(self.elapsed_s, 3), "tokens_in": self.tokens_in,
             "tokens_out": self.tokens_out, "cost_usd": self.cost_usd, "error": self.error,
         }
+        if self.rests_on:
+            out["rests_on"] = list(self.rests_on)
+        return out
 
 
 @dataclass(frozen=True)
@@ -151,11 +157,25 @@ class Hole:
     on_check: Callable[[str, object, float], None]  # reports a check to the trajectory
     notes: list[str] = field(default_factory=list)  # why proposers came back empty (for the hole's exit)
     rejected: bool = False  # a proposer's complete proof was refused by the accept step
+    rests_on: set[str] = field(default_factory=set)  # admitted lemmas the last offered proof rested on
 
     def offer(self, label: str, script) -> Generator[str, Verdict, bool]:
         """Yield ``script`` as a body to audit; a refusal is noted under ``label``.  Returns whether it was accepted."""
         verdict = yield self.render(script)
+        self.rests_on = {n for names in verdict.rests_on.values() for n in names}
         if not verdict.accepted:
             self.rejected = True
             self.notes.append(f"{label} rejected: " + "; ".join(str(f) for f in verdict.findings))
         return verdict.accepted
+
+    def premises_to_avoid(self, script) -> set[str]:
+        """After a refusal for resting on admitted lemmas: those, and the premises of ``script`` that rest on them."""
+        admitted = set(self.rests_on)
+        if not admitted:
+            return set()
+        used = set(code_tokens(" ".join(script))) & set(self.search.lemmas + self.search.unfoldable)
+        for lem in used - admitted:
+            axioms, _ = parse_assumptions(self.session.query(f"Print Assumptions {lem}."))
+            if set(axioms) & admitted:
+                admitted.add(lem)
+        return admitted

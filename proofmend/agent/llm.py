@@ -158,8 +158,9 @@ class LLMProposer:
                     if verdict.accepted:
                         return
                     tactics, _ = strip_opener(body)
+                    # A complete proof that was refused is no prefix to go on from: the next draft starts afresh.
                     failure = DraftFailure(tactics, feedback("audit", "; ".join(str(f) for f in verdict.findings)),
-                                           "", "", tactics)
+                                           "", "", "")
                 assert failure is not None
                 if best is None or len(failure.checked) > len(best.checked):
                     best = failure

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import replace
 
+from ..provers.coq.assumptions import parse_assumptions, parse_search
 from ..provers.coq.audit import Verdict
 from ..provers.coq.findings import Finding, Reason
 from ..provers.coq.livedoc import LiveDocument
 from ..provers.coq.project import CoqProject
+from ..provers.coq.sentences import IDENT
 from ..provers.coq.session import PrefixError, ProofSession
 from ..provers.deadline import Deadline, DeadlineReached
 from ..provers.errors import ProverError
@@ -40,6 +43,7 @@ class HoleSolver:
         self.config = config
         self.model = model
         self.trace = trace or Trace(None)
+        self._conjectures: dict[tuple[str, str], frozenset[str]] = {}  # what the live session holds admitted, per hole
 
     # ------------------------------------------------------------ plumbing
     def _check_event(self, job: HoleJob, text: str, r, seconds: float) -> None:
@@ -60,15 +64,41 @@ class HoleSolver:
     def accept(self, job: HoleJob, body: str, verify: Verifier, how: str, session: ProofSession) -> Verdict:
         """The one accept step: the body's terminator accepted in the live session, then ``verify``."""
         t0 = time.monotonic()
-        closed = session.closes(body)
+        name = job.theorem.rsplit(".", 1)[-1]
+        coq = isinstance(session, ProofSession) and IDENT.fullmatch(name) is not None
+        closed = session.closes(body, assumptions_of=name) if coq else session.closes(body)
+        admitted = self._admitted_used(job, session) if coq and closed is None else []
         if closed is not None:
             verdict = Verdict(False, (Finding(Reason.COMPILE_FAILED, closed.splitlines()[0][:300], job.theorem),),
                               (job.theorem,))
+        elif admitted and not self.config.allow_admitted:
+            verdict = Verdict(False, (Finding(Reason.ADMITTED_DEPENDENCY, f"relies on {', '.join(admitted)}: admitted "
+                                              "(a hole, or a proof that fails), so the proof would not count",
+                                              job.theorem),), (job.theorem,), rests_on={job.theorem: tuple(admitted)})
         else:
-            verdict = verify(body)
+            verdict = replace(verify(body), rests_on={job.theorem: tuple(admitted)} if admitted else {})
         self.trace.emit("audit", theorem=job.theorem, proof=body, accepted=verdict.accepted,
                         reasons=verdict.reasons, source=how, seconds=round(time.monotonic() - t0, 3))
         return verdict
+
+    def _admitted_used(self, job: HoleJob, session: ProofSession) -> list[str]:
+        """The admitted lemmas the proof just closed in ``session`` rests on (Coq's ``Print Assumptions`` there).
+
+        Earlier complete proofs of the file are loaded admitted for speed: they
+        are not counted (``job.scope_names``).  The file's audit has the last
+        word; this only lets a refusal come early, while the hole still has time.
+        """
+        text = getattr(session, "closed_assumptions", None)
+        if not text:
+            return []
+        axioms, _ = parse_assumptions(text)
+        if not axioms:
+            return []
+        key = (job.file, job.theorem)
+        if key not in self._conjectures:
+            self._conjectures[key] = frozenset(parse_search(session.query("Search is:Conjecture.").splitlines()))
+        proven = set(job.scope_names)
+        return [a for a in axioms if a in self._conjectures[key] and a not in proven]
 
     def _time_for(self, name: str, strategy: tuple[str, ...], budget: Budget) -> float:
         """Each proposer's share of the hole's time (the deadline bounds it in any case)."""

@@ -11,6 +11,7 @@ Adding a proposer is one class (here or in its own file) and one name in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 
 from .hole import Candidates, Hole
@@ -55,13 +56,26 @@ class SearchProposer:
         return True
 
     def propose(self, hole: Hole, time_s: float) -> Candidates:
-        sr = hole.search.propose(hole.start, time_s=time_s)
-        hole.trace.emit("search", theorem=hole.job.theorem, exit=sr.exit, nodes=sr.nodes, tries=sr.tries,
-                        seconds=round(sr.seconds, 3))
-        if sr.script is None:
-            hole.notes.append(f"search: {sr.exit} after {sr.nodes} node(s), {sr.tries} tactic(s)")
-            return
-        yield from hole.offer("search result", sr.script)
+        """Search; a proof refused for what it rests on (an admitted lemma) sends the search on without it."""
+        end = time.monotonic() + time_s
+        refused: set[tuple[str, ...]] = set()
+        while True:
+            sr = hole.search.propose(hole.start, time_s=max(0.0, end - time.monotonic()))
+            hole.trace.emit("search", theorem=hole.job.theorem, exit=sr.exit, nodes=sr.nodes, tries=sr.tries,
+                            seconds=round(sr.seconds, 3))
+            if sr.script is None:
+                hole.notes.append(f"search: {sr.exit} after {sr.nodes} node(s), {sr.tries} tactic(s)")
+                return
+            if tuple(sr.script) in refused:
+                return  # nothing left to leave out: the same proof again
+            refused.add(tuple(sr.script))
+            if (yield from hole.offer("search result", sr.script)):
+                return
+            avoid = hole.premises_to_avoid(sr.script)
+            if not avoid or end - time.monotonic() < 0.5:
+                return
+            hole.trace.emit("search_avoids", theorem=hole.job.theorem, lemmas=sorted(avoid))
+            hole.search.ban(avoid)
 
 
 #: name -> factory of a proposer (``AgentConfig.strategy`` lists names from here)

@@ -179,7 +179,7 @@ class Mender:
             self.progress.hole_done(res)
         fixes = self._audit_file(doc, scan.failing, fixes, ws_file.name, policy, report)
         for h in report.holes:
-            if h.status == "fixed" or h.exit == "audit_rejected":
+            if h.status in ("fixed", "conditional") or h.exit == "audit_rejected":
                 self.progress.hole_done(h)
         report.fixes = fixes
         report.new_text = doc.with_bodies(fixes)
@@ -244,9 +244,11 @@ class Mender:
         self.trace.emit("audit", file=report.path.name, theorems=list(verdict.changed), accepted=verdict.accepted,
                         reasons=verdict.reasons, source="file", seconds=round(time.monotonic() - t0, 3))
         if verdict.accepted:
+            self._mark_conditional(report, verdict.rests_on)
             return fixes
         accepted: dict[int, str] = {}
         rejected: dict[int, str] = {}
+        rests_on: dict[str, tuple[str, ...]] = {}
         for i, body in fixes.items():
             t0 = time.monotonic()
             one = audit(doc.with_bodies({**base, **accepted, i: body}), doc.with_bodies({**base, **accepted}),
@@ -255,12 +257,23 @@ class Mender:
                             reasons=one.reasons, source="one_fix", seconds=round(time.monotonic() - t0, 3))
             if one.accepted:
                 accepted[i] = body
+                rests_on.update(one.rests_on)
             else:
                 rejected[i] = "; ".join(str(f) for f in one.findings)[:500]
         names = {_hole_name(doc, doc.proofs[i]): why for i, why in rejected.items()}
         report.holes = [replace(h, status="unsolved", exit="audit_rejected", proof=None, error=names[h.theorem])
                         if h.status == "fixed" and h.theorem in names else h for h in report.holes]
+        self._mark_conditional(report, rests_on)
         return accepted
+
+    @staticmethod
+    def _mark_conditional(report: FileReport, rests_on: dict[str, tuple[str, ...]]) -> None:
+        """A proof the audit accepted on condition (``--allow-admitted``): it rests on other holes of the project."""
+        resting = {k.rsplit(".", 1)[-1]: v for k, v in rests_on.items() if v}
+        report.holes = [replace(h, status="conditional", exit="conditional", rests_on=resting[short],
+                                error="rests on " + ", ".join(resting[short]) + ", admitted")
+                        if h.status == "fixed" and (short := h.theorem.rsplit(".", 1)[-1]) in resting else h
+                        for h in report.holes]
 
 
 def _admitted_bodies(doc: CoqDocument, failing) -> dict[int, str]:

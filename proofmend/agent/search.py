@@ -208,6 +208,7 @@ class TacticSearch:
         self.closers = CLOSERS + (HAMMER_CLOSERS if hammer else ())
         self.tries = 0
         self.unavailable: set[str] = set()
+        self.banned: set[str] = set()  # lemmas a refused proof rested on (admitted, or resting on what is)
         self._shaped = 0
         self._seen_constants: frozenset[str] = frozenset()
         self._discoveries = 0
@@ -221,8 +222,14 @@ class TacticSearch:
         self._discoveries += 1
         found = discover_lemmas(self.session, goal, limit=3, only=new, max_queries=2,
                                 timeout=self.config.query_timeout_s)
-        self.lemmas += [n for n in found if n not in self.lemmas]
+        self.lemmas += [n for n in found if n not in self.lemmas and n not in self.banned]
         return []
+
+    def ban(self, names) -> None:
+        """Leave ``names`` out of the premises from now on (a proof resting on them was refused)."""
+        self.banned |= set(names)
+        self.lemmas = [n for n in self.lemmas if n not in self.banned]
+        self.unfoldable = [n for n in self.unfoldable if n not in self.banned]
 
     def _shape_steps(self, goal: Goal) -> list[str]:
         """apply/rewrite with lemmas matching the goal's shape (for the first nodes)."""
@@ -231,6 +238,8 @@ class TacticSearch:
         self._shaped += 1
         out = []
         for lem in shape_lemmas(self.session, goal, timeout=self.config.query_timeout_s):
+            if lem in self.banned:
+                continue
             out += [f"apply {lem}", f"eapply {lem}", f"rewrite {lem}", f"now rewrite {lem}"]
             if lem not in self.lemmas:
                 self.lemmas.append(lem)

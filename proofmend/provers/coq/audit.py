@@ -128,12 +128,16 @@ class AxiomPolicy:
     to the file), plus ``library``: fully qualified names of standard-library
     axioms, by default :data:`REALS_AXIOMS`; ``library=frozenset()`` accepts
     nothing beyond ``allowed``.  ``admitted``: fully qualified names to treat as
-    admitted on top of what Coq reports.
+    admitted on top of what Coq reports.  ``conditional``: a proof may rest on
+    the project's own holes (``admitted``, and this file's admitted lemmas);
+    the verdict then names them (``rests_on``) — accepted *conditionally*,
+    never a proof on its own.
     """
 
     allowed: frozenset[str] | None = None
     admitted: frozenset[str] = frozenset()
     library: frozenset[str] = REALS_AXIOMS
+    conditional: bool = False
 
 
 @dataclass(frozen=True)
@@ -144,6 +148,12 @@ class Verdict:
     assumptions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # target constant -> its axioms
     compile_seconds: float = 0.0
     kernel_axioms: tuple[str, ...] | None = None  # coqchk's list for the whole file, when it ran
+    rests_on: dict[str, tuple[str, ...]] = field(default_factory=dict)  # target -> the project's holes it rests on
+
+    @property
+    def conditional(self) -> bool:
+        """Accepted only on condition that the holes it rests on get proofs (``AxiomPolicy.conditional``)."""
+        return self.accepted and any(self.rests_on.values())
 
     @property
     def reasons(self) -> list[str]:
@@ -161,6 +171,8 @@ class Verdict:
         }
         if self.kernel_axioms is not None:
             out["coqchk_axioms"] = list(self.kernel_axioms)
+        if self.conditional:
+            out["rests_on"] = {k: list(v) for k, v in self.rests_on.items() if v}
         return out
 
 
@@ -395,7 +407,8 @@ def _resolve(acc: Account, name: str) -> str | None:
         if a is not None:
             return a.full_name
     return None
-def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy, sealed: dict[str, set[str]]
+def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy, sealed: dict[str, set[str]],
+                       rests_on: dict[str, tuple[str, ...]] | None = None
                        ) -> tuple[list[Finding], dict[str, tuple[str, ...]]]:
     """Rule 4 on each subject constant, by what Coq reports of the compiled candidate.
 
@@ -418,7 +431,11 @@ def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy, se
         for printed, full in zip(axioms, fulls):
             shown = acc.local_name(full)
             if full in acc.conjectures or full in policy.admitted:
-                findings.append(Finding(Reason.ADMITTED_DEPENDENCY, f"relies on {shown}, which is admitted", name))
+                own = full in policy.admitted or full.startswith(acc.module + ".")
+                if policy.conditional and own and rests_on is not None:
+                    rests_on[name] = (*rests_on.get(name, ()), shown)  # a hole of the project: a condition
+                else:
+                    findings.append(Finding(Reason.ADMITTED_DEPENDENCY, f"relies on {shown}, which is admitted", name))
                 continue
             if printed not in acc.axioms:
                 findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on {shown}, which Coq records neither as "
@@ -660,11 +677,12 @@ def audit(
             _, line, message = _error_offset(cand, candidate)
             return Verdict(False, (Finding(Reason.COMPILE_FAILED, message, line=line),), names, compile_seconds=secs)
         assumptions: dict[str, tuple[str, ...]] = {}
+        rests_on: dict[str, tuple[str, ...]] = {}
         subjects = _Subjects()
         try:
             subjects = _compare_accounts(acc_c, acc_r, cmp, findings)
             sealed: dict[str, set[str]] = {}
-            more, assumptions = _check_assumptions(acc_c, subjects.constants, policy, sealed)
+            more, assumptions = _check_assumptions(acc_c, subjects.constants, policy, sealed, rests_on)
             findings += more
             points = _probe_points(cmp, acc_c.module, sealed, _allowed(acc_c, policy), findings)
             probe(cand.project, cmp.candidate, cand.source, points, limits)
@@ -682,7 +700,7 @@ def audit(
             for u in kc.unsafe:
                 if any(u.endswith(" " + f) for f in subjects.constants):
                     findings.append(Finding(Reason.UNSAFE_ASSUMPTION, f"coqchk: {u}"))
-    return Verdict(not findings, tuple(findings), names, assumptions, secs, kernel)
+    return Verdict(not findings, tuple(findings), names, assumptions, secs, kernel, rests_on)
 
 
 def _reference_failed(ref: Compiled, ref_text: str, limits: Limits, names: tuple[str, ...]) -> Verdict:

@@ -238,8 +238,12 @@ class ProofSession:
                 goals = None
         return TacticError(failure.message or "error", s.text, a, b, tactics[: s.start].rstrip(), checked_cp, goals)
 
-    def closes(self, body: str, timeout: float | None = None) -> str | None:
+    def closes(self, body: str, timeout: float | None = None, assumptions_of: str | None = None) -> str | None:
         """None when ``body`` (opener, tactics, terminator) runs from the base and Coq accepts its terminator.
+
+        ``assumptions_of``: the theorem's name; its ``Print Assumptions`` just
+        after the terminator is left in :attr:`closed_assumptions` (None when
+        Coq would not say).
 
         Otherwise Coq's message.  The terminator (``Qed.``) is where the kernel
         checks the proof term (guard conditions, universes): running it here
@@ -266,7 +270,14 @@ class ProofSession:
                 return a.value.message  # type: ignore[union-attr]
             self._tip = wire.decode_add(a.value)  # type: ignore[arg-type]
             st = self._call(self._adapter.status(True), max(0.05, deadline - time.monotonic()))
-            return None if st.ok else (st.value.message or "the terminator was refused")  # type: ignore[union-attr]
+            if not st.ok:
+                return st.value.message or "the terminator was refused"  # type: ignore[union-attr]
+            if assumptions_of:
+                q = self._call(self._adapter.query(f"Print Assumptions {assumptions_of}.", self._tip),
+                               max(1.0, deadline - time.monotonic()))
+                self.closed_assumptions = "\n".join(m.text for m in q.messages if m.level in ("notice", "info")) \
+                    if q.ok else None  # type: ignore[attr-defined]
+            return None
         finally:
             if self._proc is not None:
                 self._tip = -1  # force the Edit_at back
