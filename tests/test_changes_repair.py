@@ -106,7 +106,7 @@ CASES = [
                                     "Lemma use0 : forall n : nat, 0 + (n + 0) = n.\n"
                                     "Proof.\n  intros n.\n  rewrite my_add_0_l.\n  rewrite Nat.add_0_r.\n  reflexivity.\nQed.\n"},
          {"Base.v": "Definition keep := 0.\n"},
-         "Use.v", "use0", (), ("intros n.", "rewrite Nat.add_0_r.", "reflexivity.")),
+         "Use.v", "use0", ("rewrite Nat.add_0_l.",), ("intros n.", "rewrite Nat.add_0_r.", "reflexivity.")),
     Case("restated: arguments permuted", {"Base.v": R_TRANS_OLD, "Use.v": R_USE}, {"Base.v": R_TRANS_NOW},
          "Use.v", "R_chain", ("apply (R_trans z x w).", "apply (R_trans y x z H1 H2)."), ("exact H3.",)),
     Case("restated: a hypothesis added",

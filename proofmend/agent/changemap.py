@@ -14,6 +14,13 @@ from dataclasses import dataclass, field
 from .coqtypes import Restatement, compare, parse_type
 
 
+def spellings(full: str) -> list[str]:
+    """Ways a proof may write ``full``, shortest first (``add_0_l``, ``Nat.add_0_l``, …, the full name):
+    which of them names it depends on what the file imports."""
+    parts = full.split(".")
+    return [".".join(parts[k:]) for k in range(len(parts) - 1, -1, -1)]
+
+
 def short(full: str, module: str | None = None) -> str:
     """``full`` as a proof in ``module`` (or anywhere it is imported) writes it: the part after the module."""
     if module and full.startswith(module + "."):
@@ -46,7 +53,8 @@ class Removed:
     candidates: tuple[Candidate, ...] = ()  # new names whose statements come closest, best first
 
     def candidate_names(self) -> list[str]:
-        return [short(c.name) for c in self.candidates]
+        """The candidates as a proof may write them (each in its spellings, shortest first)."""
+        return [s for c in self.candidates for s in spellings(c.name)[:3]]
 
     def to_json(self) -> dict:
         return {"name": self.name, "kind": self.kind, "type": self.type,

@@ -32,7 +32,7 @@ class StaleProposer:
         if changes is not None:  # what changed is what the search should unfold and apply first
             cmap = changes.map
             hole.search.unfoldable[:0] = [d for d in cmap.changed_definitions() if d not in hole.search.unfoldable]
-            fresh = list(cmap.renames().values()) + [c for r in cmap.removed for c in r.candidate_names()[:2]]
+            fresh = list(cmap.renames().values()) + [c for r in cmap.removed for c in r.candidate_names()[:4]]
             hole.search.lemmas[:0] = [n for n in dict.fromkeys(fresh) if n not in hole.search.lemmas]
         rep = StaleProofRepairer(
             hole.session, hole.search, hole.scope_names + hole.search.lemmas,

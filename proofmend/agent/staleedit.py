@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 from ..provers.coq.sentences import IDENT_PATTERN
 from ..provers.results import Goals
-from .changemap import ChangeMap, Restated, short
+from .changemap import ChangeMap, Restated, short, spellings
 from .coqtypes import QUALID, parse_type, reargue, substitute
 
 _QUALID_TOKEN = re.compile(rf"(@?)((?<![\w'.]){IDENT_PATTERN}(?:\.{IDENT_PATTERN})*)(?![\w'])")
@@ -107,6 +107,16 @@ def rename(sentence: str, renames: dict[str, str]) -> str:
         if last in renames:
             return at + (f"{head}.{renames[last]}" if head else renames[last])
         return m.group(0)
+
+    return _outside_strings_and_comments(sentence, lambda s: _QUALID_TOKEN.sub(repl, s))
+
+
+def _replace_name(sentence: str, old: str, new: str) -> str:
+    """Each use of ``old`` (written alone or qualified) replaced by ``new`` as written."""
+
+    def repl(m: re.Match) -> str:
+        at, tok = m.group(1), m.group(2)
+        return at + new if tok.rpartition(".")[2] == old else m.group(0)
 
     return _outside_strings_and_comments(sentence, lambda s: _QUALID_TOKEN.sub(repl, s))
 
@@ -242,7 +252,8 @@ def removed_candidates(sentence: str, cmap: ChangeMap, missing: str | None) -> l
         if r is None:
             continue
         for c in r.candidates:
-            out.append(rename(sentence, {name: short(c.name)}))
+            for spelling in spellings(c.name)[:3]:
+                out.append(_replace_name(sentence, name, spelling))
     return out
 
 
