@@ -174,6 +174,7 @@ def test_section_variables(changed):
     assert sv["lemmas"] == ["Calc.Base.addk_0"]
     addk_0 = by(out["restated"], "name")["addk_0"]
     assert addk_0["added"] == [{"name": None, "type": "k > 0", "implicit": None}]
+    assert addk_0["section_variables"] == ["Hk"]
 
 
 def test_text_output_and_nothing_written(changed):

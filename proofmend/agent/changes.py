@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..provers.coq.sentences import IDENT_PATTERN, SplitError, split_sentences, strip_comments
 from .changemap import (Candidate, ChangeMap, DefinitionChange, InductiveChange, NotationChange, Removed, Renamed,
@@ -277,8 +277,7 @@ class Comparison:
         added = tuple(sorted(n.full for n in new_only.values() if n.full not in done_new and n.full not in members_seen))
         svars = self._section_variables(restated)
         if svars:
-            names = {s.name for s in svars}
-            restated = [_with_section_vars(r, names) for r in restated]
+            restated = [_with_section_vars(r, svars) for r in restated]
         return ChangeMap(tuple(renamed), tuple(removed), tuple(restated), tuple(inductives), tuple(definitions),
                          tuple(self._notations()), tuple(svars), added,
                          tuple(dict.fromkeys(self.old_modules + self.new_modules)), tuple(self.notes))
@@ -408,14 +407,18 @@ class Comparison:
         return out
 
 
-def _with_section_vars(r: Restated, names: set[str]) -> Restated:
+def _with_section_vars(r: Restated, svars: list[SectionVariableChange]) -> Restated:
+    """``r`` with the section variables among the binders it gained or lost (by name, or a hypothesis by type)."""
     how = r.how
     assert how.new is not None and how.old is not None
-    binders = {b.name for b in how.new.binders} | {b.name for b in how.old.binders}
-    hit = tuple(sorted(n for n in names if n in binders))
+    moved = [how.new.binders[i] for i in how.added] + [how.old.binders[i] for i in how.removed]
+    names = {b.name for b in moved if b.name}
+    types = {" ".join(b.type.split()) for b in moved if b.name is None}
+    hit = tuple(sorted(s.name for s in svars if s.name in names or any(
+        t is not None and " ".join(t.split()) in types for t in (s.old_type, s.new_type))))
     if not hit:
         return r
-    return Restated(r.name, r.new_name, r.kind, r.old_type, r.new_type, hit)
+    return replace(r, section_variables=hit)
 
 
 def _similar(a: str, b: str) -> float:
