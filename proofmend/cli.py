@@ -71,7 +71,7 @@ def guarded(fn):
 @app.command()
 @guarded
 def check(
-    file: Annotated[Path, typer.Argument(help="The .v file to check. Its _CoqProject (in its folder or a parent) supplies -R/-Q/-I/-arg flags.")],
+    file: Annotated[Path, typer.Argument(help="The .v file to check (its _CoqProject, in its folder or a parent, supplies -R/-Q/-I/-arg flags), or a .lean file (checked with lean, or lake env lean inside a Lake project).")],
     as_json: Annotated[bool, typer.Option("--json", help="Print {ok, diagnostics, holes} as JSON instead of text.")] = False,
     timeout: Annotated[float, typer.Option(help="Give up on coqc after this many seconds.")] = 300.0,
     memory_mb: Annotated[int, typer.Option(help="Address-space limit for coqc, in MiB (0 for none).")] = 8192,
@@ -83,9 +83,15 @@ def check(
     from .cli_inputs import positive, source_file
     from .provers.coq.check import check_file
 
-    source_file(file)
+    source_file(file, ".lean" if file.suffix == ".lean" else ".v")
     positive("--timeout", timeout)
-    result = check_file(file, Limits(timeout_s=timeout, memory_mb=memory_mb))
+    limits = Limits(timeout_s=timeout, memory_mb=memory_mb)
+    if file.suffix == ".lean":
+        from .provers.lean.batch import check_lean_file
+
+        result = check_lean_file(file, limits)
+    else:
+        result = check_file(file, limits)
     if as_json:
         typer.echo(json.dumps(result.to_json(), indent=2, ensure_ascii=False))
     else:
@@ -130,10 +136,13 @@ def audit(
     from .cli_inputs import at_least, positive, source_file
     from .provers.coq.batch import parse_source
 
+    suffix = ".lean" if against.suffix == ".lean" else ".v"
     for p in (candidate, against):
-        source_file(p)
+        source_file(p, suffix)
     positive("--timeout", timeout)
     at_least("--memory-mb", memory_mb, 0)
+    if suffix == ".lean":
+        raise typer.Exit(_audit_lean(candidate, against, as_json, allow_axiom, Limits(timeout_s=timeout, memory_mb=memory_mb)))
     cand_text = read_source(candidate)
     orig_text = read_source(against)
     parse_source(against, orig_text)  # an original that does not parse is bad input
@@ -155,6 +164,25 @@ def audit(
             typer.echo(f"assumptions of {thm}: {', '.join(axs) if axs else 'none'}")
         typer.echo("accepted" if verdict.accepted else "rejected")
     raise typer.Exit(0 if verdict.accepted else 1)
+
+
+def _audit_lean(candidate: Path, against: Path, as_json: bool, allow_axiom, limits: Limits) -> int:
+    """``audit`` of a Lean file: Lean's own account (see ``provers.lean.audit``)."""
+    from .agent.lean_repair import read_lean
+    from .provers.lean.audit import audit as lean_audit
+
+    cand_text, _ = read_lean(candidate)
+    orig_text, _ = read_lean(against)
+    verdict = lean_audit(cand_text, orig_text, against.resolve(), limits, frozenset(allow_axiom or ()))
+    if as_json:
+        typer.echo(json.dumps(verdict.to_json(), indent=2, ensure_ascii=False))
+    else:
+        for f in verdict.findings:
+            typer.echo(str(f))
+        for thm, axs in verdict.assumptions.items():
+            typer.echo(f"axioms of {thm}: {', '.join(axs) if axs else 'none'}")
+        typer.echo("accepted" if verdict.accepted else "rejected")
+    return 0 if verdict.accepted else 1
 
 
 # ------------------------------------------------------------------ repair
@@ -260,7 +288,10 @@ def repair_command(
 
     from . import cli_inputs as check_input
 
-    check_input.source_path(path)
+    if path.suffix == ".lean":
+        check_input.source_file(path, ".lean")
+    else:
+        check_input.source_path(path)
     if attempts is not None:
         check_input.at_least("--attempts", attempts, 1)
     if timeout is not None:
@@ -287,6 +318,10 @@ def repair_command(
     if output_format not in ("text", "json", "github"):
         raise InputError(f"--format must be text, json or github, not {output_format!r}")
     as_json = as_json or output_format == "json"
+    if path.suffix == ".lean":
+        if since is not None:
+            raise InputError("--since works on Coq projects, not on a .lean file")
+        raise typer.Exit(_repair_lean(path, config, theorem, trace, write, as_json, output_format, junit))
     scope = None
     if since is not None:
         from .agent.since import changed_scope
@@ -333,6 +368,44 @@ def repair_command(
     else:
         _print_repair(report, write, written, since_report)
     raise typer.Exit(0 if report.complete and not unwritten else 1)
+
+
+def _repair_lean(path: Path, config, theorem, trace, write: bool, as_json: bool, output_format: str, junit) -> int:
+    """``repair FILE.lean``: the same loop and proposers, through Lean's language server; the exit code."""
+    from .agent.lean_repair import mend_lean_path, read_lean
+    from .agent.repair import write_back
+    from .agent.trajectory import Trace
+
+    _, doc = read_lean(path)  # bad input before any work
+    if theorem is not None and doc.decl_named(theorem) is None:
+        raise InputError(f"no declaration named {theorem!r} in {path}")
+    agent_model = make_agent_model(config)
+    if agent_model is None and not as_json:
+        typer.echo("proofmend: using the built-in tactic search (offline)", err=True)
+    with Trace(trace) as tr, RichProgress(not as_json) as progress:
+        report = mend_lean_path(path, config, model=agent_model, theorem=theorem, trace=tr, progress=progress)
+    written = []
+    if write:
+        for f in report.files:
+            try:
+                if f.fixes and write_back(f):
+                    written.append(f.path)
+            except OSError as e:
+                typer.echo(f"proofmend: error: cannot write {f.path}: {e.strerror or e}; the file is unchanged", err=True)
+                return 1
+    if junit is not None:
+        from .ci import junit_xml, write_junit
+
+        write_junit(junit, junit_xml(report, None, written))
+    if as_json:
+        typer.echo(json.dumps(report.to_json(), indent=2, ensure_ascii=False))
+    elif output_format == "github":
+        from .ci import print_github
+
+        print_github(report, None, write, written)
+    else:
+        _print_repair(report, write, written)
+    return 0 if report.complete else 1
 
 
 def _print_repair(report, write: bool, written: list, since=None) -> None:

@@ -1,13 +1,25 @@
-"""The Lean backend: message parsing always; real checks only where lake is installed."""
+"""The Lean backend's text side (messages, declarations, steps, goals, forbidden words) and its batch check.
+
+The batch check runs the real ``lean`` (``PROOFMEND_LEAN`` or PATH, with
+``LEAN_PATH`` as the toolchain needs it) and is skipped where there is none.
+"""
 
 from __future__ import annotations
 
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
 from proofmend.provers.errors import ProverNotInstalledError
-from proofmend.provers.lean.batch import check_lean_file, parse_messages
+from proofmend.provers.lean.audit import body_problems
+from proofmend.provers.lean.batch import check_lean_file, parse_messages, parse_plain
+from proofmend.provers.lean.locator import parse_lean
+from proofmend.provers.lean.session import parse_goal, split_steps
+from proofmend.provers.lean.toolchain import LEAN_ENV, have_lean, lake_root
+
+needs_lean = pytest.mark.skipif(not have_lean(), reason=f"Lean 4 is not installed (lean on PATH or {LEAN_ENV})")
 
 
 def test_parse_lean_json_messages():
@@ -22,17 +34,146 @@ def test_parse_lean_json_messages():
     assert "unknown identifier" in ds[0].message
 
 
-@pytest.mark.skipif(shutil.which("lake") is not None, reason="lake is installed")
-def test_without_lake_the_backend_says_so(tmp_path):
+def test_parse_plain_messages_multi_line():
+    out = ("/tmp/x/A.lean:3:2: error: unsolved goals\n"
+           "n : Nat\n"
+           "⊢ n + 0 = n\n"
+           "/tmp/x/A.lean:7:8: warning: declaration uses 'sorry'\n"
+           "/tmp/x/A.lean:9:0: 'foo' depends on axioms: [propext]\n")
+    ds = parse_plain(out, "/tmp/x/A.lean")
+    assert [(d.severity, d.line, d.col) for d in ds] == [("error", 3, 2), ("warning", 7, 8), ("info", 9, 0)]
+    assert ds[0].message == "unsolved goals\nn : Nat\n⊢ n + 0 = n"
+    assert ds[2].message == "'foo' depends on axioms: [propext]"
+
+
+SOURCE = '''/-! A module doc comment: theorem fake : False := sorry -/
+namespace Foo
+
+def double (n : Nat) : Nat := n + n  -- twice
+
+/-- doc -/
+@[simp] theorem double_zero : double 0 = 0 := rfl
+
+@[simp]
+private theorem add_zero' (n : Nat) : n + 0 = n := by
+  sorry
+-- a comment that belongs to no proof
+
+instance : Inhabited Nat where
+  default := 0
+
+theorem t2 (x : Nat) (h : x = 'a'.toNat) : x = x := by intro; exact "s:=" ▸ rfl
+end Foo
+
+theorem _root_.bar : True := trivial
+theorem len : ∀ (xs : List Nat), xs.length ≥ 0
+  | [] => Nat.le_refl 0
+  | _ :: _ => Nat.zero_le _
+example : 1 = 1 := by admit
+'''
+
+
+def test_locator_finds_declarations_bodies_and_holes():
+    doc = parse_lean(SOURCE)
+    rows = [(d.keyword, d.qualname, d.hole, doc.body(d) if d.body_start is not None else None) for d in doc.decls]
+    assert rows == [
+        ("def", "Foo.double", False, " n + n"),
+        ("theorem", "Foo.double_zero", False, " rfl"),
+        ("theorem", "Foo.add_zero'", True, " by\n  sorry"),
+        ("instance", "", False, None),
+        ("theorem", "Foo.t2", False, ' by intro; exact "s:=" ▸ rfl'),
+        ("theorem", "bar", False, " trivial"),
+        ("theorem", "len", False, None),
+        ("example", "", True, " by admit"),
+    ]
+    # the doc comment and the attribute belong to their declaration
+    assert SOURCE[doc.decls[1].start:].startswith("/-- doc -/")
+    assert SOURCE[doc.decls[2].start:].startswith("@[simp]\nprivate theorem")
+    # replacing one body keeps everything else, the trailing comment included
+    new = doc.with_bodies({2: " by\n  simp"})
+    assert "-- a comment that belongs to no proof" in new and "sorry" not in new.split("namespace")[1]
+
+
+def test_steps_keep_continuation_lines_together():
+    text = """
+    intro n
+    induction n with
+    | zero => rfl
+    | succ n ih =>
+      simp [ih]
+    cases h <;> simp
+      <;> rfl
+    """
+    assert split_steps(text) == ["intro n", "induction n with\n| zero => rfl\n| succ n ih =>\n  simp [ih]",
+                                 "cases h <;> simp\n  <;> rfl"]
+
+
+def test_goal_text_becomes_hypotheses_and_conclusion():
+    g = parse_goal("case succ\nn : Nat\nih : add 0 n = n\n⊢ add 0 (n + 1) =\n    n + 1")
+    assert g.hypotheses == ("n : Nat", "ih : add 0 n = n")
+    assert g.conclusion == "add 0 (n + 1) = n + 1"
+
+
+@pytest.mark.parametrize("body, word", [
+    (" by\n  sorry", "sorry"),
+    (" by admit", "admit"),
+    (" sorryAx _ false", "sorryAx"),
+    (" by exact (sorryAx _)", "sorryAx"),
+    (" by simp\n\naxiom cheat : False", "axiom"),
+    (" by simp\ntheorem other : False := sorry", "theorem"),
+    (" by decide\n@[implemented_by foo] def f := 1", "@["),
+    (" by nativeDecide", "nativeDecide"),
+    (" by native_decide", "native_decide"),
+    (" by exact Lean.ofReduceBool _ _ rfl", "Lean.ofReduceBool"),
+    (" rfl end Foo def Foo.f := 2", "end"),
+    (" by simp\n#eval 1", "#eval"),
+    (" by\n  set_option maxHeartbeats 0 in simp", "set_option"),
+    (" by unsafe_tac", None),
+    (" rfl unsafe def g : Nat := 0", "unsafe"),
+])
+def test_forbidden_words_in_a_body(body, word):
+    problems = body_problems(body)
+    if word is None:
+        assert problems == []
+    else:
+        assert any(f"'{word}'" in p for p in problems), problems
+
+
+def test_allowed_bodies_have_no_problem():
+    for body in (" by\n  induction n with\n  | zero => rfl\n  | succ n ih => simp [ih]  -- sorry, not sorry",
+                 ' by exact "theorem sorry axiom"', " fun x => x", " by simp [#[1, 2].size]",
+                 " by\n  /- axiom in a comment -/ decide"):
+        assert body_problems(body) == [], body
+
+
+def test_lake_project_is_found_from_a_nested_file(tmp_path: Path):
+    (tmp_path / "lakefile.lean").write_text("-- a Lake project\n")
+    nested = tmp_path / "Src" / "Deep"
+    nested.mkdir(parents=True)
+    (nested / "A.lean").write_text("theorem t : True := trivial\n")
+    assert lake_root(nested / "A.lean") == tmp_path
+    assert lake_root(tmp_path.parent / "elsewhere.lean") is None
+
+
+def test_without_lean_the_backend_says_so(tmp_path, monkeypatch):
     f = tmp_path / "A.lean"
     f.write_text("theorem t : True := trivial\n")
-    with pytest.raises(ProverNotInstalledError, match="lake"):
+    monkeypatch.setenv("PATH", str(tmp_path))  # a PATH without lean
+    monkeypatch.delenv(LEAN_ENV, raising=False)
+    with pytest.raises(ProverNotInstalledError, match="lean not found"):
+        check_lean_file(f)
+    monkeypatch.setenv(LEAN_ENV, str(tmp_path / "no-such-lean"))
+    with pytest.raises(ProverNotInstalledError, match=LEAN_ENV):
         check_lean_file(f)
 
 
-@pytest.mark.skipif(shutil.which("lake") is None, reason="Lean 4 (lake) is not installed")
-def test_real_lean_check(tmp_path):
+@needs_lean
+def test_real_lean_batch_check(tmp_path):
     f = tmp_path / "A.lean"
-    f.write_text("theorem t : True := trivial\ntheorem u : 1 = 2 := by sorry\n")
+    f.write_text("theorem t : True := trivial\n\ntheorem u : 1 = 2 := by\n  sorry\n\ntheorem w : 2 = 2 := by\n  exact rfl\n")
     r = check_lean_file(f)
-    assert r.compiled and len(r.holes) == 1
+    assert r.compiled and not r.errors
+    assert [(h.theorem, h.kind) for h in r.holes] == [("u", "sorry")]
+    f.write_text("theorem t : True := trivial\n\ntheorem v (n : Nat) : n + 0 = n + 1 := by\n  rfl\n")
+    r = check_lean_file(f)
+    assert not r.compiled and len(r.errors) == 1 and r.errors[0].line == 4

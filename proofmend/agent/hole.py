@@ -92,6 +92,7 @@ class HoleJob:
     original_body: str = ""  # the old body text (statement end to terminator end), kept where it still runs
     scope_names: tuple[str, ...] = ()  # names proven before the hole in its file (for the search and repairs)
     changes: object | None = None  # the change that broke the old proof (``staleedit.ChangeContext``), when known
+    prover: str = "coq"  # "coq" (prefix ends with the statement) or "lean" (prefix ends with ':='; no opener, no closer)
 
 
 @dataclass

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from ..protocols import Completion
 from ..provers.coq.audit_static import static_body_problems
 from ..provers.coq.sentences import SplitError, split_sentences
+from ..provers.lean.audit import body_problems as lean_body_problems
 from ..provers.results import TacticError, TacticOk
 from .extract import extract_proof
 from .hole import Candidates, Exit, Hole, Stop
+from .lean_tactics import render_lean_text
 from .models import ModelCallError, ModelConfigError, ModelError, ReplayExhausted
 from .prompting import clean_error, feedback, messages_for_draft, messages_for_repair
 from .render import render_text_body
@@ -56,7 +58,7 @@ def context(hole: Hole) -> dict:
     items = scope_items(before)
     defs, lemmas = retrieve(job.statement, local, [(name, text) for _, name, text in items])
     return {
-        "prover": "coq",
+        "prover": job.prover,
         "file": os.path.basename(job.file),  # never an absolute or temporary path: prompts (and the cache) stay stable
         "theorem": job.theorem,
         "statement": job.statement,
@@ -111,8 +113,9 @@ class LLMProposer:
     # ------------------------------------------------------------ one candidate
     def _run(self, hole: Hole, body: str) -> tuple[str | None, DraftFailure | None]:
         """Run one reply in the session: (a full body to audit, None) or (None, why it failed)."""
-        tactics, _ = strip_opener(body)
-        problems = static_body_problems(tactics)
+        lean = hole.job.prover == "lean"
+        tactics, _ = (body, None) if lean else strip_opener(body)
+        problems = lean_body_problems(tactics) if lean else static_body_problems(tactics)
         if problems:  # hostile or malformed: never reaches the prover
             why = feedback("static", "; ".join(problems))
             hole.trace.emit("check", theorem=hole.job.theorem, proof=tactics, ok=False, error=why, goals="", seconds=0.0)
@@ -127,6 +130,8 @@ class LLMProposer:
                 full_tactics = tactics.rstrip() + "\n" + "\n".join(sr.script)
                 r = hole.session.run(full_tactics, at=hole.start)
         if isinstance(r, TacticOk) and r.finished:
+            if lean:
+                return render_lean_text(full_tactics, hole.session.indent), None
             return render_text_body(hole.job.opener, full_tactics, hole.job.closer), None
         if isinstance(r, TacticOk):
             return None, DraftFailure(tactics, feedback("incomplete"), feedback("after_last"), r.goals.render(), tactics)
@@ -149,7 +154,7 @@ class LLMProposer:
         while True:  # ends when the budget stops it (attempts, time, tokens, cost) or the model runs out
             best: DraftFailure | None = None
             for _ in range(config.samples):
-                body = extract_proof(self._ask(hole, messages), "coq")
+                body = extract_proof(self._ask(hole, messages), hole.job.prover)
                 if prefix and not body.lstrip().startswith(prefix.strip()[:40]):
                     body = prefix.rstrip() + "\n" + body
                 full, failure = self._run(hole, body)
@@ -157,7 +162,7 @@ class LLMProposer:
                     verdict = yield full
                     if verdict.accepted:
                         return
-                    tactics, _ = strip_opener(body)
+                    tactics, _ = (body, None) if hole.job.prover == "lean" else strip_opener(body)
                     # A complete proof that was refused is no prefix to go on from: the next draft starts afresh.
                     failure = DraftFailure(tactics, feedback("audit", "; ".join(str(f) for f in verdict.findings)),
                                            "", "", "")

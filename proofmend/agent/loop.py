@@ -22,12 +22,14 @@ from ..provers.coq.session import PrefixError, ProofSession
 from ..provers.deadline import Deadline, DeadlineReached
 from ..provers.errors import ProverError
 from ..provers.limits import Limits
+from ..provers.lean.session import LeanPrefixError, LeanProofSession, LiveLeanFile
 from ..provers.results import TacticOk
 from .config import AgentConfig
 from .hole import MODEL_PROPOSERS, Budget, Exit, Hole, HoleJob, HoleResult, Stop
+from .lean_tactics import LEAN_TACTICS, render_lean_body
 from .portfolio import PROPOSERS
 from .render import render_body, render_minimal
-from .search import TacticSearch, discover_lemmas
+from .search import COQ_TACTICS, TacticSearch, discover_lemmas
 from .trajectory import Trace
 
 __all__ = ["Exit", "HoleJob", "HoleResult", "HoleSolver", "Stop", "Verifier"]
@@ -137,7 +139,7 @@ class HoleSolver:
                 exit, error = stop.exit, stop.message
             except DeadlineReached:
                 exit, error = Exit.TIMEOUT, f"no proof within {self.config.timeout_s:g} s"
-            except PrefixError as e:
+            except (PrefixError, LeanPrefixError) as e:
                 exit, error = Exit.PREFIX_ERROR, f"the text before the proof does not check: {e}"
             except ProverError as e:
                 # The prover crashed, hung or ran out of memory: start afresh if time is left.
@@ -153,10 +155,19 @@ class HoleSolver:
         self.trace.emit("hole_end", **result.to_json())
         return result
 
-    def _solve(self, job: HoleJob, verify: Verifier, budget: Budget, document: LiveDocument | None) -> str:
+    def _session(self, job: HoleJob, budget: Budget, document):
+        """The live session parked at the hole: coqidetop for Coq, the language server's file for Lean."""
+        if job.prover == "lean":
+            if not isinstance(document, LiveLeanFile):
+                raise TypeError("a Lean hole is solved in its file's LiveLeanFile")
+            return LeanProofSession(document, job.prefix, tactic_timeout=self.config.tactic_timeout_s,
+                                    deadline=budget.deadline)
         limits = Limits(timeout_s=self.config.compile_timeout_s, memory_mb=self.config.memory_mb)
-        with ProofSession(self.project, job.prefix, limits=limits, tactic_timeout=self.config.tactic_timeout_s,
-                          document=document, deadline=budget.deadline) as session:
+        return ProofSession(self.project, job.prefix, limits=limits, tactic_timeout=self.config.tactic_timeout_s,
+                            document=document, deadline=budget.deadline)
+
+    def _solve(self, job: HoleJob, verify: Verifier, budget: Budget, document: LiveDocument | None) -> str:
+        with self._session(job, budget, document) as session:
             opened = session.run(job.opener)
             if not isinstance(opened, TacticOk):
                 raise Stop(Exit.PREFIX_ERROR, f"'{job.opener}' does not run: {opened.message}")
@@ -179,15 +190,18 @@ class HoleSolver:
             raise Stop(Exit.SEARCH_FAILED, notes or "no proposer found a proof")
 
     def _hole(self, job: HoleJob, session: ProofSession, opened: TacticOk, budget: Budget) -> Hole:
-        goal = opened.goals.foreground[0] if opened.goals.foreground else None
+        goal = opened.goals.foreground[0] if opened.goals.foreground and job.prover == "coq" else None
         lemmas = discover_lemmas(session, goal, limit=self.config.search.lemmas,
                                  timeout=self.config.search.query_timeout_s) if goal else []
-        hammer = self.config.search.use_hammer and "Ltac" in session.query("Locate Ltac sauto.")
+        lean = job.prover == "lean"
+        hammer = not lean and self.config.search.use_hammer and "Ltac" in session.query("Locate Ltac sauto.")
         search = TacticSearch(session, self.config.search, lemmas=lemmas + list(job.scope_names[-8:]),
-                              unfoldable=list(job.scope_names), hammer=hammer)
+                              unfoldable=list(job.scope_names), hammer=hammer,
+                              tactics=LEAN_TACTICS if lean else COQ_TACTICS)
+        render = ((lambda script: render_lean_body(script, session.indent)) if lean
+                  else (lambda script: self._render(job, script)))
         return Hole(job, session, opened.checkpoint, search, list(job.scope_names), self.config, budget, self.trace,
-                    self.model, lambda script: self._render(job, script),
-                    lambda text, r, secs: self._check_event(job, text, r, secs))
+                    self.model, render, lambda text, r, secs: self._check_event(job, text, r, secs))
 
     def _run_proposer(self, proposer, hole: Hole, verify: Verifier, time_s: float) -> str | None:
         """Audit each candidate ``proposer`` yields (sending it the verdict) until one is accepted."""

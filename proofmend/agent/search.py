@@ -13,6 +13,7 @@ import heapq
 import itertools
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..protocols import Session
@@ -163,6 +164,24 @@ def steps_for(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]
     return [t for t in out if not (t in seen or seen.add(t))]
 
 
+@dataclass(frozen=True)
+class Tactics:
+    """A prover's tactic portfolio for the search: what to try, and how a tactic is written as a step."""
+
+    closers: tuple[str, ...]  # automation that may finish a goal
+    whole_proofs: tuple[str, ...]  # tried once from the start
+    combos: Callable[[Goal], list[str]]  # whole-goal attempts (a split or induction, then automation)
+    steps: Callable[[Goal, list[str], list[str]], list[str]]  # non-closing steps (goal, lemmas, unfoldable)
+    terminator: str = "."  # appended to a tactic to make it a step
+    focus_moves: tuple[str, ...] = ("-", "+", "*", "}")  # tried where goals remain but none is focused
+    lemma_search: bool = True  # the prover answers ``Search`` queries
+    unknown: re.Pattern = _UNKNOWN  # an error naming a tactic the prover does not have
+    missing_tactics: frozenset[str] = frozenset(_TACTIC_WORDS)  # tactics that may be missing (a library not loaded)
+
+
+COQ_TACTICS = Tactics(CLOSERS, WHOLE_PROOFS, combos_for, steps_for)
+
+
 @dataclass(order=True)
 class Node:
     """A proof state on a search's frontier, ordered by ``priority`` (then by when it was found)."""
@@ -200,12 +219,13 @@ class TacticSearch:
     """Best-first search for a proof script in ``session``."""
 
     def __init__(self, session: Session, config: SearchConfig = SearchConfig(), lemmas: list[str] | None = None,
-                 unfoldable: list[str] | None = None, hammer: bool = False):
+                 unfoldable: list[str] | None = None, hammer: bool = False, tactics: Tactics = COQ_TACTICS):
         self.session = session
         self.config = config
+        self.tactics = tactics
         self.lemmas = list(lemmas or [])[: config.lemmas]
         self.unfoldable = list(unfoldable or [])
-        self.closers = CLOSERS + (HAMMER_CLOSERS if hammer else ())
+        self.closers = tactics.closers + (HAMMER_CLOSERS if hammer else ())
         self.tries = 0
         self.unavailable: set[str] = set()
         self.banned: set[str] = set()  # lemmas a refused proof rested on (admitted, or resting on what is)
@@ -216,7 +236,7 @@ class TacticSearch:
     def _node_lemmas(self, goal: Goal) -> list[str]:
         """Lemmas about constants that appear only deeper in the search (after unfolding)."""
         new = frozenset(goal_constants(goal)[:4]) - self._seen_constants
-        if not new or self._discoveries >= 6:
+        if not new or self._discoveries >= 6 or not self.tactics.lemma_search:
             return []
         self._seen_constants |= new
         self._discoveries += 1
@@ -233,7 +253,7 @@ class TacticSearch:
 
     def _shape_steps(self, goal: Goal) -> list[str]:
         """apply/rewrite with lemmas matching the goal's shape (for the first nodes)."""
-        if self._shaped >= 25:
+        if self._shaped >= 25 or not self.tactics.lemma_search:
             return []
         self._shaped += 1
         out = []
@@ -247,11 +267,11 @@ class TacticSearch:
 
     def try_tactic(self, tactic: str, at: Checkpoint, timeout: float | None = None):
         self.tries += 1
-        r = self.session.run(tactic + ".", at=at, timeout=timeout or self.config.step_timeout_s)
+        r = self.session.run(tactic + self.tactics.terminator, at=at, timeout=timeout or self.config.step_timeout_s)
         if not isinstance(r, TacticOk):
-            m = _UNKNOWN.search(r.message)
-            word = m and (m.group(1) or m.group(2))
-            if word in _TACTIC_WORDS:
+            m = self.tactics.unknown.search(r.message)
+            word = m and next((g for g in m.groups() if g), None)
+            if word in self.tactics.missing_tactics:
                 self.unavailable.add(word)  # e.g. lia without Require Import Lia
         return r
 
@@ -280,7 +300,7 @@ class TacticSearch:
 
         nodes = 0
         if not close_first_only:
-            for whole in WHOLE_PROOFS:
+            for whole in self.tactics.whole_proofs:
                 if time.monotonic() > deadline:
                     return result(None, "time")
                 r = self.try_tactic(whole, start)
@@ -299,7 +319,7 @@ class TacticSearch:
             goal = node.goals.foreground[0] if node.goals.foreground else None
             if goal is None:
                 # Unfocused goals remain (inside bullets): try to move on.
-                for t in ("-", "+", "*", "}"):
+                for t in self.tactics.focus_moves:
                     r = self.session.run(t, at=node.checkpoint)
                     if isinstance(r, TacticOk):
                         self._push(frontier, seen, counter, r, node.depth, solved)
@@ -307,7 +327,7 @@ class TacticSearch:
                 continue
             before = len(node.goals.foreground) + node.goals.background
             shaped = self._shape_steps(goal)
-            for closer in (*self.closers, *combos_for(goal), *shaped):
+            for closer in (*self.closers, *self.tactics.combos(goal), *shaped):
                 if not self.available(closer):
                     continue
                 if time.monotonic() > deadline:
@@ -322,7 +342,7 @@ class TacticSearch:
                 if node.depth >= self.config.max_depth:
                     continue
                 self._node_lemmas(goal)
-                for step in steps_for(goal, self.lemmas, self.unfoldable):
+                for step in self.tactics.steps(goal, self.lemmas, self.unfoldable):
                     if not self.available(step):
                         continue
                     if time.monotonic() > deadline:

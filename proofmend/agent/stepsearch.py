@@ -60,7 +60,7 @@ from .hole import MODEL_PROPOSERS, Candidates, Hole, Stop
 from .llm import ask
 from .prompting import clean_error, messages_for_step
 from .retrieval import retrieve, scope_items
-from .search import Node, combos_for, goals_size, steps_for
+from .search import Node, goals_size
 
 STEP_CONTEXT_TOKENS = 800  # definitions and lemmas shown in a step prompt (it is sent once per node)
 
@@ -292,7 +292,7 @@ class StepSearch:
                     break
             return
         before = len(node.goals.foreground) + node.goals.background
-        for closer in (*self.search.closers, *combos_for(goal)):
+        for closer in (*self.search.closers, *self.search.tactics.combos(goal)):
             if not self.search.available(closer) or self.left() <= 0:
                 continue
             r = self._run(closer, node.checkpoint, self.config.closer_timeout_s)
@@ -319,7 +319,7 @@ class StepSearch:
                 fresh += new
             if fresh:
                 break
-        for step in steps_for(goal, self.search.lemmas, self.search.unfoldable):
+        for step in self.search.tactics.steps(goal, self.search.lemmas, self.search.unfoldable):
             if not self.search.available(step) or self.left() <= 0:
                 continue
             r = self._run(step, node.checkpoint, self.config.step_timeout_s)

@@ -114,6 +114,8 @@ def score(task: Task, new_text: str | None, original: str, task_file: Path, conf
     """("solved", None) when the audit accepts the new file; else ("failed", why)."""
     if new_text is None:
         return "failed", "no proof"
+    if task.prover == "lean":
+        return _score_lean(task, new_text, original, task_file, config)
     if not target_is_done(new_text, task.theorem):
         return "failed", f"{task.theorem} is still a hole"
     verdict = judge(new_text, original, task, task_file, config.limits(), config.axiom_policy())
@@ -122,3 +124,12 @@ def score(task: Task, new_text: str | None, original: str, task_file: Path, conf
     return "solved", None
 
 
+def _score_lean(task: Task, new_text: str, original: str, task_file: Path, config: AgentConfig) -> tuple[str, str | None]:
+    from .lean_tasks import judge_lean, lean_target_is_done
+
+    if not lean_target_is_done(new_text, task.theorem):
+        return "failed", f"{task.theorem} is still a hole"
+    verdict = judge_lean(new_text, original, task, task_file, config.limits(), frozenset(config.allowed_axioms or ()))
+    if not verdict.accepted:
+        return "failed", "audit rejected: " + "; ".join(str(f) for f in verdict.findings)
+    return "solved", None

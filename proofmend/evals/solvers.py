@@ -50,7 +50,12 @@ class ReferenceSolver:
         if not task.reference_proof:
             return Attempt(None, exit="no_reference_proof", error="the task has no reference proof")
         text = path.read_bytes().decode("utf-8")
-        new_text = with_proof(text, task.theorem, task.reference_proof, task.file)
+        if task.prover == "lean":
+            from .lean_tasks import with_lean_proof
+
+            new_text = with_lean_proof(text, task.theorem, task.reference_proof, task.file)
+        else:
+            new_text = with_proof(text, task.theorem, task.reference_proof, task.file)
         return Attempt(new_text, proof=task.reference_proof, attempts=1, exit="reference")
 
 
@@ -87,12 +92,15 @@ class AgentSolver:
         from ..agent.repair import mend_file
         from ..agent.trajectory import Trace
 
-        if task.prover != "coq":
-            return Attempt(None, exit="unsupported",
-                           error=f"{task.prover} tasks are not supported: the agent mends Coq proofs only")
         with Trace(trace_path) as trace:
-            report = mend_file(path, config, theorem=task.theorem, trace=trace, project=task_project(task, path),
-                               model=self._model(config))
+            if task.prover == "lean":
+                from ..agent.lean_repair import mend_lean_path
+
+                report = mend_lean_path(path, config, model=self._model(config), theorem=task.theorem,
+                                        trace=trace).files[0]
+            else:
+                report = mend_file(path, config, theorem=task.theorem, trace=trace,
+                                   project=task_project(task, path), model=self._model(config))
         holes = [h for h in report.holes if _same_theorem(h.theorem, task.theorem)]
         tokens_in = sum(h.tokens_in for h in report.holes)
         tokens_out = sum(h.tokens_out for h in report.holes)

@@ -49,8 +49,12 @@ def check_task(task: Task, task_file: Path, limits: Limits) -> list[Problem]:
     def problem(msg: str) -> Problem:
         return Problem(task.id, msg)
 
-    if task.prover != "coq":
-        return [problem(f"prover {task.prover!r} cannot be validated here (only coq)")]
+    if task.prover == "lean":
+        from .lean_tasks import lean_task_problems
+
+        found, unverified = lean_task_problems(task, task_file, limits)
+        return [problem(m) for m in found] + ([Problem(task.id, "no reference proof", unverified=True)]
+                                                if unverified else [])
     try:
         original = task_file.read_bytes().decode("utf-8")
     except (OSError, UnicodeDecodeError) as e:

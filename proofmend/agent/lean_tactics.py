@@ -1,0 +1,175 @@
+"""The offline search's tactic portfolio for Lean 4, and a Lean proof body from a script.
+
+Lean's own automation: ``rfl``, ``decide``, ``simp``/``simp_all`` (with the
+definitions the goal mentions), ``assumption``, ``contradiction``,
+``omega`` where the version has it, and ``induction``/``cases`` on the
+variables of the goal followed by automation (``<;>``).  Structured
+induction names its hypotheses (``| succ n ih => ?_``) for the types whose
+constructors are known, so that later steps can use them.  Every tactic here
+is written in the syntax the 2021 pre-release and current Lean both read; one
+a version lacks simply fails as a step.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..provers.results import Goal
+from .search import Tactics, hypotheses
+
+_IDENT = re.compile(r"[A-Za-z_][\w'.]*")
+_KEYWORDS = {
+    "fun", "match", "with", "let", "in", "if", "then", "else", "do", "have", "show", "from", "by", "at",
+    "Nat", "Int", "List", "Option", "Bool", "Prop", "Type", "Sort", "True", "False", "true", "false", "none",
+    "some", "zero", "succ", "nil", "cons", "Eq", "Ne", "And", "Or", "Not", "Iff", "Exists", "id", "α", "β",
+}
+#: constructors of the inductive types a task's variables usually have: (pattern per constructor)
+_ALTS = {
+    "Nat": ("| zero => ?_", "| succ {x} ih => ?_"),
+    "List": ("| nil => ?_", "| cons hd {x} ih => ?_"),
+}
+_INDUCTIVE = re.compile(r"^(Nat|List|Option|Bool|Prod|Sum)\b|^\w+$")
+
+
+def binders(conclusion: str) -> list[tuple[str, str]]:
+    """(name, type) of the leading ``∀`` binders of a conclusion: ``∀ (a b : Nat) (xs : List α), …``."""
+    m = re.match(r"\s*∀\s*(.*?),", conclusion, re.S)
+    if not m:
+        return []
+    out: list[tuple[str, str]] = []
+    for group in re.finditer(r"[({\[⦃]\s*([^:(){}\[\]]+?)\s*:\s*([^(){}\[\]]+(?:\([^()]*\)[^(){}\[\]]*)*)[)}\]⦄]",
+                             m.group(1)):
+        for name in group.group(1).split():
+            out.append((name, group.group(2).strip()))
+    if not out:  # ∀ a b, … (types not shown)
+        out = [(n, "") for n in m.group(1).split() if _IDENT.fullmatch(n)]
+    return out
+
+
+def constants(goal: Goal) -> list[str]:
+    """Names of definitions the goal mentions (lower-case or dotted, not bound, not a keyword)."""
+    bound = {n for n, _ in hypotheses(goal)} | {n for n, _ in binders(goal.conclusion)}
+    out: list[str] = []
+    for tok in _IDENT.findall(goal.conclusion + " " + " ".join(goal.hypotheses)):
+        tok = tok.rstrip(".")
+        if tok in bound or tok in _KEYWORDS or tok in out or len(tok) < 2:
+            continue
+        last = tok.split(".")[-1]
+        if last[:1].islower() and not tok.startswith(("h", "ih")) or "." in tok and last[:1].islower():
+            out.append(tok)
+    return out[:6]
+
+
+def _simp_set(names: list[str]) -> str:
+    return f" [{', '.join(names)}]" if names else ""
+
+
+def _type_of(typ: str) -> str:
+    return typ.split()[0] if typ.split() else ""
+
+
+def _inductive(typ: str) -> bool:
+    return bool(typ) and bool(_INDUCTIVE.match(typ)) and not typ.startswith(("Prop", "Type", "Sort"))
+
+
+def structured(var: str, typ: str, kind: str = "induction") -> str | None:
+    """``induction x with | … => ?_`` naming the hypotheses, for Nat and List."""
+    alts = _ALTS.get(_type_of(typ))
+    if alts is None:
+        return None
+    return f"{kind} {var} with\n" + "\n".join(a.format(x=var) for a in alts)
+
+
+def lean_combos(goal: Goal) -> list[str]:
+    """Whole-goal attempts: intro, then induction or cases on one variable, then automation."""
+    defs = constants(goal)
+    simp = _simp_set(defs)
+    out = [f"simp_all{simp}", f"simp{simp}"] if defs else []
+    bs = binders(goal.conclusion)
+    intro = f"intro {' '.join(n for n, _ in bs)}; " if bs else ""
+    variables = [(n, t) for n, t in bs] + [(n, t) for n, t in hypotheses(goal) if _inductive(t)]
+    for n, t in variables[:3]:
+        if t and not _inductive(t):
+            continue
+        for how in ("induction", "cases"):
+            out += [f"{intro}{how} {n} <;> simp_all{simp}", f"{intro}{how} {n} <;> simp{simp} <;> simp_all"]
+        out += [f"{intro}cases {n} <;> rfl", f"{intro}cases {n} <;> decide",
+                f"{intro}induction {n} <;> simp_all{simp} <;> omega"]
+    if bs:
+        out += [f"{intro}simp_all{simp}", f"{intro}simp{simp}", f"{intro}omega"]
+    return out
+
+
+def lean_steps(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]:
+    """Non-closing steps worth trying on ``goal``."""
+    concl = goal.conclusion.strip()
+    hyps = hypotheses(goal)
+    out: list[str] = []
+    bs = binders(concl)
+    if bs:
+        out.append(f"intro {' '.join(n for n, _ in bs)}")
+        out.append(f"intro {bs[0][0]}")
+    elif "→" in concl or concl.startswith("¬"):
+        out.append("intro h")
+    for n, t in hyps:
+        if _inductive(t):
+            s = structured(n, t)
+            if s:
+                out.append(s)
+            out += [f"induction {n}", f"cases {n}"]
+    defs = [d for d in unfoldable if re.search(rf"(?<![\w.]){re.escape(d)}(?![\w'])", concl)]
+    for d in defs + [c for c in constants(goal) if c not in defs][:3]:
+        out += [f"simp only [{d}]", f"simp [{d}]"]
+    out += ["simp", "simp at *"]
+    if "∧" in concl or "↔" in concl:
+        out.append("constructor")
+    if "∨" in concl:
+        out += ["apply Or.inl", "apply Or.inr"]
+    if concl.startswith("∃"):
+        out.append("constructor")
+    if re.search(r"\b(if|match)\b", concl):
+        out.append("split")
+    for n, t in hyps:
+        if "=" in t and not t.startswith("∀"):
+            out += [f"rw [{n}]", f"rw [← {n}]", f"simp [{n}]"]
+        if "∧" in t or "∨" in t or t.startswith("∃"):
+            out.append(f"cases {n}")
+        if t.startswith("∀") or "→" in t or t == concl:
+            out += [f"apply {n}", f"exact {n}"]
+    for lem in lemmas[:8]:
+        out += [f"rw [{lem}]", f"simp [{lem}]", f"apply {lem}"]
+    out += ["constructor", "simp_all"]
+    seen: set[str] = set()
+    return [t for t in out if not (t in seen or seen.add(t))]
+
+
+LEAN_CLOSERS = ("rfl", "decide", "simp", "simp_all", "assumption", "contradiction", "trivial", "simp at *",
+                "constructor <;> simp_all", "omega")
+LEAN_WHOLE_PROOFS = ("simp", "simp_all", "decide", "rfl", "intros; simp_all", "trivial", "omega")
+
+LEAN_TACTICS = Tactics(
+    closers=LEAN_CLOSERS,
+    whole_proofs=LEAN_WHOLE_PROOFS,
+    combos=lean_combos,
+    steps=lean_steps,
+    terminator="",
+    focus_moves=(),  # every open goal is in the foreground in Lean
+    lemma_search=False,
+    unknown=re.compile(r"(?!)"),
+    missing_tactics=frozenset(),
+)
+
+
+def render_lean_body(script: list[str] | tuple[str, ...], indent: str = "  ") -> str:
+    """The text after ``:=`` for a script: `` by`` and one step a line (continuation lines kept)."""
+    lines = [" by"]
+    for step in script:
+        lines += [indent + ln if ln.strip() else "" for ln in step.strip("\n").split("\n")]
+    return "\n".join(lines)
+
+
+def render_lean_text(tactics: str, indent: str = "  ") -> str:
+    """The text after ``:=`` for a model's tactic text, keeping its layout."""
+    lines = tactics.strip("\n").splitlines()
+    base = min((len(ln) - len(ln.lstrip()) for ln in lines if ln.strip()), default=0)
+    return " by\n" + "\n".join(indent + ln[base:] if ln.strip() else "" for ln in lines)
