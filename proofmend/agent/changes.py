@@ -143,6 +143,7 @@ class Comparison:
         self.focus = focus
         self.printed_renames: dict[str, str] = {}  # old printed name -> new printed name
         self.notes: list[str] = []
+        self._shapes: dict[tuple[bool, str], Shape | None] = {}  # (new?, full name) -> constructors or fields
 
     # ------------------------------------------------------------ helpers
     def _key(self, full: str) -> str:
@@ -156,10 +157,7 @@ class Comparison:
         return substitute(text, self.printed_renames)
 
     def _same_statement(self, o: Entry, n: Entry) -> bool:
-        try:
-            return normal_form(parse_type(self._as_new(o.type))) == normal_form(parse_type(n.type))
-        except Exception:  # a type the reader does not follow: compare the text
-            return " ".join(self._as_new(o.type).split()) == " ".join(n.type.split())
+        return self._normal(self._as_new(o.type)) == self._normal(n.type)
 
     def _rename(self, o: Entry, n: Entry) -> None:
         if o.printed != n.printed:
@@ -171,81 +169,114 @@ class Comparison:
         self.old.load(self.old_modules)
         self.new.load(self.new_modules)
         old, new = self.old.entries, self.new.entries
-        old_only = {f: e for f, e in old.items() if self._key(f) not in new}
-        new_only = {f: e for f, e in new.items() if f not in {self._key(x) for x in old}}
-        both = [(e, new[self._key(f)]) for f, e in old.items() if self._key(f) in new]
-        for o, n in both:
+        new_keys = {self._key(f) for f in old}
+        self.old_only = {f: e for f, e in old.items() if self._key(f) not in new}
+        self.new_only = {f: e for f, e in new.items() if f not in new_keys}
+        self.both = [(e, new[self._key(f)]) for f, e in old.items() if self._key(f) in new]
+        for o, n in self.both:
             self._rename(o, n)  # a moved module prints its names differently
-        shapes_old: dict[str, Shape | None] = {}
-        shapes_new: dict[str, Shape | None] = {}
+        self.renamed: list[Renamed] = []
+        self.restated: list[Restated] = []
+        self.inductives: list[InductiveChange] = []
+        self.definitions: list[DefinitionChange] = []
+        self.members: set[str] = set()  # constructors and fields: compared with their inductive
+        self._inductives_renamed()
+        self._constructors_and_fields()
+        self._renamed_same_statement()
+        self._renamed_and_restated()
+        self._kept_names()
+        done_old = {r.old for r in self.renamed} | {r.name for r in self.restated}
+        removed = [self._removed(o, self.new_only) for o in self.old_only.values()
+                   if o.full not in done_old and o.full not in self.members]
+        done_new = {r.new for r in self.renamed} | {r.new_name for r in self.restated}
+        added = tuple(sorted(n.full for n in self.new_only.values()
+                             if n.full not in done_new and n.full not in self.members))
+        svars = self._section_variables(self.restated)
+        restated = [_with_section_vars(r, svars) for r in self.restated] if svars else self.restated
+        return ChangeMap(tuple(self.renamed), tuple(removed), tuple(restated), tuple(self.inductives),
+                         tuple(self.definitions), tuple(self._notations()), tuple(svars), added,
+                         tuple(dict.fromkeys(self.old_modules + self.new_modules)), tuple(self.notes))
 
-        def shape(side: Side, cache: dict, e: Entry) -> Shape | None:
-            if e.full not in cache:
-                cache[e.full] = read_shape(side.print(e), short(e.full))
-            return cache[e.full]
+    # ------------------------------------------------------------ the steps of :meth:`run`
+    def _shape(self, side: Side, e: Entry) -> Shape | None:
+        key = (side is self.new, e.full)
+        if key not in self._shapes:
+            self._shapes[key] = read_shape(side.print(e), short(e.full))
+        return self._shapes[key]
 
-        renamed: list[Renamed] = []
-        # 1. inductives renamed: the same constructors' types, up to the names
-        for o in [e for e in old_only.values() if e.kind == "Inductive"]:
-            cands = [n for n in new_only.values() if n.kind == "Inductive" and n.full not in self._taken(renamed)]
+    def _shapes_of(self, o: Entry, n: Entry) -> tuple[Shape | None, Shape | None]:
+        return self._shape(self.old, o), self._shape(self.new, n)
+
+    def _taken(self) -> set[str]:
+        return {r.new for r in self.renamed} | {r.new_name for r in self.restated}
+
+    def _inductives_renamed(self) -> None:
+        """An inductive only before and one only after with the same constructors' types (up to the names)."""
+        for o in [e for e in self.old_only.values() if e.kind == "Inductive"]:
             best = None
-            for n in cands:
-                so, sn = shape(self.old, shapes_old, o), shape(self.new, shapes_new, n)
+            taken = self._taken()
+            for n in [n for n in self.new_only.values() if n.kind == "Inductive" and n.full not in taken]:
+                so, sn = self._shapes_of(o, n)
                 if so is None or sn is None or so.kind != sn.kind or len(so.members) != len(sn.members):
                     continue
-                trial = dict(self.printed_renames)
-                trial[o.printed] = n.printed
+                trial = {**self.printed_renames, o.printed: n.printed}
                 if all(" ".join(substitute(a[1], trial).split()) == " ".join(b[1].split())
                        for a, b in zip(so.members, sn.members)):
                     score = _similar(short(o.full), short(n.full))
                     if best is None or score > best[0]:
                         best = (score, n)
             if best is not None:
-                n = best[1]
-                renamed.append(Renamed(o.full, n.full, "inductive", n.type))
-                self._rename(o, n)
-        # 2. constructors and fields: compared inductive by inductive
-        inductives: list[InductiveChange] = []
-        members_seen: set[str] = set()
-        ind_pairs = [(o, n) for o, n in both if o.kind == "Inductive"]
-        ind_pairs += [(old[r.old], new[r.new]) for r in renamed if r.kind == "inductive"]
-        for o, n in ind_pairs:
-            so, sn = shape(self.old, shapes_old, o), shape(self.new, shapes_new, n)
+                self.renamed.append(Renamed(o.full, best[1].full, "inductive", best[1].type))
+                self._rename(o, best[1])
+
+    def _constructors_and_fields(self) -> None:
+        pairs = [(o, n) for o, n in self.both if o.kind == "Inductive"]
+        pairs += [(self.old.entries[r.old], self.new.entries[r.new]) for r in self.renamed if r.kind == "inductive"]
+        for o, n in pairs:
+            so, sn = self._shapes_of(o, n)
             if so is None or sn is None:
                 continue
-            mod_o, mod_n = o.full.rsplit(".", 1)[0], n.full.rsplit(".", 1)[0]
-            members_seen |= {f"{mod_o}.{c}" for c, _ in so.members} | {f"{mod_n}.{c}" for c, _ in sn.members}
-            if so.builder:
-                members_seen |= {f"{mod_o}.{so.builder}"}
-            if sn.builder:
-                members_seen |= {f"{mod_n}.{sn.builder}"}
+            for e, sh in ((o, so), (n, sn)):
+                mod = e.full.rsplit(".", 1)[0]
+                self.members |= {f"{mod}.{c}" for c, _ in sh.members} | ({f"{mod}.{sh.builder}"} if sh.builder else set())
             change = self._members(o, n, so, sn)
             if change is not None:
-                inductives.append(change)
-        # 3. other names renamed: the same statement under a new name
+                self.inductives.append(change)
+
+    def _renamed_same_statement(self) -> None:
+        """Other names renamed: the same statement under a new name (again while renames are found)."""
         pending = True
         while pending:
             pending = False
-            for o in list(old_only.values()):
-                if o.kind == "Inductive" or o.full in members_seen or o.full in {r.old for r in renamed}:
+            by_statement: dict[tuple[str, str], list[Entry]] = {}
+            taken = self._taken()
+            for n in self.new_only.values():
+                if n.full not in self.members and n.full not in taken:
+                    by_statement.setdefault((n.kind, self._normal(n.type)), []).append(n)
+            done = {r.old for r in self.renamed}
+            for o in list(self.old_only.values()):
+                if o.kind == "Inductive" or o.full in self.members or o.full in done:
                     continue
-                cands = [n for n in new_only.values() if n.kind == o.kind and n.full not in members_seen
-                         and n.full not in self._taken(renamed) and self._same_statement(o, n)]
+                cands = [n for n in by_statement.get((o.kind, self._normal(self._as_new(o.type))), [])
+                         if n.full not in taken]
                 if not cands:
                     continue
                 n = max(cands, key=lambda c: (self._same_body(o, c), _similar(short(o.full), short(c.full))))
-                renamed.append(Renamed(o.full, n.full, n.role, n.type))
+                self.renamed.append(Renamed(o.full, n.full, n.role, n.type))
                 self._rename(o, n)
+                taken.add(n.full)
                 pending = True
-        # 4. renamed and restated: the same conclusion, a close name
-        restated: list[Restated] = []
-        for o in list(old_only.values()):
-            if o.kind != "Constant" or o.full in members_seen or o.full in {r.old for r in renamed}:
+
+    def _renamed_and_restated(self) -> None:
+        """A name only before and a close name only after with the same conclusion."""
+        done = {r.old for r in self.renamed}
+        for o in list(self.old_only.values()):
+            if o.kind != "Constant" or o.full in self.members or o.full in done:
                 continue
             best = None
-            for n in new_only.values():
-                if n.kind != "Constant" or n.full in members_seen or n.full in self._taken(renamed) \
-                        or n.full in {r.new_name for r in restated}:
+            taken = self._taken()
+            for n in self.new_only.values():
+                if n.kind != "Constant" or n.full in self.members or n.full in taken:
                     continue
                 sim = _similar(short(o.full), short(n.full))
                 if sim < 0.6:
@@ -255,35 +286,27 @@ class Comparison:
                     best = (sim, n)
             if best is not None:
                 n = best[1]
-                restated.append(Restated(o.full, n.full, n.role, self._as_new(o.type), n.type))
+                self.restated.append(Restated(o.full, n.full, n.role, self._as_new(o.type), n.type))
                 self._rename(o, n)
-        # 5. names in both: restated statements, changed definitions
-        definitions: list[DefinitionChange] = []
-        for o, n in both:
-            if o.kind == "Inductive" or o.full in members_seen:
+
+    def _kept_names(self) -> None:
+        """Names in both: restated statements, changed definitions."""
+        for o, n in self.both:
+            if o.kind == "Inductive" or o.full in self.members:
                 continue
             same = self._same_statement(o, n)
             if not same:
-                restated.append(Restated(o.full, n.full, n.role, self._as_new(o.type), n.type))
+                self.restated.append(Restated(o.full, n.full, n.role, self._as_new(o.type), n.type))
             if o.transparent and n.transparent:
                 ob, nb = _body(self.old.print(o)), _body(self.new.print(n))
                 if ob is not None and nb is not None and " ".join(self._as_new(ob).split()) != " ".join(nb.split()):
-                    definitions.append(DefinitionChange(n.full, ob, nb, not same))
-        # 6. removed: what comes closest now
-        done_old = {r.old for r in renamed} | {r.name for r in restated}
-        removed = [self._removed(o, new_only) for o in old_only.values()
-                   if o.full not in done_old and o.full not in members_seen]
-        done_new = {r.new for r in renamed} | {r.new_name for r in restated}
-        added = tuple(sorted(n.full for n in new_only.values() if n.full not in done_new and n.full not in members_seen))
-        svars = self._section_variables(restated)
-        if svars:
-            restated = [_with_section_vars(r, svars) for r in restated]
-        return ChangeMap(tuple(renamed), tuple(removed), tuple(restated), tuple(inductives), tuple(definitions),
-                         tuple(self._notations()), tuple(svars), added,
-                         tuple(dict.fromkeys(self.old_modules + self.new_modules)), tuple(self.notes))
+                    self.definitions.append(DefinitionChange(n.full, ob, nb, not same))
 
-    def _taken(self, renamed: list[Renamed]) -> set[str]:
-        return {r.new for r in renamed}
+    def _normal(self, typ: str) -> str:
+        try:
+            return normal_form(parse_type(typ))
+        except Exception:  # a type the reader does not follow: its text
+            return " ".join(typ.split())
 
     def _same_body(self, o: Entry, n: Entry) -> bool:
         if not (o.transparent and n.transparent):
