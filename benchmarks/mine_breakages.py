@@ -156,7 +156,7 @@ def scan_file(root: Path, rel: str, text: str, cands: list[dict], timeout: float
     try:
         path.write_text(swapped)
         doc = parse_document(swapped)
-        limits = Limits(timeout_s=timeout)
+        limits = Limits(timeout_s=timeout, call_timeout_s=timeout)  # start-up on a busy machine takes long
         live = LiveDocument(project_for(path), limits, topfile=path)
         try:
             res = scan_proofs(live.project, doc, limits, document=live)
