@@ -352,7 +352,8 @@ class Comparison:
         return change
 
     def _removed(self, o: Entry, new_only: dict[str, Entry]) -> Removed:
-        """``o`` is gone: the new lemmas whose statements come closest (``Search`` with its conclusion)."""
+        """``o`` is gone: the new lemmas whose statements come closest (``Search`` with its conclusion, else
+        its hypotheses, and with the constants of its conclusion), ranked by how their statements compare."""
         if self.focus is not None and short(o.full) not in self.focus:
             return Removed(o.full, o.role, o.type)
         try:
@@ -363,6 +364,12 @@ class Comparison:
         pattern = conclusion_pattern(tele)
         if pattern.strip("_ ()"):
             pool.update(self.new.env.search(f"({pattern})"))
+        if not pool:  # nothing concludes the same: what rests on the same hypotheses
+            bound = {b.name: "_" for b in tele.binders if b.name}
+            for h in [b for b in tele.binders if b.name is None][:2]:
+                hyp = substitute(h.type, bound)
+                if hyp.strip("_ ()"):
+                    pool.update(self.new.env.search(f"({hyp})"))
         consts = [t for t in dict.fromkeys(QUALID.findall(tele.conclusion))
                   if t not in {b.name for b in tele.binders} and not _is_keyword(t)]
         if len(pool) < CANDIDATES and consts:
