@@ -357,7 +357,8 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
     ws = Workspace(project, path.resolve() if path.is_file() else None, config.limits(), jobs,
                    on_build=progress.file_built, use_user_build=config.use_user_build)
     changes = None
-    if config.read_changes:
+    # the change is read for the stale-proof repair and for a model's prompts
+    if config.read_changes and ("stale" in config.strategy_for(model is not None) or model is not None):
         from .holechanges import ChangeSource, compiled_in
 
         changes = ChangeSource(project, since, config.limits(), now_vo=compiled_in(ws),
