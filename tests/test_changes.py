@@ -267,3 +267,27 @@ def test_hypotheses_and_search_hits_with_unicode_names():
     assert parse_search("θ_plus_0: forall θ : nat, θ + 0 = θ\nNat.add_0_r: forall n : nat, n + 0 = n") == [
         ("θ_plus_0", "forall θ : nat, θ + 0 = θ"), ("Nat.add_0_r", "forall n : nat, n + 0 = n")]
     assert missing_name("The reference Base.θ_helper was not found in the current environment.") == "Base.θ_helper"
+
+
+def test_an_old_sentence_written_for_the_new_statements():
+    from proofmend.agent.changemap import ChangeMap, InductiveChange, Renamed, Restated
+    from proofmend.agent.staleedit import pattern_candidates, rewrite
+
+    cmap = ChangeMap(
+        renamed=(Renamed("C.B.plus_zero_r", "C.B.add_zero_r", "lemma", "forall n : nat, n + 0 = n"),),
+        restated=(Restated("C.B.le_mono", "C.B.le_mono", "lemma", "forall a b : nat, a <= b -> f a <= f b",
+                           "forall b a : nat, a <= b -> f a <= f b"),
+                  Restated("C.U.thm", "C.U.thm", "lemma", "forall x y : nat, x <= y -> P x y",
+                           "forall y x : nat, x <= y -> P x y")),
+        inductives=(InductiveChange("C.B.color", "C.B.color", "inductive", ("Red", "Green", "Blue"),
+                                    ("Red", "Yellow", "Green", "Blue")),
+                    InductiveChange("C.B.pt", "C.B.pt", "record", ("px", "py"), ("px", "pz", "py"))))
+    assert rewrite("rewrite B.plus_zero_r in H; apply (le_mono n m Hnm).", cmap) == \
+        "rewrite B.add_zero_r in H; apply (le_mono m n Hnm)."
+    assert rewrite("apply le_mono.", cmap) == "apply le_mono."  # no arguments: nothing to move
+    assert rewrite("intros x y H.", cmap, theorem="C.U.thm") == "intros y x H."
+    assert rewrite("intros x y H.", cmap, theorem="C.U.other") == "intros x y H."
+    assert rewrite("destruct p as [a b].", cmap) == "destruct p as [a ? b]."
+    assert pattern_candidates("destruct c as [|n|].", "Expects a disjunctive pattern with 4 branches.", cmap)[0] == \
+        "destruct c as [| |n|]."
+    assert pattern_candidates("destruct c as [|n|].", "No such goal.", cmap) == []
