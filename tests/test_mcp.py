@@ -332,6 +332,10 @@ def test_mend_returns_an_audited_proof_and_writes_only_when_asked(shop: Path) ->
             # the file as written: the live session reads it again, and the audit of the change accepts it
             status = {i["name"]: i["status"] for i in (await call(client, "outline", file="Cart.v"))["items"]}
             assert status["line_total_free"] == "proved" and status["cart_total_app"] == "failing"
+            # without a theorem: every proof of the file that fails or is admitted (one is left)
+            rest = await call(client, "mend", file="Cart.v")
+            assert [(r["theorem"], r["status"]) for r in rest["results"]] == [("cart_total_app", "fixed")]
+            assert not rest["written"] and cart.read_text() == mended
 
     run(test)
 
