@@ -714,30 +714,8 @@ HONEST: dict[str, Callable[[Source], Pair | None]] = {
 
 # ------------------------------------------------------------------ the cases
 
-_BOM = ("an honest proof in a file that begins with a byte-order mark is refused: coqc compiles the file, but the "
-        "text the audit gives coqidetop keeps the mark, which Coq's lexer rejects ({}), so the audit fails wherever "
-        "it needs the live session")
 #: (source, kind) -> why the audit gets it wrong today; each is an expected failure until the audit is fixed.
-KNOWN_WRONG: dict[tuple[str, str], str] = {
-    ("repair/pow2_binders_renamed", "byte_order_mark"): _BOM.format(
-        "the scan of the original's failing proof: not_a_target, 'the original does not load up to it'"),
-    ("repair/mem_iff", "byte_order_mark"): _BOM.format(
-        "the scan of the original's failing proof: not_a_target, 'the original does not load up to it'"),
-    ("Counter.v", "byte_order_mark"): _BOM.format("the probe of a section: audit_failed, 'a query failed'"),
-    ("Table.v", "byte_order_mark"): _BOM.format("the probe of module types, functors, sealed modules: audit_failed"),
-    ("Table.v", "module_type_include"): (
-        "a lemma proven inside a module type whose fields come from 'Include' of another module type is refused "
-        "(axiom_not_allowed: the included Parameter and Axiom are 'neither an Axiom nor a Parameter'), though "
-        "the same fields declared one by one are accepted"),
-    ("Layout.v", "later_proof_computes_with_defined_hole"): (
-        "a complete proof after a Defined hole that computes with the hole's value (reflexivity) fails in the "
-        "audit's reference, where the hole is admitted, and the audit refuses the honest candidate "
-        "(elaboration_changed, 'later text checks only with the candidate's bodies') though no statement and no "
-        "other body differs"),
-} | {(sid, "syntax_error_mended"): (
-    "a proof that fails in the original with a syntax error is not taken for a failing proof the candidate may mend: "
-    "the scan reports 'the original does not load up to it' (not_a_target, with the line counted from the proof's "
-    "sentence instead of the file)") for sid in SOURCES}
+KNOWN_WRONG: dict[tuple[str, str], str] = {}
 
 
 def params(table: dict) -> list:

@@ -195,6 +195,9 @@ def admitted_names(project: CoqProject) -> frozenset[str]:
     return frozenset(names)
 
 
+BOM = "\ufeff"
+
+
 def _module_stem(file_name: str) -> str:
     stem = Path(file_name).stem
     return stem if IDENT.fullmatch(stem) else "Candidate"
@@ -490,11 +493,13 @@ def _judge_inside(q: CoqQueries, subject: str, printed_name: str, params: set[st
     for a in axioms:
         if a in conjectures:
             findings.append(Finding(Reason.ADMITTED_DEPENDENCY, f"relies on {a}, which is admitted", subject))
+        elif a.split(".")[0] in params or (in_module_type and "." not in a):
+            # A field of the functor's parameter, or of the module type being declared (its own or one it
+            # includes): its hypotheses.
+            continue
         elif a not in declared:
             findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, f"relies on {a}, which Coq records neither as an Axiom "
                                     "nor as a Parameter", subject))
-        elif a.split(".")[0] in params or (in_module_type and "." not in a):
-            continue  # a field of the functor's parameter, or of the module type being declared: its hypotheses
         elif allowed is not None:
             about = parse_about(q.ask_text(f"About {a}."))
             if about is None or about.full_name not in allowed:
@@ -610,6 +615,9 @@ def audit(
     (what a scan found); without it the audit scans the original itself when
     a changed proof is not a hole.
     """
+    if candidate.startswith(BOM) and original.startswith(BOM):
+        # coqc skips a byte-order mark; coqidetop's lexer does not, so no live pass sees it.
+        candidate, original = candidate[1:], original[1:]
     cmp = compare(candidate, original, defer_capitalised=True)
     findings = list(cmp.findings)
     names = tuple(ch.name for ch in cmp.changes)
@@ -636,12 +644,13 @@ def audit(
             return Verdict(False, tuple(findings), names)
     stem = _module_stem(file_name)
     ref_text = reference_text(cmp.original, [ch.index for ch in cmp.changes])
-    ref_job = _REFERENCES.submit(project, ref_text, stem, limits)
+    first_job = _REFERENCES.submit(project, ref_text, stem, limits)
+    ref_job = _SETTLE.submit(_settled_reference, first_job, project, cmp, ref_text, stem, limits, failing)
     words = set().union(*(capitalised_words(ch.candidate.body) for ch in cmp.changes))
     if words:
         # Coq, not a list of words, says whether a capitalised word is a user tactic; nothing
         # that may be a command is compiled before it has.
-        ref = ref_job.result()
+        ref, ref_text = ref_job.result()
         if ref.rc != 0:
             return _reference_failed(ref, ref_text, limits, names)
         try:
@@ -655,7 +664,7 @@ def audit(
             return Verdict(False, tuple(findings), names)
     with tempfile.TemporaryDirectory(prefix="proofmend-audit-") as tmp, ThreadPoolExecutor(1) as pool:
         cand_job = pool.submit(compile_module, project, candidate, stem, Path(tmp) / "candidate", limits)
-        ref = ref_job.result()
+        ref, ref_text = ref_job.result()
         if ref.rc != 0:
             cand = cand_job.result()
             if cand.rc == 0:
@@ -701,6 +710,32 @@ def audit(
                 if any(u.endswith(" " + f) for f in subjects.constants):
                     findings.append(Finding(Reason.UNSAFE_ASSUMPTION, f"coqchk: {u}"))
     return Verdict(not findings, tuple(findings), names, assumptions, secs, kernel, rests_on)
+
+
+_SETTLE = ThreadPoolExecutor(2, thread_name_prefix="proofmend-reference-settle")
+
+
+def _settled_reference(job: Future, project: CoqProject, cmp: Comparison, ref_text: str, stem: str, limits: Limits,
+                       failing: Collection[int] | None) -> tuple[Compiled, str]:
+    """The compiled reference and its text; where it fails inside a proof the candidate leaves as it is, that proof
+    is admitted too if it fails in the original as written (it computed with a target, say), and it is compiled again."""
+    ref = job.result()
+    if ref.rc == 0 or ref.rc is None:
+        return ref, ref_text
+    assert cmp.original is not None
+    offset, _, _ = _error_offset(ref, ref_text)
+    ref_doc = parse_document(ref_text)
+    changed = {ch.index for ch in cmp.changes}
+    inside = [i for i, p in enumerate(ref_doc.proofs) if p.body_start <= offset < p.body_end and i not in changed]
+    if not inside:
+        return ref, ref_text
+    if failing is None:
+        failing, _ = failing_in_original(project, cmp.original, limits)
+    more = (set(failing) - changed) | changed
+    if not set(inside) <= more:
+        return ref, ref_text
+    text = reference_text(cmp.original, sorted(more))
+    return _REFERENCES.submit(project, text, stem, limits).result(), text
 
 
 def _reference_failed(ref: Compiled, ref_text: str, limits: Limits, names: tuple[str, ...]) -> Verdict:

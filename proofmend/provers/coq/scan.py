@@ -185,8 +185,9 @@ class ProofScan:
         else:
             err = r.value
         f: wire.Failure = err  # type: ignore[assignment]
-        # Which sentence failed?  The failure names the last good state.
-        later = sorted(st for st in self._start_of if st > f.state_id)
+        # Which sentence failed?  Coq refusing to add it (a syntax error) names it; an error found when
+        # running names the last good state.
+        later = sorted(st for st in self._start_of if st > f.state_id) if r.ok else []
         bad_start = self._start_of[later[0]] if later else s.start
         bad_owner = self._owner.get(bad_start)
         if bad_owner is None:
