@@ -133,6 +133,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=1, help="repeat both measurements and report medians (default 1)")
     ap.add_argument("--timeout", type=float, default=60.0, help="--timeout passed to repair (default 60)")
     ap.add_argument("--keep", type=Path, help="also copy the generated .v and replay files to this folder")
+    ap.add_argument("--strategy", help="--strategy passed to repair (default: repair's own, stale,search,llm with a "
+                                       "model; 'llm' checks the model's candidates only, as the coqc loop does)")
     ap.add_argument("--out", type=Path, help="write the figures as JSON")
     args = ap.parse_args(argv)
 
@@ -165,6 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         trace = work / f"trace{run}.jsonl"
         cmd = [*repair_command(), str(src), "--model", f"replay:{replay}", "--attempts", str(len(candidates)),
                "--timeout", f"{args.timeout:g}", "--json", "--trace", str(trace),
+               *(["--strategy", args.strategy] if args.strategy else []),
                # the replayed candidates are what is compared: no tactic search before the model
                "--search-first", "0"]
         t0 = time.monotonic()
