@@ -82,25 +82,30 @@ def checkout_from(git_dir: Path, base_commit: str, base: Path, commit: str, dest
     changed paths."""
     if dest.exists():
         raise FileExistsError(dest)
+    # the tree comparison alone (plumbing: no blob is read, so blobs a snapshot lacks do not stop it)
+    rows = git(git_dir, "diff-tree", "-r", "--no-renames", "-z", base_commit, commit).split("\0")
+    # -z gives ':<modes> <shas> <status>' NUL path NUL for each entry
+    items = [x for x in rows if x]
+    entries = [(meta.split()[3], meta.split()[4], path) for meta, path in zip(items[0::2], items[1::2])]
     subprocess.run(["cp", "-a", "--reflink=auto", str(base), str(dest)], check=True)
     time.sleep(1.1)  # what is written now is strictly newer than anything the base's build wrote
-    changed = []
-    for row in git(git_dir, "diff", "--no-renames", "--name-status", "-z", base_commit, commit).split("\0"):
-        changed.append(row)
-    # -z with --name-status gives: status NUL path NUL status NUL path ...
-    items = [x for x in changed if x]
-    for status, path in zip(items[0::2], items[1::2]):
-        target = dest / path
-        if status.startswith("D"):
-            target.unlink(missing_ok=True)
-            continue
-        data = subprocess.run(["git", f"--git-dir={git_dir}", "show", f"{commit}:{path}"], capture_output=True,
-                              check=True).stdout
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if target.is_symlink() or target.exists():
-            target.unlink()
-        target.write_bytes(data)
-    return [p for p in items[1::2]]
+    try:
+        for sha_new, status, path in entries:
+            target = dest / path
+            if status.startswith("D"):
+                target.unlink(missing_ok=True)
+                continue
+            res = subprocess.run(["git", f"--git-dir={git_dir}", "cat-file", "blob", sha_new], capture_output=True)
+            if target.is_symlink() or target.exists():
+                target.unlink()
+            if res.returncode != 0:
+                continue  # a blob the snapshot lacks (a large file): left out, as checkout() does
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(res.stdout)
+    except BaseException:
+        subprocess.run(["rm", "-rf", str(dest)])
+        raise
+    return [path for _, _, path in entries]
 
 
 # ------------------------------------------------------------------ project layouts

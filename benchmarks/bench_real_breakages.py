@@ -198,6 +198,7 @@ def summarise(results: list[dict]) -> str:
     for r in results:
         by[f"{r['repo']} ({r['layout']})"].append(r)
     statuses = ["fixed", "unsolved", "load-failure", "no-hole", "crash", "timeout", "not-built"]
+    statuses += sorted({r["status"] for r in results} - set(statuses))  # no-checkout, dirty-checkout, ...
     rows = []
     for key, rs in sorted(by.items()) + [("all", results)]:
         fixed = sum(r["status"] == "fixed" for r in rs)
