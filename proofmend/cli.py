@@ -376,9 +376,12 @@ def _repair_lean(path: Path, config, theorem, trace, write: bool, as_json: bool,
     from .agent.repair import write_back
     from .agent.trajectory import Trace
 
+    from .provers.lean.toolchain import Toolchain
+
     _, doc = read_lean(path)  # bad input before any work
     if theorem is not None and doc.decl_named(theorem) is None:
         raise InputError(f"no declaration named {theorem!r} in {path}")
+    Toolchain.for_file(path)  # no lean: exit 2 before any work
     agent_model = make_agent_model(config)
     if agent_model is None and not as_json:
         typer.echo("proofmend: using the built-in tactic search (offline)", err=True)

@@ -177,3 +177,22 @@ def test_real_lean_batch_check(tmp_path):
     f.write_text("theorem t : True := trivial\n\ntheorem v (n : Nat) : n + 0 = n + 1 := by\n  rfl\n")
     r = check_lean_file(f)
     assert not r.compiled and len(r.errors) == 1 and r.errors[0].line == 4
+
+
+def test_lean_portfolio_reads_lean_goals():
+    from proofmend.agent.lean_tactics import binders, constants, lean_combos, lean_steps, render_lean_body
+    from proofmend.provers.results import Goal
+
+    g = Goal((), "∀ (xs ys : List α) (n : Nat), len (app xs ys) = len xs + len ys + n * 0")
+    assert binders(g.conclusion) == [("xs", "List α"), ("ys", "List α"), ("n", "Nat")]
+    assert constants(g) == ["len", "app"]
+    combos = lean_combos(g)
+    assert "intro xs ys n; induction xs <;> simp_all [len, app]" in combos
+    steps = lean_steps(g, [], ["app"])
+    assert steps[0] == "intro xs ys n" and "simp only [app]" in steps
+    h = Goal(("n : Nat", "ih : add 0 n = n"), "add 0 (n + 1) = n + 1")
+    steps = lean_steps(h, [], ["add"])
+    assert "induction n with\n| zero => ?_\n| succ n ih => ?_" in steps
+    assert "rw [ih]" in steps and "simp [add]" in steps
+    assert render_lean_body(["intro n", "induction n with\n| zero => rfl\n| succ n ih => simp"], "    ") == (
+        " by\n    intro n\n    induction n with\n    | zero => rfl\n    | succ n ih => simp")

@@ -195,8 +195,14 @@ class LeanServer:
                 old = self._diagnostics.get(uri)
                 if version is None:
                     version = old[0] if old else 0
+                new = list(p.get("diagnostics") or [])
+                if old is not None and version == old[0]:
+                    # one version is published as it is elaborated: keep the union (a server may send
+                    # each command's messages, or all of them so far)
+                    seen = {json.dumps(d, sort_keys=True) for d in old[1]}
+                    new = old[1] + [d for d in new if json.dumps(d, sort_keys=True) not in seen]
                 if old is None or version >= old[0]:
-                    self._diagnostics[uri] = (version, list(p.get("diagnostics") or []))
+                    self._diagnostics[uri] = (version, new)
             self._lock.notify_all()
 
     def _wait(self, done, deadline: Deadline, timeout: float | None, what: str):

@@ -41,6 +41,8 @@ SORRY_WARNING = "declaration uses 'sorry'"
 UNSOLVED = "unsolved goals"
 #: Lean's bound on the target's elaboration in a session (its default is 200000)
 HEARTBEATS = 50000
+#: the least wall-clock time a check is given before the server is stopped
+MIN_WALL_S = 5.0
 #: a marker step after the script: the goals before it are the goals the script leaves
 _PROBE = "skip"
 
@@ -214,13 +216,18 @@ class LeanProofSession:
 
     def _timed_out(self, tactics: str, start: Checkpoint, timeout: float | None) -> TacticError:
         """A step that did not finish in time (the server was stopped; the next call starts a fresh one)."""
-        t = timeout or self.tactic_timeout
+        t = self._wall(timeout)
         return TacticError(f"Timeout: the tactics did not finish within {t:g} s", tactics, 0, len(tactics), "",
                            start, None)
 
+    def _wall(self, timeout: float | None) -> float:
+        """Seconds one check may take: Lean's heartbeats bound the work; the wall clock only catches a server
+        that stopped answering (never under MIN_WALL_S: stopping the server costs reloading the file)."""
+        return max(timeout or self.tactic_timeout, MIN_WALL_S)
+
     def _check(self, script: tuple[str, ...], timeout: float | None):
         text, spans = self._text(script)
-        diags = self.live.check(text, self.deadline, timeout or self.tactic_timeout)
+        diags = self.live.check(text, self.deadline, self._wall(timeout))
         mine = [d for d in diags if d.line >= self._decl_line]  # the text before was checked at the start
         return text, spans, mine
 
@@ -231,7 +238,7 @@ class LeanProofSession:
             return Goals(())
         probe_line = text.rstrip("\n").count("\n") + 1
         try:
-            found = self.live.goals_at(probe_line, len(self.indent), self.deadline, timeout or self.tactic_timeout)
+            found = self.live.goals_at(probe_line, len(self.indent), self.deadline, self._wall(timeout))
         except ProverError:
             found = None
         if found is not None:
@@ -286,9 +293,9 @@ class LeanProofSession:
         """None when ``body`` (the text after ``:=``) proves the target with no error and no sorry; else why not."""
         text = self.head + (body if body[:1].isspace() else " " + body).rstrip() + "\n"
         try:
-            diags = self.live.check(text, self.deadline, timeout or self.tactic_timeout)
+            diags = self.live.check(text, self.deadline, self._wall(timeout))
         except ProverTimeoutError:
-            return f"Timeout: the proof did not check within {timeout or self.tactic_timeout:g} s"
+            return f"Timeout: the proof did not check within {self._wall(timeout):g} s"
         mine = [d for d in diags if d.line >= self._decl_line]
         errors = [d for d in mine if d.severity == "error"]
         if errors:
@@ -304,7 +311,7 @@ class LeanProofSession:
             return "Error: only a one-line # command (#check, #print, #reduce) can be run here"
         text = self._before.rstrip() + "\n\n" + command + "\n"
         line = text.rstrip("\n").count("\n") + 1
-        diags = self.live.check(text, self.deadline, timeout or self.tactic_timeout)
+        diags = self.live.check(text, self.deadline, self._wall(timeout))
         out = [d for d in diags if d.line == line]
         return "\n".join(("Error: " if d.severity == "error" else "") + d.message for d in out)
 
