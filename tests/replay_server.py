@@ -22,15 +22,21 @@ TEMP_FOLDER = re.compile(r"/[^\s\"`']*?proofmend-[a-z]+-[^/\s\"`']+/")
 
 
 class ReplayServer:
-    def __init__(self, replies: list[str] | Path, delay_s: float = 2.0):
+    def __init__(self, replies: list[str] | Path, delay_s: float = 2.0, gather: int = 0,
+                 gather_timeout_s: float = 300.0):
+        """``gather``: hold every reply until that many calls have been in flight at once (or until
+        ``gather_timeout_s`` after the call came), so that a test of how many calls overlap does not
+        hang on how fast the callers start; a caller that cannot overlap that many still sees fewer."""
         if isinstance(replies, Path):
             replies = [json.loads(line)["content"] for line in replies.read_text().splitlines() if line.strip()]
         self.replies = list(replies)
         self.delay_s = delay_s
+        self.gather = gather
+        self.gather_timeout_s = gather_timeout_s
         self.calls = 0
         self.in_flight = 0
         self.max_in_flight = 0
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -77,6 +83,8 @@ class ReplayServer:
                     server.calls += 1
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                    server._lock.notify_all()
+                    server._lock.wait_for(lambda: server.max_in_flight >= server.gather, server.gather_timeout_s)
                 try:
                     time.sleep(server.delay_s)
                     content = server.reply_for(request.get("messages", []))
