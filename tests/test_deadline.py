@@ -56,11 +56,16 @@ def test_a_runaway_candidate_is_cut_at_the_deadline(write, tmp_path):
     assert took < 2 + GRACE_S + 2, took
 
 
-def test_loading_has_its_own_time_by_default(write):
+def test_loading_has_its_own_time_by_default(write, tmp_path):
     # Loading the slow prefix takes longer than the hole's --timeout: it is not the hole's time.
+    from proofmend.agent.trajectory import Trace
+
     f = write("slow.v", SLOW)
-    report = mend_path(f, AgentConfig(timeout_s=1))
+    with Trace(tmp_path / "trace.jsonl") as tr:
+        report = mend_path(f, AgentConfig(timeout_s=2), trace=tr)
     assert report.errors == [] and [h.status for h in report.holes] == ["fixed"], report.to_json()
+    loaded = [json.loads(line) for line in (tmp_path / "trace.jsonl").read_text().splitlines()]
+    assert [e["seconds"] for e in loaded if e["event"] == "loaded"][0] > 2  # longer than the hole's time
 
 
 def test_a_hole_is_worked_on_before_the_rest_of_its_file_loads(write, tmp_path):
