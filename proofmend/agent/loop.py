@@ -46,6 +46,7 @@ class HoleSolver:
         self.model = model
         self.trace = trace or Trace(None)
         self._conjectures: dict[tuple[str, str], frozenset[str]] = {}  # what the live session holds admitted, per hole
+        self._refused: dict[tuple[str, str], str] = {}  # why a hole's last complete candidate was refused
 
     # ------------------------------------------------------------ plumbing
     def _check_event(self, job: HoleJob, text: str, r, seconds: float) -> None:
@@ -81,6 +82,8 @@ class HoleSolver:
             verdict = replace(verify(body), rests_on={job.theorem: tuple(admitted)} if admitted else {})
         self.trace.emit("audit", theorem=job.theorem, proof=body, accepted=verdict.accepted,
                         reasons=verdict.reasons, source=how, seconds=round(time.monotonic() - t0, 3))
+        if not verdict.accepted and closed is None:  # a complete proof refused: why goes into the hole's end
+            self._refused[(job.file, job.theorem)] = "; ".join(str(f) for f in verdict.findings)[:400]
         return verdict
 
     def _admitted_used(self, job: HoleJob, session: ProofSession) -> list[str]:
@@ -148,6 +151,9 @@ class HoleSolver:
                 if budget.left() > 1:
                     continue
             break
+        refused = self._refused.pop((job.file, job.theorem), None)
+        if proof is None and refused and exit not in (Exit.AUDIT_REJECTED, Exit.PREFIX_ERROR):
+            error = f"{error}; the last candidate refused: {refused}"
         elapsed = time.monotonic() - budget.started
         status = "fixed" if proof is not None else ("skipped" if exit is Exit.PREFIX_ERROR else "unsolved")
         result = HoleResult(job.file, job.theorem, job.line, status, exit.value, budget.attempts, proof,
