@@ -49,8 +49,12 @@ def merged_lines(root: Path) -> tuple[list[str], list[str]]:
     ids = [json.loads(ln)["id"] for ln in lines]
     parse_tasks(top_text, top)  # fail early, with file:line, on a bad top-level line
     changes: list[str] = []
+    provers = {json.loads(ln).get("prover", "coq") for ln in lines} or {"coq"}
     for sub_file in sorted(root.glob(f"*/{TASKS_FILE}")):
-        for t, line in sub_tasks(root, sub_file):
+        tasks = sub_tasks(root, sub_file)
+        if tasks and not {t.prover for t, _ in tasks} & provers:
+            continue  # a corpus of another prover kept beside this one (corpus/lean), run on its own
+        for t, line in tasks:
             if t.id in ids:
                 i = ids.index(t.id)
                 if Task.model_validate_json(lines[i]) != t:
