@@ -40,33 +40,26 @@ def probe(project: CoqProject, doc: CoqDocument, topfile: Path, points: dict[int
                 ask(q)
 
 
-def section_ends(doc: CoqDocument) -> list[int]:
-    """Indices of the sentences that close a Section."""
-    out: list[int] = []
-    stack: list[tuple[str, bool]] = []
+def _scope_ends(doc: CoqDocument) -> list[tuple[bool, str, int]]:
+    """Every interactive Section/Module that closes: (is a section, its module path in the file, index of 'End')."""
+    out: list[tuple[bool, str, int]] = []
+    stack: list[tuple[str, bool]] = []  # (name, is a section)
     for i, s in enumerate(doc.sentences):
         w = head_words(s)
         if w[:1] in (["Module"], ["Section"]) and not _has_body(s):
             rest = [x for x in w[1:] if x not in ("Type", "Import", "Export")]
             stack.append((rest[0] if rest else "", w[0] == "Section"))
         elif w[:1] == ["End"] and len(w) > 1 and stack and stack[-1][0] == w[1]:
-            if stack.pop()[1]:
-                out.append(i)
+            out.append((stack[-1][1], ".".join(n for n, sec in stack if not sec), i))
+            stack.pop()
     return out
+
+
+def section_ends(doc: CoqDocument) -> list[int]:
+    """Indices of the sentences that close a Section."""
+    return [i for is_section, _, i in _scope_ends(doc) if is_section]
 
 
 def module_ends(doc: CoqDocument) -> dict[str, int]:
     """For every interactive module, by its path within the file ("M", "M.N"), the index of its 'End' sentence."""
-    out: dict[str, int] = {}
-    stack: list[tuple[str, bool]] = []
-    for i, s in enumerate(doc.sentences):
-        w = head_words(s)
-        if w[:1] in (["Module"], ["Section"]) and not _has_body(s):
-            rest = [x for x in w[1:] if x not in ("Type", "Import", "Export")]
-            stack.append((rest[0] if rest else "", w[0] == "Module"))
-        elif w[:1] == ["End"] and len(w) > 1 and stack and stack[-1][0] == w[1]:
-            name, is_module = stack[-1]
-            if is_module:
-                out[".".join(n for n, m in stack if m)] = i
-            stack.pop()
-    return out
+    return {path: i for is_section, path, i in _scope_ends(doc) if not is_section}
