@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 from .sentences import IDENT, IDENT_PATTERN, Sentence, SentenceKind, code_tokens, split_sentences, strip_comments
 
@@ -315,7 +316,10 @@ def _scope(s: Sentence, w0: str, words: list[str], idx: int) -> Scope:
     return Scope("module", name, start=s.start)
 
 
+@lru_cache(maxsize=16)
 def parse_document(text: str) -> CoqDocument:
+    """The proofs of a text (the result is immutable and kept for the texts last asked: a run parses the same
+    file once for its scan, each hole, retrieval and the audit)."""
     sentences = split_sentences(text)
     return locate(text, sentences)
 
