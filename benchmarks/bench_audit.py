@@ -43,7 +43,7 @@ def _cpu() -> float:
 
 def _as_repair(original: str, candidate: str, task, path: Path, limits: Limits) -> tuple[str, str]:
     """(original, candidate) as repair hands them to the audit, with the reference compiled already."""
-    from proofmend.provers.coq.audit import _REFERENCES, _module_stem, failing_in_original
+    from proofmend.provers.coq.audit import failing_in_original, prepare_reference
     from proofmend.provers.coq.locator import parse_document
 
     project = task_project(task, path)
@@ -54,7 +54,7 @@ def _as_repair(original: str, candidate: str, task, path: Path, limits: Limits) 
     mended = {j: candidate[p.body_start : p.body_end] for j, p in enumerate(cand_doc.proofs)
               if candidate[p.body_start : p.body_end] != original[doc.proofs[j].body_start : doc.proofs[j].body_end]}
     base = doc.with_bodies(bodies)
-    _REFERENCES.submit(project, base, _module_stem(path.name), limits).result()
+    prepare_reference(project, base, path.name, limits).result()  # compiled and its session opened, as beside a search
     return base, doc.with_bodies({**bodies, **mended})
 
 

@@ -38,7 +38,7 @@ from ..limits import Limits
 from .assumptions import About, names_nothing, parse_about, parse_coqchk, parse_search
 from .batch import run_coqc
 from .project import CoqProject
-from .queries import CoqQueries
+from .queries import CoqQueries, QueryError
 
 PREFIX = "ProofmendAudit"
 #: The original's reference is compiled under its own prefix, so that one session can load both modules.
@@ -94,6 +94,7 @@ class Account:
     compared_as: str = ""  # the module name this account's module is compared under ('' = its own)
     _about: dict[str, About | None] = field(default_factory=dict)
     _axioms: frozenset[str] | None = None
+    _axioms_of: "Account | None" = None  # another account of the same session, asked instead
 
     @property
     def name(self) -> str:
@@ -127,6 +128,8 @@ class Account:
     @property
     def axioms(self) -> frozenset[str]:
         """Printed names of every constant loaded that Coq records as an Axiom or a Parameter (asked once, when needed)."""
+        if self._axioms is None and self._axioms_of is not None:
+            self._axioms = self._axioms_of.axioms  # one session: one answer
         if self._axioms is None:
             found = set(parse_search(self.queries.ask("Search is:Axiom.")))
             found |= set(parse_search(self.queries.ask("Search is:Parameter.")))
@@ -137,6 +140,24 @@ class Account:
         if name not in self._about:
             self._about[name] = parse_about(self.queries.ask_text(f"About {name}."))
         return self._about[name]
+
+    def about_all(self, names: list[str]) -> None:
+        """Ask ``About`` of many names in few round trips (one query holds many ``About``; Coq prints one message
+        for each, a failing one included).  Where the count of messages does not match, each is asked alone."""
+        todo = [n for n in dict.fromkeys(names) if n not in self._about and _PLAIN_NAME.fullmatch(n)]
+        for i in range(0, len(todo), _ABOUT_BATCH):
+            chunk = todo[i : i + _ABOUT_BATCH]
+            try:
+                texts = self.queries.ask(" ".join(f"About {n}." for n in chunk))
+            except QueryError:
+                continue  # asked one at a time by about()
+            if len(texts) == len(chunk):
+                for n, t in zip(chunk, texts):
+                    self._about[n] = parse_about(t)
+
+    def forget_names(self) -> None:
+        """Forget what printed names meant: after another module is loaded, a short name may name its object."""
+        self._about.clear()
 
     def full_name(self, printed: str) -> str:
         """The (compared) full name of what Coq printed as ``printed``."""
@@ -173,14 +194,30 @@ class Account:
         self.queries.close()
 
 
-def _fill(acc: Account, conjectures: list[str]) -> None:
-    q = acc.queries
-    for printed, typ in parse_search(q.ask(f"Search _ inside {acc.module}.")).items():
+#: Qualified identifiers (what a batched query may hold); anything else is asked alone.
+_PLAIN_NAME = re.compile(r"[\w'][\w'.]*", re.UNICODE)
+_ABOUT_BATCH = 200
+
+
+def _fill_constants(acc: Account) -> None:
+    """The module's constants with their full names, kinds and types."""
+    found = parse_search(acc.queries.ask(f"Search _ inside {acc.module}."))
+    acc.about_all(list(found))
+    for printed, typ in found.items():
         a = acc.about(printed)
         if a is None:
             continue
         full = acc.norm_full(a.full_name)
         acc.constants[full] = Constant(full, printed, acc.norm(typ), a.kind, a.transparent)
+
+
+def _fill(acc: Account, conjectures: list[str]) -> None:
+    _fill_constants(acc)
+    _set_conjectures(acc, conjectures)
+
+
+def _set_conjectures(acc: Account, conjectures: list[str]) -> None:
+    acc.about_all(conjectures)
     acc.conjectures = frozenset(acc.full_name(p) for p in conjectures)
 
 
@@ -197,30 +234,56 @@ def open_account(compiled: Compiled, limits: Limits) -> Account:
     return acc
 
 
-def open_accounts(reference: Compiled, candidate: Callable[[], Compiled], limits: Limits
-                  ) -> tuple[Account | None, Account, Compiled]:
-    """Both accounts from one session: the reference loaded (with all it requires) while the candidate compiles.
+def open_reference(reference: Compiled, limits: Limits) -> Account:
+    """A session with the compiled reference loaded (and all it requires) and its constants asked.
 
-    ``candidate`` compiles the candidate (it is called here, after the session
-    has started loading the reference).  Returns (the candidate's account or
-    None when it did not compile, the reference's, the candidate's compile);
-    the reference's account is compared under the candidate's module name.
+    Its account speaks of the module under the candidate's name (see
+    :class:`Account`); :func:`open_accounts` loads the candidate beside it.
+    The session may be opened ahead of time, before the candidate exists.
     """
     q = CoqQueries(reference.project, [f"Require {reference.module}.", _SEARCH_FILTER], limits,
                    query_timeout=max(30.0, limits.timeout_s))
     try:
-        cand = candidate()
         stem = reference.module.split(".", 1)[1]
         ref = Account(reference.module, q, compared_as=f"{PREFIX}.{stem}")
+        # The reference's constants are asked before the candidate is loaded: their full names do not depend
+        # on what is loaded later, and their types print with the reference's own names (the prefix that
+        # tells them from the candidate's goes anyway).
+        _fill_constants(ref)
+        return ref
+    except BaseException:
+        q.close()
+        raise
+
+
+def open_accounts(reference: Compiled, candidate: Callable[[], Compiled], limits: Limits,
+                  opened: Callable[[], Account | None] | None = None) -> tuple[Account | None, Account, Compiled]:
+    """Both accounts from one session: the reference loaded (with all it requires) while the candidate compiles.
+
+    ``candidate`` compiles the candidate (it is called here, after the session
+    has started loading the reference).  ``opened``: gives a session that
+    :func:`open_reference` opened ahead of time for this reference (used
+    once), or None.  Returns (the candidate's account or None when it did
+    not compile, the reference's, the candidate's compile); the reference's
+    account is compared under the candidate's module name.
+    """
+    ref = opened() if opened is not None else None
+    if ref is None:
+        ref = open_reference(reference, limits)
+    q = ref.queries
+    try:
+        cand = candidate()
         if cand.rc != 0:
             return None, ref, cand
         q.add_loadpath(str(cand.source.parent), PREFIX)
         q.add(f"Require {cand.module}.")
+        ref.forget_names()  # a short name printed from here on may be the candidate's
         acc = Account(cand.module, q)
         conjectures = list(parse_search(q.ask("Search is:Conjecture.")))
-        _fill(ref, conjectures)
-        _fill(acc, conjectures)
-        acc._axioms = ref.axioms
+        _fill_constants(acc)
+        _set_conjectures(ref, conjectures)
+        _set_conjectures(acc, conjectures)
+        acc._axioms_of = ref  # asked only where an assumption needs it (two searches of everything loaded)
         return acc, ref, cand
     except BaseException:
         q.close()

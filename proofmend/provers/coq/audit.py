@@ -84,7 +84,7 @@ from pathlib import Path
 
 from ..errors import ProverError
 from ..limits import Limits
-from .account import REF_PREFIX, Account, Compiled, compile_module, open_accounts, run_coqchk
+from .account import REF_PREFIX, Account, Compiled, compile_module, open_accounts, open_reference, run_coqchk
 from .assumptions import names_nothing, parse_about, parse_assumptions, parse_locate, parse_search
 from .audit_static import (Comparison, capitalised_words, command_problems, compare, static_audit,
                            static_body_problems)
@@ -280,13 +280,76 @@ def _libraries_stamp(project: CoqProject) -> str:
 _REFERENCES = _CompileCache()
 
 
-def prepare_reference(project: CoqProject, original: str, file_name: str, limits: Limits = Limits()) -> None:
-    """Start compiling ``original`` (holes as written) for a later :func:`audit` against it, in the background.
+class _OpenedReferences:
+    """Sessions with a compiled reference loaded and its constants asked, opened ahead of the audit that needs
+    them: one use each (the audit loads its candidate into it), at most ``size`` kept, closed at exit."""
+
+    def __init__(self, size: int = 2):
+        self._size = size
+        self._lock = threading.Lock()
+        self._jobs: OrderedDict[Future, Future] = OrderedDict()  # compile job -> (Compiled, Account | None)
+        self._pool = ThreadPoolExecutor(1, thread_name_prefix="proofmend-reference-session")
+        atexit.register(self.close_all)
+
+    def open_after(self, compile_job: Future, limits: Limits) -> None:
+        def run() -> tuple[Compiled, Account | None]:
+            ref = compile_job.result()
+            return ref, (open_reference(ref, limits) if ref.rc == 0 else None)
+        with self._lock:
+            if compile_job in self._jobs:
+                return
+            self._jobs[compile_job] = self._pool.submit(run)
+            while len(self._jobs) > self._size:
+                _, old = self._jobs.popitem(last=False)
+                old.add_done_callback(_close_opened)
+
+    def take(self, compile_job: Future, ref: Compiled) -> Account | None:
+        """The session opened for ``ref`` (waited for if it is still opening), or None."""
+        with self._lock:
+            job = self._jobs.pop(compile_job, None)
+        if job is None:
+            return None
+        try:
+            compiled, acc = job.result()
+        except Exception:
+            return None
+        if acc is not None and compiled.source != ref.source:
+            acc.close()  # the reference was compiled again (settled): not this one
+            return None
+        return acc
+
+    def close_all(self) -> None:
+        with self._lock:
+            jobs, self._jobs = list(self._jobs.values()), OrderedDict()
+        for job in jobs:
+            job.add_done_callback(_close_opened)
+
+
+def _close_opened(job: Future) -> None:
+    try:
+        _, acc = job.result()
+    except Exception:
+        return
+    if acc is not None:
+        acc.close()
+
+
+_OPENED = _OpenedReferences()
+
+
+def prepare_reference(project: CoqProject, original: str, file_name: str, limits: Limits = Limits()) -> Future:
+    """Start compiling ``original`` (holes as written) for a later :func:`audit` against it, in the background,
+    and then a session that loads it and asks for its account.
 
     The repair loop calls this as soon as the scan has found the targets, so
-    that the reference compiles beside the search instead of after it.
+    that the reference compiles, and its session opens, beside the search
+    instead of after it.  Returns the job that opens the session (done when
+    the audit would find it ready).
     """
-    _REFERENCES.submit(project, original, _module_stem(file_name), limits)
+    job = _REFERENCES.submit(project, original, _module_stem(file_name), limits)
+    _OPENED.open_after(job, limits)
+    with _OPENED._lock:
+        return _OPENED._jobs.get(job) or job
 
 
 def failing_in_original(project: CoqProject, doc: CoqDocument, limits: Limits) -> tuple[set[int], str | None]:
@@ -673,7 +736,8 @@ def audit(
         else:
             try:
                 # One session: the reference (and all it requires) loads while the candidate compiles.
-                acc_c, acc_r, cand = open_accounts(ref, cand_job.result, limits)
+                acc_c, acc_r, cand = open_accounts(ref, cand_job.result, limits,
+                                                   opened=lambda: _OPENED.take(first_job, ref))
             except (QueryError, ProverError) as e:
                 return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about the compiled "
                                                f"file: {e}"),), names, compile_seconds=cand_job.result().seconds)
