@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from proofmend.agent.config import AgentConfig, SearchConfig
-from proofmend.agent.repair import mend_path
+from proofmend.agent.loop.repair import mend_path
 from proofmend.provers.coq.batch import coqc_binary
 from proofmend.provers.coq.project import CoqProject
 from proofmend.provers.coq.session import ProofSession

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from proofmend.agent.config import AgentConfig, SearchConfig
 from proofmend.agent.models import ModelSettings, make_model
-from proofmend.agent.repair import mend_path
+from proofmend.agent.loop.repair import mend_path
 from proofmend.evals.schema import load_corpus
 
 MODES = {

@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import machine, scratch, table, write_json  # noqa: E402
 
 from proofmend.agent.config import AgentConfig  # noqa: E402
-from proofmend.agent.repair import mend_path  # noqa: E402
+from proofmend.agent.loop.repair import mend_path  # noqa: E402
 from proofmend.agent.trajectory import Trace  # noqa: E402
 
 LEMMA = """Lemma l{k}_{i} : forall n m : nat, f{k} (n + m) + {i} = f{k} n + f{k} m + {i}.

@@ -168,7 +168,7 @@ def audit(
 
 def _audit_lean(candidate: Path, against: Path, as_json: bool, allow_axiom, limits: Limits) -> int:
     """``audit`` of a Lean file: Lean's own account (see ``provers.lean.audit``)."""
-    from .agent.lean_repair import read_lean
+    from .agent.loop.lean_repair import read_lean
     from .provers.lean.audit import audit as lean_audit
 
     cand_text, _ = read_lean(candidate)
@@ -228,7 +228,7 @@ def parse_strategy(text: str | None) -> tuple[str, ...] | None:
     """``--strategy a,b,c`` as proposer names; an unknown name is bad input naming the options."""
     if text is None:
         return None
-    from .agent.portfolio import PROPOSERS
+    from .agent.proposers.portfolio import PROPOSERS
 
     names = tuple(n.strip() for n in text.split(",") if n.strip())
     unknown = [n for n in names if n not in PROPOSERS]
@@ -283,7 +283,7 @@ def repair_command(
     Exit 0 when every hole was fixed, 1 when some are left, 2 on bad input.
     """
     from .agent.config import load_config
-    from .agent.repair import mend_path, write_back
+    from .agent.loop.repair import mend_path, write_back
     from .agent.trajectory import Trace
 
     from . import cli_inputs as check_input
@@ -313,7 +313,7 @@ def repair_command(
         "load_timeout_s": load_timeout,
         "strategy": parse_strategy(strategy), "allow_admitted": allow_admitted or None,
     })
-    from .agent.repair import resolve_targets
+    from .agent.loop.repair import resolve_targets
 
     if output_format not in ("text", "json", "github"):
         raise InputError(f"--format must be text, json or github, not {output_format!r}")
@@ -324,7 +324,7 @@ def repair_command(
         raise typer.Exit(_repair_lean(path, config, theorem, trace, write, as_json, output_format, junit))
     scope = None
     if since is not None:
-        from .agent.since import changed_scope
+        from .agent.revisions.since import changed_scope
 
         scope = changed_scope(path, since)  # no git, not a repository, an unknown revision: exit 2
     project, visit = resolve_targets(scope.target if scope else path, theorem)  # bad input (a broken _CoqProject, a file that does not parse) before any work
@@ -342,7 +342,7 @@ def repair_command(
                            trace=tr, progress=progress, since=since, **({"files": list(scope.files)} if scope else {}))
     since_report = None
     if scope is not None:
-        from .agent.since import status_at_rev
+        from .agent.revisions.since import status_at_rev
 
         since_report = status_at_rev(scope, report, config.limits())
     written = []
@@ -372,8 +372,8 @@ def repair_command(
 
 def _repair_lean(path: Path, config, theorem, trace, write: bool, as_json: bool, output_format: str, junit) -> int:
     """``repair FILE.lean``: the same loop and proposers, through Lean's language server; the exit code."""
-    from .agent.lean_repair import mend_lean_path, read_lean
-    from .agent.repair import write_back
+    from .agent.loop.lean_repair import mend_lean_path, read_lean
+    from .agent.loop.repair import write_back
     from .agent.trajectory import Trace
 
     from .provers.lean.toolchain import Toolchain
@@ -479,7 +479,7 @@ def equiv(
     every changed function was proved equal, 1 otherwise, 2 on bad input.
     """
     from .agent.config import load_config
-    from .agent.equiv import equiv_since
+    from .agent.revisions.equiv import equiv_since
     from .agent.trajectory import Trace
     from .ci import print_equiv
 
@@ -513,7 +513,7 @@ def changes(
     variables. Exit 0 when both versions of every changed file could be
     compared, 1 otherwise, 2 on bad input.
     """
-    from .agent.changereport import changes_since
+    from .agent.revisions.changereport import changes_since
 
     report = changes_since(path, since)
     if as_json:

@@ -69,7 +69,7 @@ class Proposer(Protocol):
     """Finds a proof script from a checkpoint of a live session.
 
     Implemented by the tactic search (``agent.search.TacticSearch``) and the
-    stale-proof repairer (``agent.stale.StaleProofRepairer``); the LLM proposer
+    stale-proof repairer (``agent.proposers.stale.StaleProofRepairer``); the LLM proposer
     drives a :class:`Model` and uses the search to close what a reply leaves.
     """
 

@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from proofmend.agent.builds import Library
-from proofmend.agent.coqtypes import compare, parse_type, reargue
+from proofmend.agent.changes.builds import Library
+from proofmend.agent.changes.coqtypes import compare, parse_type, reargue
 from proofmend.provers.coq.project import project_for
 
 from .conftest import needs_coq
@@ -259,7 +259,7 @@ def test_telescopes_compare_and_reargue():
 
 def test_hypotheses_and_search_hits_with_unicode_names():
     from proofmend.agent.search import hypotheses, parse_search
-    from proofmend.agent.stale import missing_name
+    from proofmend.agent.proposers.stale import missing_name
     from proofmend.provers.results import Goal
 
     goal = Goal(("α, β : nat", "Hαβ : α = β", "f := fun x : nat => x : nat -> nat"), "β = α")
@@ -270,8 +270,8 @@ def test_hypotheses_and_search_hits_with_unicode_names():
 
 
 def test_an_old_sentence_written_for_the_new_statements():
-    from proofmend.agent.changemap import ChangeMap, InductiveChange, Renamed, Restated
-    from proofmend.agent.staleedit import pattern_candidates, rewrite
+    from proofmend.agent.changes.changemap import ChangeMap, InductiveChange, Renamed, Restated
+    from proofmend.agent.changes.staleedit import pattern_candidates, rewrite
 
     cmap = ChangeMap(
         renamed=(Renamed("C.B.plus_zero_r", "C.B.add_zero_r", "lemma", "forall n : nat, n + 0 = n"),),

@@ -6,7 +6,7 @@ import json
 import time
 
 from proofmend.agent.config import AgentConfig
-from proofmend.agent.repair import mend_path
+from proofmend.agent.loop.repair import mend_path
 
 from .conftest import needs_coq, run_cli
 

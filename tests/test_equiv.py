@@ -15,7 +15,7 @@ import subprocess
 
 import pytest
 
-from proofmend.agent.equivalence import combine, equivalence_statement
+from proofmend.agent.revisions.equivalence import combine, equivalence_statement
 
 from .conftest import needs_coq, run_cli
 from .test_since import FAST, USE, USE_CHANGED, git, make_repo, needs_git

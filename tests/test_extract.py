@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from proofmend.agent.extract import extract_proof, first_fenced_block
+from proofmend.agent.proposers.extract import extract_proof, first_fenced_block
 
 
 @pytest.mark.parametrize("tag", ["coq", "Coq", "v", "", "lean", "coq title=x"])

@@ -8,7 +8,9 @@ import sys
 import textwrap
 from pathlib import Path
 
-from proofmend.devtools.imports import check
+import ast
+
+from proofmend.devtools.imports import check, imported_names, modules_of, resolve
 
 PACKAGE = Path(__file__).resolve().parent.parent / "proofmend"
 
@@ -58,6 +60,31 @@ CLEAN = {
 def test_the_real_package_has_no_fault() -> None:
     faults = edges(check(PACKAGE))
     assert not faults, f"imports against the layering or on a cycle: {sorted(faults)}"
+
+
+#: The agent's rooms, lowest first: each imports only from those before it (the modules at
+#: the top of ``agent/`` are the ground every room shares).
+AGENT_ROOMS = ["", "changes", "proposers", "loop", "revisions"]
+
+
+def test_the_agent_rooms_import_only_downward() -> None:
+    modules = modules_of(PACKAGE)
+    room = {}
+    for name in modules:
+        if name.startswith("proofmend.agent.") or name == "proofmend.agent":
+            parts = name.split(".")
+            sub = parts[2] if len(parts) > 3 or (len(parts) == 3 and modules[name].name == "__init__.py") else ""
+            room[name] = sub
+    assert set(room.values()) == set(AGENT_ROOMS), "a room of agent/ is missing from AGENT_ROOMS"
+    upward = []
+    for name, sub in room.items():
+        path = modules[name]
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for imported, line in imported_names(tree, name, path.name == "__init__.py"):
+            target = resolve(imported, modules)
+            if target in room and AGENT_ROOMS.index(room[target]) > AGENT_ROOMS.index(sub):
+                upward.append(f"{path.name}:{line}: {name} -> {target}")
+    assert not upward, upward
 
 
 def test_the_real_package_follows_the_layering() -> None:

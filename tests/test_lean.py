@@ -180,7 +180,7 @@ def test_real_lean_batch_check(tmp_path):
 
 
 def test_lean_portfolio_reads_lean_goals():
-    from proofmend.agent.lean_tactics import binders, constants, lean_combos, lean_steps, render_lean_body
+    from proofmend.agent.proposers.lean_tactics import binders, constants, lean_combos, lean_steps, render_lean_body
     from proofmend.provers.results import Goal
 
     g = Goal((), "∀ (xs ys : List α) (n : Nat), len (app xs ys) = len xs + len ys + n * 0")

@@ -11,7 +11,7 @@ import json
 from pathlib import Path
 
 from proofmend.agent.config import AgentConfig
-from proofmend.agent.repair import mend_path
+from proofmend.agent.loop.repair import mend_path
 from proofmend.agent.trajectory import Trace
 from proofmend.provers.coq.project import CoqProject
 from proofmend.provers.coq.session import ProofSession

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from proofmend.agent.config import AgentConfig
-from proofmend.agent.repair import NoProgress, mend_path
+from proofmend.agent.loop.repair import NoProgress, mend_path
 from proofmend.provers.coq.project import project_for
 
 from .conftest import needs_coq, run_cli

@@ -7,7 +7,7 @@ import itertools
 import jinja2
 import pytest
 
-from proofmend.agent.prompting import (
+from proofmend.agent.proposers.prompting import (
     DRAFT_KEYS,
     REPAIR_KEYS,
     STEP_KEYS,
@@ -138,14 +138,14 @@ def test_every_template_is_used_by_a_message_builder():
 
 @pytest.mark.parametrize("kind", ["static", "audit", "incomplete", "old_proof", "after_last", "at"])
 def test_feedback_notes_render(kind):
-    from proofmend.agent.prompting import feedback
+    from proofmend.agent.proposers.prompting import feedback
 
     note = feedback(kind, detail="rewrite foo.", line=3)
     assert note and "{" not in note and "\n" not in note
 
 
 def test_no_prompt_text_in_python():
-    import proofmend.agent.prompting as prompting
+    import proofmend.agent.proposers.prompting as prompting
 
     source = open(prompting.__file__, encoding="utf-8").read()
     assert "fenced block" not in source and "You are" not in source

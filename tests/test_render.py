@@ -6,7 +6,7 @@ import difflib
 import shutil
 
 from proofmend.agent.config import AgentConfig
-from proofmend.agent.render import render_body, render_minimal
+from proofmend.agent.proposers.render import render_body, render_minimal
 from proofmend.provers.coq.sentences import SplitError, split_sentences
 
 from .conftest import ROOT, needs_coq
@@ -60,7 +60,7 @@ def _sentences(text: str) -> set[str]:
 
 @needs_coq
 def test_each_mended_proof_of_the_example_touches_only_lines_that_changed(tmp_path):
-    from proofmend.agent.repair import mend_path
+    from proofmend.agent.loop.repair import mend_path
 
     proj = tmp_path / "shop"
     shutil.copytree(ROOT / "examples" / "shop", proj)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from proofmend.agent.config import AgentConfig
-from proofmend.agent.repair import mend_path
+from proofmend.agent.loop.repair import mend_path
 
 from .conftest import ROOT, needs_coq, run_cli
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from proofmend.agent.retrieval import estimate_tokens, identifier_pieces, retrieve, scope_items
+from proofmend.agent.proposers.retrieval import estimate_tokens, identifier_pieces, retrieve, scope_items
 
 PREFIX = """(* A small file *)
 Require Import List Arith.

@@ -176,7 +176,7 @@ def _cli() -> list[str]:
 
 @needs_git
 def test_git_changes_renames_deletions_and_untracked(tmp_path):
-    from proofmend.agent.gitrev import GitRepo
+    from proofmend.agent.changes.gitrev import GitRepo
 
     repo = tmp_path / "r"
     repo.mkdir()
@@ -201,7 +201,7 @@ def test_git_changes_renames_deletions_and_untracked(tmp_path):
 @needs_git
 @pytest.mark.parametrize("layout", ["dune", "files", "flags"])
 def test_scope_in_each_project_layout(tmp_path, layout):
-    from proofmend.agent.since import changed_scope
+    from proofmend.agent.revisions.since import changed_scope
 
     from .test_projects import LAYOUTS
 
@@ -230,7 +230,7 @@ def test_scope_in_each_project_layout(tmp_path, layout):
 
 @needs_git
 def test_the_former_dependents_of_a_deleted_module_are_visited(tmp_path):
-    from proofmend.agent.since import changed_scope
+    from proofmend.agent.revisions.since import changed_scope
 
     root = tmp_path / "p"
     root.mkdir()

@@ -1,4 +1,4 @@
-"""Stale-proof repair (``agent.stale.StaleProofRepairer``) in a real coqidetop session, and
+"""Stale-proof repair (``agent.proposers.stale.StaleProofRepairer``) in a real coqidetop session, and
 through ``mend_path`` on a file whose proof broke after a rename."""
 
 from __future__ import annotations
@@ -6,9 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from proofmend.agent.config import AgentConfig
-from proofmend.agent.repair import mend_path
+from proofmend.agent.loop.repair import mend_path
 from proofmend.agent.search import TacticSearch
-from proofmend.agent.stale import StaleProofRepairer
+from proofmend.agent.proposers.stale import StaleProofRepairer
 from proofmend.provers.coq.check import check_file
 from proofmend.provers.coq.project import CoqProject
 from proofmend.provers.coq.session import ProofSession

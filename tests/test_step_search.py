@@ -12,8 +12,8 @@ import pytest
 
 from proofmend.agent.config import AgentConfig, SearchConfig
 from proofmend.agent.models import ReplayModel
-from proofmend.agent.repair import mend_path
-from proofmend.agent.stepsearch import RANK_PRIOR, parse_suggestions, refusal
+from proofmend.agent.loop.repair import mend_path
+from proofmend.agent.proposers.stepsearch import RANK_PRIOR, parse_suggestions, refusal
 from proofmend.agent.trajectory import Trace
 from proofmend.provers.coq.project import CoqProject
 from proofmend.provers.coq.session import ProofSession

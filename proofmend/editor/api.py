@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..agent.config import AgentConfig, load_config
-from ..agent.repair import mend_path
+from ..agent.loop.repair import mend_path
 from ..provers.coq.workspace import IGNORED
 from ..agent.trajectory import Trace
 from ..provers.coq.batch import CheckResult, holes_of, parse_source, read_source

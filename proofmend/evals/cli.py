@@ -116,7 +116,7 @@ class BarProgress:
 
 def _agent_available() -> bool:
     try:
-        import proofmend.agent.repair  # noqa: F401
+        import proofmend.agent.loop.repair  # noqa: F401
     except ImportError:
         return False
     return True
@@ -180,7 +180,7 @@ def run_command(
     from .solvers import REFERENCE
 
     if model != REFERENCE and not _agent_available():
-        raise InputError("the repair agent (proofmend.agent.repair) is not available in this installation; "
+        raise InputError("the repair agent (proofmend.agent.loop.repair) is not available in this installation; "
                          "--model reference checks the pipeline without it")
     if ray is not None:
         from .ray_runner import RayExecutor

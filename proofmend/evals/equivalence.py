@@ -1,7 +1,7 @@
 """Equivalence tasks for a corpus from two versions of a definition.
 
 ``eval make-equivalence OLD.v NEW.v F`` writes one file holding both versions
-of ``F`` (the old one renamed ``F_old``, see :mod:`proofmend.agent.equivalence`)
+of ``F`` (the old one renamed ``F_old``, see :mod:`proofmend.agent.revisions.equivalence`)
 and ``Theorem F_equiv : ... F_old ... = F ...`` ending in ``Admitted.``, and
 its line in ``tasks.jsonl``.  The file is compiled before it is written.
 """
@@ -14,7 +14,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..agent.equivalence import IDENT, build, coq_type, first_error, parse_binders  # noqa: F401  (parse_binders: part of this module's API)
+from ..agent.revisions.equivalence import IDENT, build, coq_type, first_error, parse_binders  # noqa: F401  (parse_binders: part of this module's API)
 from ..provers.coq.batch import compile_text, read_source
 from ..provers.coq.project import CoqProject
 from ..provers.errors import InputError

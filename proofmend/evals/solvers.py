@@ -64,7 +64,7 @@ def _same_theorem(hole_name: str, theorem: str) -> bool:
 
 
 class AgentSolver:
-    """The repair agent (``proofmend.agent.repair.mend_file``) on the task's theorem.
+    """The repair agent (``proofmend.agent.loop.repair.mend_file``) on the task's theorem.
 
     With ``slots`` the sample holds a prover slot while it works and gives it
     back while a model call is in flight (see :mod:`.slots`).
@@ -77,7 +77,7 @@ class AgentSolver:
 
     def prepare(self, config: AgentConfig) -> None:
         """Load the agent and make the model (litellm takes seconds to import) before holding a prover slot."""
-        import proofmend.agent.repair  # noqa: F401
+        import proofmend.agent.loop.repair  # noqa: F401
 
         self._model(config)
 
@@ -89,12 +89,12 @@ class AgentSolver:
         return self._made
 
     def solve(self, task: Task, path: Path, config: AgentConfig, trace_path: Path | None) -> Attempt:
-        from ..agent.repair import mend_file
+        from ..agent.loop.repair import mend_file
         from ..agent.trajectory import Trace
 
         with Trace(trace_path) as trace:
             if task.prover == "lean":
-                from ..agent.lean_repair import mend_lean_path
+                from ..agent.loop.lean_repair import mend_lean_path
 
                 report = mend_lean_path(path, config, model=self._model(config), theorem=task.theorem,
                                         trace=trace).files[0]

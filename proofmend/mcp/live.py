@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..agent.llm import strip_opener
+from ..agent.proposers.llm import strip_opener
 from ..provers.coq.livedoc import LiveDocument
 from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, head_words, parse_document
 from ..provers.coq.project import CoqProject, project_for

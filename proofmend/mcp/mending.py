@@ -17,7 +17,7 @@ from pathlib import Path
 
 import anyio
 
-from ..agent.repair import FileReport, write_back
+from ..agent.loop.repair import FileReport, write_back
 from ..editor.api import MendResult, position_of, theorem_label
 from ..editor.mend_job import MendFailed, MendJob
 from ..provers.coq.locator import CoqDocument, parse_document

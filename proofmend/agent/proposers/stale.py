@@ -27,12 +27,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ..protocols import Session
-from ..provers.coq.sentences import IDENT_PATTERN
-from ..provers.results import Checkpoint, Goals, TacticError, TacticOk
-from .coqtypes import conclusion_pattern, parse_type
-from .search import TacticSearch, hypotheses, parse_search
-from .staleedit import ChangeContext, GoalsSeen, extra_goals, rearguments, repairs_for, rewrite
+from ...protocols import Session
+from ...provers.coq.sentences import IDENT_PATTERN
+from ...provers.results import Checkpoint, Goals, TacticError, TacticOk
+from ..changes.coqtypes import conclusion_pattern, parse_type
+from ..search import TacticSearch, hypotheses, parse_search
+from ..changes.staleedit import ChangeContext, GoalsSeen, extra_goals, rearguments, repairs_for, rewrite
 
 _NAME = rf"{IDENT_PATTERN}(?:\.{IDENT_PATTERN})*"
 _MISSING = re.compile(

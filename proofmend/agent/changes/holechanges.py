@@ -27,22 +27,22 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..provers.coq.livedoc import LiveDocument
-from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, parse_document
-from ..provers.coq.project import CoqProject, dependencies
-from ..provers.coq.queries import QueryError
-from ..provers.coq.session import ProofSession
-from ..provers.coq.sentences import SplitError, code_tokens
-from ..provers.errors import InputError, ProverError
-from ..provers.limits import Limits
-from ..provers.results import TacticOk
+from ...provers.coq.livedoc import LiveDocument
+from ...provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, parse_document
+from ...provers.coq.project import CoqProject, dependencies
+from ...provers.coq.queries import QueryError
+from ...provers.coq.session import ProofSession
+from ...provers.coq.sentences import SplitError, code_tokens
+from ...provers.errors import InputError, ProverError
+from ...provers.limits import Limits
+from ...provers.results import TacticOk
 from .builds import Library, statements_only
 from .changemap import ChangeMap
 from .changes import Comparison
 from .gitrev import Change
 from .oldenv import Base, OldTree, choose_base, open_env, same_as_now
 from .staleedit import ChangeContext, GoalsSeen
-from .trajectory import Trace
+from ..trajectory import Trace
 
 _FAILURES = (ProverError, InputError, QueryError, OSError, SplitError)
 

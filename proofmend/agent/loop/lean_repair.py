@@ -16,17 +16,17 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from ..provers.deadline import Deadline, DeadlineReached
-from ..provers.errors import InputError, ProverError
-from ..provers.lean.audit import Finding, Reason, Verdict, audit, body_problems, failing_decls
-from ..provers.lean.locator import LeanDocument, parse_lean
-from ..provers.lean.session import LiveLeanFile
-from ..provers.lean.toolchain import Toolchain
-from .config import AgentConfig
-from .hole import HoleJob, HoleResult
+from ...provers.deadline import Deadline, DeadlineReached
+from ...provers.errors import InputError, ProverError
+from ...provers.lean.audit import Finding, Reason, Verdict, audit, body_problems, failing_decls
+from ...provers.lean.locator import LeanDocument, parse_lean
+from ...provers.lean.session import LiveLeanFile
+from ...provers.lean.toolchain import Toolchain
+from ..config import AgentConfig
+from ..hole import HoleJob, HoleResult
 from .loop import HoleSolver
 from .repair import FileReport, NoProgress, Progress, RunReport
-from .trajectory import Trace
+from ..trajectory import Trace
 
 SORRY_BODY = " sorry"
 

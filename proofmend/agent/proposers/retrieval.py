@@ -12,8 +12,8 @@ from __future__ import annotations
 import math
 import re
 
-from ..provers.coq.locator import PREFIX_WORDS, THEOREM_KEYWORDS, Terminator, opener_keyword, parse_document
-from ..provers.coq.sentences import Sentence, SentenceKind, SplitError, code_tokens, strip_comments
+from ...provers.coq.locator import PREFIX_WORDS, THEOREM_KEYWORDS, Terminator, opener_keyword, parse_document
+from ...provers.coq.sentences import Sentence, SentenceKind, SplitError, code_tokens, strip_comments
 
 __all__ = ["DEFINITION_KINDS", "estimate_tokens", "identifier_pieces", "retrieve", "scope_items"]
 

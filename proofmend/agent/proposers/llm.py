@@ -13,15 +13,15 @@ import os
 import time
 from dataclasses import dataclass
 
-from ..protocols import Completion
-from ..provers.coq.audit_static import static_body_problems
-from ..provers.coq.sentences import SplitError, split_sentences
-from ..provers.lean.audit import body_problems as lean_body_problems
-from ..provers.results import TacticError, TacticOk
+from ...protocols import Completion
+from ...provers.coq.audit_static import static_body_problems
+from ...provers.coq.sentences import SplitError, split_sentences
+from ...provers.lean.audit import body_problems as lean_body_problems
+from ...provers.results import TacticError, TacticOk
 from .extract import extract_proof
-from .hole import Candidates, Exit, Hole, Stop
+from ..hole import Candidates, Exit, Hole, Stop
 from .lean_tactics import render_lean_text
-from .models import ModelCallError, ModelConfigError, ModelError, ReplayExhausted
+from ..models import ModelCallError, ModelConfigError, ModelError, ReplayExhausted
 from .prompting import clean_error, feedback, messages_for_draft, messages_for_repair
 from .render import render_text_body
 

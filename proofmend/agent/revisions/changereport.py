@@ -1,10 +1,10 @@
 """``proofmend changes --since REV``: the change map between a revision and the working tree.
 
 The project files that differ between REV and the working tree (under the
-path asked for) are compiled in both versions, privately (:mod:`.builds`:
+path asked for) are compiled in both versions, privately (:mod:`..changes.builds`:
 opaque proofs admitted, compiled files reused from the workspace where the
 text did not change, and cached by content across runs), loaded each in a
-coqidetop, and compared by :mod:`.changes`.
+coqidetop, and compared by :mod:`..changes.changes`.
 """
 
 from __future__ import annotations
@@ -12,15 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..provers.coq.project import _inside
-from ..provers.coq.workspace import Workspace
-from ..provers.limits import Limits
-from .builds import Library
-from .changemap import ChangeMap
-from .changes import Comparison
-from .gitrev import GitRepo
-from .holechanges import compiled_in
-from .oldenv import OldTree, open_env, same_as_now
+from ...provers.coq.project import _inside
+from ...provers.coq.workspace import Workspace
+from ...provers.limits import Limits
+from ..changes.builds import Library
+from ..changes.changemap import ChangeMap
+from ..changes.changes import Comparison
+from ..changes.gitrev import GitRepo
+from ..changes.holechanges import compiled_in
+from ..changes.oldenv import OldTree, open_env, same_as_now
 from .since import project_and_limit
 
 

@@ -11,7 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..provers.errors import InputError
+from ...provers.errors import InputError
 
 GIT_TIMEOUT_S = 120.0
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from ..prompts import render
+from ...prompts import render
 
 __all__ = ["DRAFT_KEYS", "REPAIR_KEYS", "STEP_KEYS", "clean_error", "feedback", "messages_for_draft",
            "messages_for_repair", "messages_for_step"]

@@ -6,7 +6,7 @@ requires one of them, directly or not (the ``Require`` graph).  A changed
 ``_CoqProject`` changes every file; a deleted or renamed module's former
 dependents are visited too.  REV's versions are read from git (``ls-tree``, ``cat-file``)
 into a temporary folder and compiled there, as the change map's old environment
-is (:mod:`.oldenv`, :mod:`.builds`: what a file requires is compiled with its
+is (:mod:`..changes.oldenv`, :mod:`..changes.builds`: what a file requires is compiled with its
 opaque proofs admitted, once per content, in the build cache): the working
 tree is not touched.
 """
@@ -17,20 +17,20 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..provers.coq.dune import DUNE_PROJECT, find_dune_root, theories_in
-from ..provers.coq.livedoc import LiveDocument
-from ..provers.coq.locator import parse_document
-from ..provers.coq.project import (PROJECT_FILE, CoqProject, _inside, dependencies, dependency_order,
+from ...provers.coq.dune import DUNE_PROJECT, find_dune_root, theories_in
+from ...provers.coq.livedoc import LiveDocument
+from ...provers.coq.locator import parse_document
+from ...provers.coq.project import (PROJECT_FILE, CoqProject, _inside, dependencies, dependency_order,
                                    find_project_file, parse_project_file, project_for, read_dune_project,
                                    required_modules)
-from ..provers.coq.scan import scan_proofs
-from ..provers.coq.sentences import SplitError
-from ..provers.errors import InputError, ProverError
-from ..provers.limits import Limits
-from .builds import Library
-from .gitrev import GitRepo
-from .oldenv import OldTree
-from .repair import RunReport
+from ...provers.coq.scan import scan_proofs
+from ...provers.coq.sentences import SplitError
+from ...provers.errors import InputError, ProverError
+from ...provers.limits import Limits
+from ..changes.builds import Library
+from ..changes.gitrev import GitRepo
+from ..changes.oldenv import OldTree
+from ..loop.repair import RunReport
 
 # How a proof the run worked on stood at REV.
 BROKEN = "broken"  # it failed, was a hole, or its file could not be loaded up to it

@@ -13,8 +13,8 @@ from __future__ import annotations
 import re
 import textwrap
 
-from ..provers.coq.locator import THEOREM_KEYWORDS, opener_keyword
-from ..provers.coq.sentences import Sentence, SplitError, split_sentences, strip_comments
+from ...provers.coq.locator import THEOREM_KEYWORDS, opener_keyword
+from ...provers.coq.sentences import Sentence, SplitError, split_sentences, strip_comments
 
 __all__ = ["extract_proof", "first_fenced_block"]
 

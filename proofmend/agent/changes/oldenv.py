@@ -26,11 +26,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..provers.coq.assumptions import About, parse_about, parse_search
-from ..provers.coq.project import CoqProject, _inside, dependencies, project_for, requirements
-from ..provers.coq.queries import CoqQueries, QueryError
-from ..provers.errors import InputError, ProverError
-from ..provers.limits import Limits
+from ...provers.coq.assumptions import About, parse_about, parse_search
+from ...provers.coq.project import CoqProject, _inside, dependencies, project_for, requirements
+from ...provers.coq.queries import CoqQueries, QueryError
+from ...provers.errors import InputError, ProverError
+from ...provers.limits import Limits
 from .builds import Library
 from .gitrev import GitRepo
 

@@ -1,6 +1,6 @@
 """Editing an old proof with the change map: names, arguments, case patterns, goals that are new.
 
-What the stale-proof repair (:mod:`.stale`) asks of a change:
+What the stale-proof repair (:mod:`..proposers.stale`) asks of a change:
 
 - :func:`rewrite` — a sentence written for the old names and statements,
   written for the new ones: renamed names replaced, applications of a restated
@@ -29,8 +29,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from ..provers.coq.sentences import IDENT_PATTERN
-from ..provers.results import Goals
+from ...provers.coq.sentences import IDENT_PATTERN
+from ...provers.results import Goals
 from .changemap import ChangeMap, Restated, short, spellings
 from .coqtypes import QUALID, parse_type, reargue, substitute
 

@@ -51,16 +51,16 @@ import re
 import time
 from dataclasses import dataclass
 
-from ..provers.coq.audit_static import static_body_problems
-from ..provers.coq.sentences import SplitError, split_sentences
-from ..provers.deadline import DeadlineReached
-from ..provers.results import Checkpoint, Goals, TacticError, TacticOk
+from ...provers.coq.audit_static import static_body_problems
+from ...provers.coq.sentences import SplitError, split_sentences
+from ...provers.deadline import DeadlineReached
+from ...provers.results import Checkpoint, Goals, TacticError, TacticOk
 from .extract import first_fenced_block
-from .hole import MODEL_PROPOSERS, Candidates, Hole, Stop
+from ..hole import MODEL_PROPOSERS, Candidates, Hole, Stop
 from .llm import ask
 from .prompting import clean_error, messages_for_step
 from .retrieval import retrieve, scope_items
-from .search import Node, goals_size
+from ..search import Node, goals_size
 
 STEP_CONTEXT_TOKENS = 800  # definitions and lemmas shown in a step prompt (it is sent once per node)
 

@@ -2,7 +2,7 @@
 
 Computed by :mod:`.changes` from Coq's answers in the two environments (the
 version before the change and the one after); read by the stale-proof repair
-(:mod:`.staleedit`) and shown to a model (its lines, :meth:`ChangeMap.lines`).
+(:mod:`.staleedit`, used by :mod:`..proposers.stale`) and shown to a model (its lines, :meth:`ChangeMap.lines`).
 Names are fully qualified (``Calc.Base.add_zero_r``); :func:`short` gives the
 part a proof writes.
 """

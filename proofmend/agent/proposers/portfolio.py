@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from .hole import Candidates, Hole
+from ..hole import Candidates, Hole
 from .llm import LLMProposer
 from .stale import StaleProofRepairer
 from .stepsearch import StepSearchProposer

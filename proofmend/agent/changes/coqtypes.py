@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from ..provers.coq.sentences import IDENT_PATTERN
+from ...provers.coq.sentences import IDENT_PATTERN
 
 #: A name, possibly qualified (``Nat.add_comm``, ``Base.θ``).
 QUALID = re.compile(rf"{IDENT_PATTERN}(?:\.{IDENT_PATTERN})*")

@@ -28,10 +28,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..provers.coq.batch import compile_text, parse_diagnostics
-from ..provers.coq.project import CoqProject
-from ..provers.errors import InputError
-from ..provers.limits import Limits
+from ...provers.coq.batch import compile_text, parse_diagnostics
+from ...provers.coq.project import CoqProject
+from ...provers.errors import InputError
+from ...provers.limits import Limits
 from .definitions import IDENT, Item, _deps, _index, _keyword, _split_with, closure, read_items
 
 # ------------------------------------------------------------------ the statement

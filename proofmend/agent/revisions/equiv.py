@@ -19,18 +19,18 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..provers.coq.batch import compile_text, read_source
-from ..provers.coq.project import CoqProject, _inside, dependencies_of, dependency_order
-from ..provers.coq.sentences import SplitError, split_sentences, strip_comments
-from ..provers.coq.workspace import Workspace
-from ..provers.errors import InputError
-from .config import AgentConfig
+from ...provers.coq.batch import compile_text, read_source
+from ...provers.coq.project import CoqProject, _inside, dependencies_of, dependency_order
+from ...provers.coq.sentences import SplitError, split_sentences, strip_comments
+from ...provers.coq.workspace import Workspace
+from ...provers.errors import InputError
+from ..config import AgentConfig
 from .definitions import _keyword, read_items
 from .equivalence import Combination, combine, coq_type, equivalence_statement, first_error
-from .gitrev import GitRepo
-from .repair import mend_path
+from ..changes.gitrev import GitRepo
+from ..loop.repair import mend_path
 from .since import project_and_limit
-from .trajectory import Trace
+from ..trajectory import Trace
 
 PROVED, UNPROVED, NOT_COMPARABLE = "proved", "unproved", "not_comparable"
 FUNCTION_WORDS = {"Definition", "Fixpoint"}

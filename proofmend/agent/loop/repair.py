@@ -17,21 +17,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Protocol
 
-from ..provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit, prepare_reference
-from ..provers.coq.audit_static import static_audit
-from ..provers.coq.batch import parse_source, read_source
-from ..provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, Terminator, parse_document
-from ..provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
-from ..provers.coq.livedoc import LiveDocument
-from ..provers.coq.scan import ProofScan
-from ..provers.coq.workspace import Workspace
-from ..provers.coq.loaderrors import first_line, load_hint
-from ..provers.coq.sentences import code_tokens
-from ..provers.errors import InputError
-from .config import AgentConfig
-from .hole import HoleJob, HoleResult
+from ...provers.coq.audit import AxiomPolicy, Verdict, admitted_names, audit, prepare_reference
+from ...provers.coq.audit_static import static_audit
+from ...provers.coq.batch import parse_source, read_source
+from ...provers.coq.locator import ADMITTED_BODY, CoqDocument, ProofItem, Terminator, parse_document
+from ...provers.coq.project import CoqProject, _inside, dependencies, dependency_order, project_for
+from ...provers.coq.livedoc import LiveDocument
+from ...provers.coq.scan import ProofScan
+from ...provers.coq.workspace import Workspace
+from ...provers.coq.loaderrors import first_line, load_hint
+from ...provers.coq.sentences import code_tokens
+from ...provers.errors import InputError
+from ..config import AgentConfig
+from ..hole import HoleJob, HoleResult
 from .loop import HoleSolver
-from .trajectory import Trace
+from ..trajectory import Trace
 
 
 class Progress(Protocol):
@@ -359,7 +359,7 @@ def mend_path(path: Path, config: AgentConfig, model=None, theorem: str | None =
     changes = None
     # the change is read for the stale-proof repair and for a model's prompts
     if config.read_changes and ("stale" in config.strategy_for(model is not None) or model is not None):
-        from .holechanges import ChangeSource, compiled_in
+        from ..changes.holechanges import ChangeSource, compiled_in
 
         changes = ChangeSource(project, since, config.limits(), now_vo=compiled_in(ws),
                                tactic_timeout=config.tactic_timeout_s, trace=trace)

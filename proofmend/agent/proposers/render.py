@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from ..provers.coq.sentences import Sentence, SplitError, split_sentences
+from ...provers.coq.sentences import Sentence, SplitError, split_sentences
 
 OPENERS_AND_CLOSERS = ("Proof", "Qed", "Defined", "Admitted", "Abort", "Save")
 

@@ -12,25 +12,25 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from ..provers.coq.assumptions import parse_assumptions, parse_search
-from ..provers.coq.audit import Verdict
-from ..provers.coq.findings import Finding, Reason
-from ..provers.coq.livedoc import LiveDocument
-from ..provers.coq.project import CoqProject
-from ..provers.coq.sentences import IDENT
-from ..provers.coq.session import PrefixError, ProofSession
-from ..provers.deadline import Deadline, DeadlineReached
-from ..provers.errors import ProverError
-from ..provers.limits import Limits
-from ..provers.lean.session import LeanPrefixError, LeanProofSession, LiveLeanFile
-from ..provers.results import TacticOk
-from .config import AgentConfig
-from .hole import MODEL_PROPOSERS, Budget, Exit, Hole, HoleJob, HoleResult, Stop
-from .lean_tactics import LEAN_TACTICS, render_lean_body
-from .portfolio import PROPOSERS
-from .render import render_body, render_minimal
-from .search import COQ_TACTICS, TacticSearch, discover_lemmas
-from .trajectory import Trace
+from ...provers.coq.assumptions import parse_assumptions, parse_search
+from ...provers.coq.audit import Verdict
+from ...provers.coq.findings import Finding, Reason
+from ...provers.coq.livedoc import LiveDocument
+from ...provers.coq.project import CoqProject
+from ...provers.coq.sentences import IDENT
+from ...provers.coq.session import PrefixError, ProofSession
+from ...provers.deadline import Deadline, DeadlineReached
+from ...provers.errors import ProverError
+from ...provers.limits import Limits
+from ...provers.lean.session import LeanPrefixError, LeanProofSession, LiveLeanFile
+from ...provers.results import TacticOk
+from ..config import AgentConfig
+from ..hole import MODEL_PROPOSERS, Budget, Exit, Hole, HoleJob, HoleResult, Stop
+from ..proposers.lean_tactics import LEAN_TACTICS, render_lean_body
+from ..proposers.portfolio import PROPOSERS
+from ..proposers.render import render_body, render_minimal
+from ..search import COQ_TACTICS, TacticSearch, discover_lemmas
+from ..trajectory import Trace
 
 __all__ = ["Exit", "HoleJob", "HoleResult", "HoleSolver", "Stop", "Verifier"]
 

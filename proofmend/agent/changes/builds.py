@@ -33,11 +33,11 @@ from dataclasses import dataclass, replace
 from functools import cache
 from pathlib import Path
 
-from ..provers.coq.batch import coqc_binary, run_coqc
-from ..provers.coq.locator import ADMITTED_BODY, ProofItem, parse_document
-from ..provers.coq.project import CoqProject, LoadPath, dependencies, requirements
-from ..provers.coq.sentences import SplitError
-from ..provers.limits import Limits
+from ...provers.coq.batch import coqc_binary, run_coqc
+from ...provers.coq.locator import ADMITTED_BODY, ProofItem, parse_document
+from ...provers.coq.project import CoqProject, LoadPath, dependencies, requirements
+from ...provers.coq.sentences import SplitError
+from ...provers.limits import Limits
 
 CACHE_ENV = "PROOFMEND_BUILD_CACHE"
 KEY_VERSION = "1"

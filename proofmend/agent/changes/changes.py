@@ -28,7 +28,7 @@ import difflib
 import re
 from dataclasses import dataclass, field, replace
 
-from ..provers.coq.sentences import IDENT_PATTERN, SplitError, split_sentences, strip_comments
+from ...provers.coq.sentences import IDENT_PATTERN, SplitError, split_sentences, strip_comments
 from .changemap import (Candidate, ChangeMap, DefinitionChange, InductiveChange, NotationChange, Removed, Renamed,
                         Restated, SectionVariableChange, short)
 from .coqtypes import (QUALID, compare, conclusion_pattern, normal_form, parse_type, split_top, substitute)

@@ -14,11 +14,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from ..provers.coq.audit import Verdict, admitted_names, audit
-from ..provers.coq.batch import read_source
-from ..provers.coq.project import CoqProject
-from ..provers.limits import Limits
-from .config import AgentConfig
+from ...provers.coq.audit import Verdict, admitted_names, audit
+from ...provers.coq.batch import read_source
+from ...provers.coq.project import CoqProject
+from ...provers.limits import Limits
+from ..config import AgentConfig
 
 HEADER = "\n(* Proved by proofmend equiv: changed definitions agree with their versions at {rev}. *)\n"
 

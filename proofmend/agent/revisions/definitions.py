@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ..provers.coq.locator import parse_document
-from ..provers.coq.sentences import SplitError, code_tokens, strip_comments
-from ..provers.errors import InputError
+from ...provers.coq.locator import parse_document
+from ...provers.coq.sentences import SplitError, code_tokens, strip_comments
+from ...provers.errors import InputError
 
 IDENT = r"[A-Za-z_][\w']*"
 HEADER_WORDS = {"Require", "From", "Import", "Export", "Open", "Set", "Unset"}

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-from ..provers.results import Goal
-from .search import Tactics, hypotheses
+from ...provers.results import Goal
+from ..search import Tactics, hypotheses
 
 _IDENT = re.compile(r"[A-Za-z_][\w'.]*")
 _KEYWORDS = {

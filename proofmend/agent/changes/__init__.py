@@ -1,0 +1,1 @@
+"""The change: the old environment (:mod:`.oldenv`, :mod:`.builds`, :mod:`.gitrev`), the change map (:mod:`.changes`, :mod:`.changemap`, :mod:`.coqtypes`), and how it touches a stale proof (:mod:`.holechanges`, :mod:`.staleedit`)."""
