@@ -69,8 +69,10 @@ class HoleSolver:
         t0 = time.monotonic()
         name = job.theorem.rsplit(".", 1)[-1]
         coq = isinstance(session, ProofSession) and IDENT.fullmatch(name) is not None
-        closed = session.closes(body, assumptions_of=name) if coq else session.closes(body)
-        admitted = self._admitted_used(job, session) if coq and closed is None else []
+        # Print Assumptions after the terminator only where an admitted lemma could be among them.
+        ask = coq and bool(self._unproven(job, session))
+        closed = session.closes(body, assumptions_of=name) if ask else session.closes(body)
+        admitted = self._admitted_used(job, session) if ask and closed is None else []
         if closed is not None:
             verdict = Verdict(False, (Finding(Reason.COMPILE_FAILED, closed.splitlines()[0][:300], job.theorem),),
                               (job.theorem,))
@@ -97,13 +99,17 @@ class HoleSolver:
         if not text:
             return []
         axioms, _ = parse_assumptions(text)
-        if not axioms:
-            return []
+        unproven = self._unproven(job, session)
+        return [a for a in axioms if a in unproven]
+
+    def _unproven(self, job: HoleJob, session: ProofSession) -> frozenset[str]:
+        """The admitted lemmas loaded where the hole is (Coq's ``Search is:Conjecture`` there, asked once per hole),
+        less the earlier complete proofs the session loaded admitted for speed."""
         key = (job.file, job.theorem)
         if key not in self._conjectures:
-            self._conjectures[key] = frozenset(parse_search(session.query("Search is:Conjecture.").splitlines()))
-        proven = set(job.scope_names)
-        return [a for a in axioms if a in self._conjectures[key] and a not in proven]
+            found = frozenset(parse_search(session.query("Search is:Conjecture.").splitlines()))
+            self._conjectures[key] = found - set(job.scope_names)
+        return self._conjectures[key]
 
     def _time_for(self, name: str, strategy: tuple[str, ...], budget: Budget) -> float:
         """Each proposer's share of the hole's time (the deadline bounds it in any case)."""
