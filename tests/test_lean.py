@@ -170,10 +170,12 @@ def test_without_lean_the_backend_says_so(tmp_path, monkeypatch):
 @needs_lean
 def test_real_lean_batch_check(tmp_path):
     f = tmp_path / "A.lean"
-    f.write_text("theorem t : True := trivial\n\ntheorem u : 1 = 2 := by\n  sorry\n\ntheorem w : 2 = 2 := by\n  exact rfl\n")
+    # a term sorry and a tactic one that both versions read (the 2021 build has no 'sorry' tactic)
+    f.write_text("theorem t : True := trivial\n\ntheorem u : 1 = 2 := sorry\n\ntheorem w : 2 = 2 := by\n  exact rfl\n\n"
+                 "theorem x (n : Nat) : n = n := by\n  exact sorry\n")
     r = check_lean_file(f)
     assert r.compiled and not r.errors
-    assert [(h.theorem, h.kind) for h in r.holes] == [("u", "sorry")]
+    assert [(h.theorem, h.kind) for h in r.holes] == [("u", "sorry"), ("x", "sorry")]
     f.write_text("theorem t : True := trivial\n\ntheorem v (n : Nat) : n + 0 = n + 1 := by\n  rfl\n")
     r = check_lean_file(f)
     assert not r.compiled and len(r.errors) == 1 and r.errors[0].line == 4

@@ -45,7 +45,7 @@ def test_server_diagnostics_goals_symbols_and_clean_shutdown(tmp_path):
     goals = server.plain_goal(uri, 6, 2, Deadline(30))
     assert goals == ["n : Nat\n⊢ add n 0 = n"]
     names = [s.name for s in server.document_symbols(uri, Deadline(30))]
-    assert names == ["add", "t", "ü"]
+    assert names == ["add", "t", "«ü»"]  # as written, as the locator names it
     # an edit is a range change; its diagnostics replace the old ones
     server.change(uri, text.replace("  skip", "  rfl"))
     assert server.diagnostics(uri, Deadline(60)) == []
@@ -71,7 +71,8 @@ def test_a_killed_server_is_an_exception_and_the_next_call_starts_afresh(tmp_pat
 def test_the_deadline_bounds_every_wait(tmp_path):
     live = live_file(tmp_path)
     try:
-        slow = "def f : Nat → Nat\n  | 0 => 0\n  | n+1 => f n + 1\n\ntheorem t : f 3000000 = 3000000 := by decide\n"
+        # about 30 s of simp on the 2021 build (a big decide only hits the recursion limit there, at once)
+        slow = "def f : Nat → Nat\n  | 0 => 0\n  | n+1 => f n + 1\n\ntheorem t : f 200 = 200 := by simp [f]\n"
         t0 = time.monotonic()
         with pytest.raises(DeadlineReached):
             live.check(slow, Deadline(1.0))
@@ -89,7 +90,9 @@ def test_session_runs_steps_from_checkpoints(tmp_path):
             assert [g.conclusion for g in g0.foreground] == ["add 0 n = n"]
             r = s.run("induction n with\n| zero => ?_\n| succ n ih => ?_")
             assert isinstance(r, TacticOk) and not r.finished
-            assert [g.conclusion for g in r.goals.foreground] == ["add 0 0 = 0", "add 0 (n + 1) = n + 1"]
+            # current Lean shows the constructors as literals, the 2021 build as Nat.zero / Nat.succ
+            assert [g.conclusion for g in r.goals.foreground] in (
+                ["add 0 0 = 0", "add 0 (n + 1) = n + 1"], ["add 0 Nat.zero = Nat.zero", "add 0 (Nat.succ n) = Nat.succ n"])
             r2 = s.run("rfl", at=r.checkpoint)
             assert isinstance(r2, TacticOk)
             assert r2.goals.foreground[0].hypotheses == ("n : Nat", "ih : add 0 n = n")
@@ -103,7 +106,8 @@ def test_session_runs_steps_from_checkpoints(tmp_path):
             again = s.run("simp [add, ih]", at=r2.checkpoint)
             assert isinstance(again, TacticOk) and again.finished
             assert s.closes(" by\n  induction n with\n  | zero => rfl\n  | succ n ih => simp [add, ih]") is None
-            assert s.closes(" by\n  sorry") == "the proof uses sorry"
+            assert s.closes(" by\n  exact sorry") == "the proof uses sorry"
+            assert s.closes(" sorry") == "the proof uses sorry"
             assert "unsolved goals" in s.closes(" by\n  induction n")
     finally:
         live.close()
@@ -128,12 +132,15 @@ def test_an_error_is_placed_in_the_given_text(tmp_path):
 def test_a_runaway_tactic_fails_as_a_step(tmp_path):
     live = live_file(tmp_path)
     try:
-        head = "def f : Nat → Nat\n  | 0 => 0\n  | n+1 => f n + 1\n\ntheorem t : f 100000 = 100000 :="
-        with LeanProofSession(live, head, tactic_timeout=20) as s:
-            r = s.run("decide")
-            assert isinstance(r, TacticError)
+        head = "def f : Nat → Nat\n  | 0 => 0\n  | n+1 => f n + 1\n\ntheorem t : f 200 = 200 :="
+        with LeanProofSession(live, head, tactic_timeout=3) as s:
+            t0 = time.monotonic()
+            r = s.run("simp [f]")  # about 30 s of work: heartbeats do not stop simp on the 2021 build
+            assert isinstance(r, TacticError) and r.message.startswith("Timeout"), r
+            assert time.monotonic() - t0 < 20
             ok = s.run("skip")
             assert isinstance(ok, TacticOk)
+            assert live.starts == 2
     finally:
         live.close()
 

@@ -205,11 +205,12 @@ class LeanProofSession:
     def _text(self, script: tuple[str, ...], probe: bool = True) -> tuple[str, list[tuple[int, int]]]:
         """The document for ``script`` and the 1-based line span of each step."""
         lines = [self.head + " by"]
+        by_line = self.head.count("\n") + 1  # the head may span many lines: spans are the document's lines
         spans = []
         for step in script:
-            first = len(lines) + 1
+            first = by_line + len(lines)
             lines += [self.indent + ln if ln.strip() else "" for ln in step.split("\n")]
-            spans.append((first, len(lines)))
+            spans.append((first, by_line + len(lines) - 1))
         if probe:
             lines.append(self.indent + _PROBE)
         return "\n".join(lines) + "\n", spans
