@@ -24,10 +24,9 @@ ORIGINAL = """def add : Nat → Nat → Nat
 theorem add_zero_right (n : Nat) : add n 0 = n := rfl
 
 theorem zero_add_left (n : Nat) : add 0 n = n := by
-  sorry
+  exact sorry
 
-theorem two_plus_two : add 2 2 = 4 := by
-  sorry
+theorem two_plus_two : add 2 2 = 4 := sorry
 """
 
 HONEST = {
@@ -70,7 +69,7 @@ def test_nothing_changed_is_not_a_proof(tmp_path):
 
 
 def test_sorry_is_refused_by_the_words_and_by_lean(tmp_path):
-    v = judge(tmp_path, bodies(ORIGINAL, {**HONEST, "two_plus_two": " by\n  sorry\n  "}))
+    v = judge(tmp_path, bodies(ORIGINAL, {**HONEST, "two_plus_two": " by\n  exact sorry"}))
     assert not v.accepted
     assert {"forbidden_in_body", "uses_sorry"} <= set(v.reasons)
     assert any("#print axioms lists sorryAx" in str(f) for f in v.findings)
@@ -110,10 +109,10 @@ REDEFINE = """def double (n : Nat) : Nat := n + n
 namespace Foo
 
 theorem two : double 2 = 4 := by
-  sorry
+  exact sorry
 
 theorem three : double 3 = 7 := by
-  sorry
+  exact sorry
 
 end Foo
 """
@@ -134,22 +133,38 @@ def test_a_name_redefined_for_later_statements_is_refused_by_check(tmp_path):
 IMPL = """def alwaysFalse (n : Nat) : Bool := false
 
 theorem first : 1 = 1 := by
-  sorry
+  exact sorry
 
 theorem bogus : alwaysFalse 0 = true := by
-  sorry
+  exact sorry
 """
 
 
-def test_implemented_by_with_native_evaluation_is_refused(tmp_path):
-    cheat = {"first": " rfl def alwaysTrue (n : Nat) : Bool := true attribute [implemented_by alwaysTrue] alwaysFalse",
-             "bogus": " by nativeDecide"}
+@pytest.mark.parametrize("attribute, tactic", [("implemented_by", "native_decide"),  # current Lean's spelling
+                                               ("implementedBy", "nativeDecide")])  # the 2021 build's
+def test_implemented_by_with_native_evaluation_is_refused(tmp_path, attribute, tactic):
+    cheat = {"first": f" rfl def alwaysTrue (n : Nat) : Bool := true attribute [{attribute} alwaysTrue] alwaysFalse",
+             "bogus": f" by {tactic}"}
     v = judge(tmp_path, bodies(IMPL, cheat), IMPL)
     assert not v.accepted
     assert "forbidden_in_body" in v.reasons
-    # Lean's account: whatever the compiled code says, the kernel needs an axiom for it (or the proof fails)
-    lean_saw = {"axiom_not_allowed", "compile_failed"} & set(v.reasons)
-    assert lean_saw, v.findings
+    # Lean's account: the spelling the version knows makes the compiled code say true, and the kernel then
+    # needs Lean.ofReduceBool; the other spelling does not even compile
+    if "compile_failed" not in v.reasons:
+        assert v.assumptions.get("bogus") == ("Lean.ofReduceBool",), v.findings
+        assert any(f.reason.value == "axiom_not_allowed" and "ofReduceBool" in f.message for f in v.findings)
+
+
+def test_native_evaluation_is_refused_by_lean_s_account(tmp_path):
+    # a true fact proven by evaluation: Lean accepts it, and #print axioms names the axiom it rests on
+    original = "theorem t : 10 + 10 = 20 := sorry\n"
+    vs = [judge(tmp_path, bodies(original, {"t": f" by {tactic}"}), original)
+          for tactic in ("native_decide", "nativeDecide")]
+    assert all(not v.accepted for v in vs)
+    known = [v for v in vs if "compile_failed" not in v.reasons]
+    assert len(known) == 1, [v.findings for v in vs]  # each version knows one spelling
+    assert known[0].assumptions["t"] == ("Lean.ofReduceBool",)
+    assert {"forbidden_in_body", "axiom_not_allowed"} <= set(known[0].reasons)
 
 
 def test_unsafe_is_refused(tmp_path):
@@ -171,12 +186,12 @@ def test_a_complete_proof_is_not_a_target(tmp_path):
 
 
 def test_a_failing_proof_is_a_target(tmp_path):
-    original = ORIGINAL.replace("theorem two_plus_two : add 2 2 = 4 := by\n  sorry",
+    original = ORIGINAL.replace("theorem two_plus_two : add 2 2 = 4 := sorry",
                                 "theorem two_plus_two : add 2 2 = 4 := by\n  exact Nat.le_refl 4")
     v = judge(tmp_path, bodies(original, HONEST), original)
     assert v.accepted, v.findings
 
 
 def test_a_proof_that_does_not_check_is_refused(tmp_path):
-    v = judge(tmp_path, bodies(ORIGINAL, {**HONEST, "two_plus_two": " by\n  simp"}))
+    v = judge(tmp_path, bodies(ORIGINAL, {**HONEST, "two_plus_two": " by\n  exact Nat.le_refl 4"}))
     assert not v.accepted and "compile_failed" in v.reasons

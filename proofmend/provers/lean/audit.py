@@ -20,8 +20,13 @@ A candidate file is accepted only if all hold, each failure with its reason:
    ``sorryAx`` is ``uses_sorry``); a target Lean cannot find is
    ``target_missing``;
 5. ``#check`` of every named declaration prints the same in the candidate as
-   in the original (``statement_changed``): Lean's account of the
-   statements, not the text's.
+   in the original with each changed body replaced by ``sorry``
+   (``statement_changed``): Lean's account of the statements, not the
+   text's.
+
+Lean's information messages (``#print axioms``, ``#check``) carry no
+position in the 2021 build's batch output, so each probe is preceded by a
+``#print "<marker>"`` with a fresh nonce and the output is cut at the markers.
 
 An ``example`` has no name to ask about: in the private copy it is checked
 as a ``def`` of a fresh name.
@@ -30,6 +35,7 @@ as a ``def`` of a fresh name.
 from __future__ import annotations
 
 import re
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from enum import Enum
@@ -38,7 +44,7 @@ from pathlib import Path
 from ..diagnostics import Diagnostic
 from ..errors import InputError
 from ..limits import Limits
-from .batch import SORRY_WARNING, check_text
+from .batch import SORRY_WARNING, check_text, parse_plain
 from .locator import COMMAND_WORDS, LeanDocument, LexError, parse_lean, tokens
 from .toolchain import Toolchain
 
@@ -52,6 +58,8 @@ CHEAT_WORDS = frozenset({
 _AXIOMS = re.compile(r"'(?P<name>[^']+)' depends on axioms: \[(?P<list>.*)\]", re.S)
 _NO_AXIOMS = re.compile(r"'(?P<name>[^']+)' does not depend on any axioms")
 EXAMPLE_PREFIX = "proofmend_audit_example_"
+#: a changed body in the reference the statements are read from (a term: the 2021 build has no sorry tactic)
+REFERENCE_BODY = " sorry"
 
 
 class Reason(str, Enum):
@@ -161,8 +169,13 @@ def failing_decls(doc: LeanDocument, diags: list[Diagnostic]) -> set[int]:
     return out
 
 
-def _probe_text(doc: LeanDocument, axioms_of: list[int], names: list[int]) -> tuple[str, dict[int, tuple[str, int]]]:
-    """The text with examples renamed and probes appended; probe line -> (what, decl index)."""
+def _probe_text(doc: LeanDocument, axioms_of: list[int], names: list[int], marker: str
+                ) -> tuple[str, dict[int, tuple[str, int]]]:
+    """The text with examples renamed and probes appended; probe number -> (what, decl index).
+
+    Each probe follows a ``#print "MARKER<k>"``: the 2021 build prints an information message (``#print
+    axioms``, ``#check``, ``#print "…"``) with no position at all, so the output is cut at the markers
+    instead of being placed by line.  The marker holds a fresh nonce, so a candidate cannot forge one."""
     text = doc.text
     renamed: dict[int, str] = {}
     for i in sorted(axioms_of, reverse=True):
@@ -176,20 +189,41 @@ def _probe_text(doc: LeanDocument, axioms_of: list[int], names: list[int]) -> tu
     probes: dict[int, tuple[str, int]] = {}
     for i in axioms_of:
         name = renamed.get(i) or doc.decls[i].qualname
-        lines.append(f"#print axioms {name}")
-        probes[len(lines)] = ("axioms", i)
+        probes[len(probes)] = ("axioms", i)
+        lines += [f'#print "{marker}{len(probes) - 1}"', f"#print axioms {name}"]
     for i in names:
-        lines.append(f"#check @{doc.decls[i].qualname}")
-        probes[len(lines)] = ("check", i)
+        probes[len(probes)] = ("check", i)
+        lines += [f'#print "{marker}{len(probes) - 1}"', f"#check @{doc.decls[i].qualname}"]
     return "\n".join(lines) + "\n", probes
 
 
-def _probe_messages(diags: list[Diagnostic], probes: dict[int, tuple[str, int]]) -> dict[tuple[str, int], list[Diagnostic]]:
-    out: dict[tuple[str, int], list[Diagnostic]] = {}
-    for d in diags:
-        if d.line in probes:
-            out.setdefault(probes[d.line], []).append(d)
-    return out
+_HEAD = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+):\s(?:(?P<sev>error|warning|info|information):\s?)?")
+
+
+def _probe_messages(output: str, file: str, marker: str, probes: dict[int, tuple[str, int]]
+                    ) -> tuple[str, dict[tuple[str, int], str]]:
+    """(the file's own output, each probe's output) of a batch check, cut at the markers.
+
+    A probe's output is its lines with positions dropped (they differ between the two files) and
+    ``error: ``/``warning: `` kept; the file's own output is returned as Lean printed it."""
+    own: list[str] = []
+    out: dict[tuple[str, int], list[str]] = {}
+    current: list[str] | None = None
+    for raw in output.splitlines():
+        m = _HEAD.match(raw)
+        if m and Path(m.group("file")).name != Path(file).name:
+            m = None
+        body = raw[m.end():] if m else raw
+        tail = body[len(marker):] if body.startswith(marker) else ""
+        if tail.isdigit() and int(tail) in probes:
+            current = out.setdefault(probes[int(tail)], [])
+            continue
+        if current is None:
+            own.append(raw)
+        else:
+            sev = m.group("sev") if m else None
+            current.append(f"{sev}: {body}" if sev in ("error", "warning") else body)
+    return "\n".join(own), {k: "\n".join(v).strip() for k, v in out.items()}
 
 
 def audit(candidate: str, original: str, path: Path, limits: Limits = Limits(),
@@ -218,17 +252,26 @@ def audit(candidate: str, original: str, path: Path, limits: Limits = Limits(),
             findings.append(Finding(Reason.FORBIDDEN_IN_BODY, p, d.label, cand_doc.line_of(d.body_start or 0)))
     # Lean's account: both files, each with the probes appended, checked afresh (at once).
     named = [i for i, d in enumerate(orig_doc.decls) if d.qualname]
-    cand_text, probes = _probe_text(cand_doc, list(cmp.changed), named)
-    orig_text, orig_probes = _probe_text(orig_doc, [], named)
+    marker = f"proofmend-probe-{secrets.token_hex(8)}-"
+    cand_text, probes = _probe_text(cand_doc, list(cmp.changed), named, marker)
+    # The statements as Lean elaborates them: the original with each changed body a 'sorry' (a body that does
+    # not even parse can leave its declaration out of the original altogether).
+    ref_doc = parse_lean(orig_doc.with_bodies({i: REFERENCE_BODY for i in cmp.changed}), str(path))
+    ref_text, ref_probes = _probe_text(ref_doc, [], named, marker)
     name = Path(path).name
-    with ThreadPoolExecutor(2) as pool:
+    with ThreadPoolExecutor(3) as pool:
         fc = pool.submit(check_text, cand_text, toolchain, limits, name)
-        fo = pool.submit(check_text, orig_text, toolchain, limits, name)
-        cand_diags, cand_rc, _, _ = fc.result()
+        fo = pool.submit(check_text, original, toolchain, limits, name)
+        fr = pool.submit(check_text, ref_text, toolchain, limits, name)
+        _, cand_rc, _, cand_out = fc.result()
         orig_diags, orig_rc, _, _ = fo.result()
-    if cand_rc is None or orig_rc is None:
+        _, ref_rc, _, ref_out = fr.result()
+    if cand_rc is None or orig_rc is None or ref_rc is None:
         findings.append(Finding(Reason.COMPILE_TIMEOUT, f"the batch check took over {limits.timeout_s:g} s"))
         return Verdict(False, tuple(findings), changed_names)
+    cand_own, got = _probe_messages(cand_out, name, marker, probes)
+    _, want = _probe_messages(ref_out, name, marker, ref_probes)
+    cand_diags = parse_plain(cand_own, name)
     file_lines = candidate.rstrip("\n").count("\n") + 1
     # failing in the original = an error inside the body, as Lean placed it
     orig_lines = original.rstrip("\n").count("\n") + 1
@@ -252,16 +295,14 @@ def audit(candidate: str, original: str, path: Path, limits: Limits = Limits(),
             if decl_i is not None:
                 findings.append(Finding(Reason.USES_SORRY, "Lean: " + SORRY_WARNING, cand_doc.decls[decl_i].label,
                                         d.line))
-    got = _probe_messages(cand_diags, probes)
-    want = _probe_messages(orig_diags, orig_probes)
     allowed = STANDARD_AXIOMS | allowed_axioms
     assumptions: dict[str, tuple[str, ...]] = {}
     for i in cmp.changed:
         label = cand_doc.decls[i].label
-        msgs = got.get(("axioms", i), [])
-        axioms = _axioms(msgs)
+        said = got.get(("axioms", i), "")
+        axioms = _axioms(said)
         if axioms is None:
-            why = msgs[0].message.split("\n")[0] if msgs else "no answer"
+            why = said.split("\n")[0] if said else "no answer"
             findings.append(Finding(Reason.TARGET_MISSING, f"#print axioms: {why}", label))
             continue
         assumptions[label] = axioms
@@ -271,20 +312,21 @@ def audit(candidate: str, original: str, path: Path, limits: Limits = Limits(),
         if bad:
             findings.append(Finding(Reason.AXIOM_NOT_ALLOWED, "depends on " + ", ".join(bad), label))
     for i in named:
-        mine = [(d.severity, d.message) for d in got.get(("check", i), [])]
-        theirs = [(d.severity, d.message) for d in want.get(("check", i), [])]
-        if mine != theirs:
-            shown = mine[0][1].split("\n")[0][:200] if mine else "nothing"
+        mine, theirs = got.get(("check", i)), want.get(("check", i))
+        if mine is None or mine != theirs:
+            shown = mine.split("\n")[0][:200] if mine else "nothing"
             findings.append(Finding(Reason.STATEMENT_CHANGED, f"#check prints {shown!r}, not as in the original",
                                     orig_doc.decls[i].label))
     return Verdict(not findings, tuple(findings), changed_names, assumptions)
 
 
-def _axioms(msgs: list[Diagnostic]) -> tuple[str, ...] | None:
-    for d in msgs:
-        m = _AXIOMS.search(d.message)
-        if m:
-            return tuple(a.strip() for a in m.group("list").split(",") if a.strip())
-        if _NO_AXIOMS.search(d.message):
-            return ()
+def _axioms(said: str) -> tuple[str, ...] | None:
+    """The axioms ``#print axioms`` lists (empty when none); None when it did not answer so."""
+    if said.startswith(("error:", "warning:")) or "\nerror: " in said:
+        return None
+    m = _AXIOMS.search(said)
+    if m:
+        return tuple(a.strip() for a in m.group("list").split(",") if a.strip())
+    if _NO_AXIOMS.search(said):
+        return ()
     return None
