@@ -188,6 +188,11 @@ def test_lean_portfolio_reads_lean_goals():
     g = Goal((), "∀ (xs ys : List α) (n : Nat), len (app xs ys) = len xs + len ys + n * 0")
     assert binders(g.conclusion) == [("xs", "List α"), ("ys", "List α"), ("n", "Nat")]
     assert constants(g) == ["len", "app"]
+    # universe levels and inaccessible names, as the 2021 build prints them, are not definitions
+    g2 = Goal(("α : Type u_1", "head✝ : α", "tail✝ : List α", "tail_ih✝ : app tail✝ [] = tail✝"),
+              "app (head✝ :: tail✝) [] = head✝ :: tail✝")
+    assert constants(g2) == ["app"]
+    assert "induction tail✝ <;> simp_all [app]" not in lean_combos(g2)
     combos = lean_combos(g)
     assert "intro xs ys n; induction xs <;> simp_all [len, app]" in combos
     steps = lean_steps(g, [], ["app"])
@@ -198,3 +203,18 @@ def test_lean_portfolio_reads_lean_goals():
     assert "rw [ih]" in steps and "simp [add]" in steps
     assert render_lean_body(["intro n", "induction n with\n| zero => rfl\n| succ n ih => simp"], "    ") == (
         " by\n    intro n\n    induction n with\n    | zero => rfl\n    | succ n ih => simp")
+
+
+def test_a_lean_verdict_is_what_the_agent_s_loop_reads():
+    # the loop and the hole read these of any prover's verdict (and replace rests_on)
+    from dataclasses import fields, replace
+
+    from proofmend.provers.coq.audit import Verdict as CoqVerdict
+    from proofmend.provers.lean.audit import Finding, Reason, Verdict
+
+    v = replace(Verdict(False, (Finding(Reason.USES_SORRY, "x", "t"),), ("t",)), rests_on={"t": ("u",)})
+    assert v.reasons == ["uses_sorry"] and v.rests_on == {"t": ("u",)} and not v.conditional
+    assert replace(Verdict(True), rests_on={"t": ("u",)}).conditional
+    mine = {f.name for f in fields(Verdict)}
+    assert {"accepted", "findings", "changed", "assumptions", "rests_on"} <= mine
+    assert {f.name for f in fields(CoqVerdict)} - mine <= {"compile_seconds", "kernel_axioms"}

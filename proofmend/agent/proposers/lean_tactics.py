@@ -17,7 +17,8 @@ import re
 from ...provers.results import Goal
 from ..search import Tactics, hypotheses
 
-_IDENT = re.compile(r"[A-Za-z_][\w'.]*")
+_IDENT = re.compile(r"[A-Za-z_][\w'.✝]*")
+_UNIVERSE = re.compile(r"\b(?:Type|Sort)\s+(?:\(\s*[^()]*\)|[\w.+]+)")
 _KEYWORDS = {
     "fun", "match", "with", "let", "in", "if", "then", "else", "do", "have", "show", "from", "by", "at",
     "Nat", "Int", "List", "Option", "Bool", "Prop", "Type", "Sort", "True", "False", "true", "false", "none",
@@ -47,12 +48,15 @@ def binders(conclusion: str) -> list[tuple[str, str]]:
 
 
 def constants(goal: Goal) -> list[str]:
-    """Names of definitions the goal mentions (lower-case or dotted, not bound, not a keyword)."""
+    """Names of definitions the goal mentions (lower-case or dotted, not bound, not a keyword).
+
+    Universe levels (``Type u_1``) and inaccessible names (``tail✝``) are not definitions."""
     bound = {n for n, _ in hypotheses(goal)} | {n for n, _ in binders(goal.conclusion)}
     out: list[str] = []
-    for tok in _IDENT.findall(goal.conclusion + " " + " ".join(goal.hypotheses)):
+    text = _UNIVERSE.sub(" ", goal.conclusion + " " + " ".join(goal.hypotheses))
+    for tok in _IDENT.findall(text):
         tok = tok.rstrip(".")
-        if tok in bound or tok in _KEYWORDS or tok in out or len(tok) < 2:
+        if "✝" in tok or tok in bound or tok in _KEYWORDS or tok in out or len(tok) < 2:
             continue
         last = tok.split(".")[-1]
         if last[:1].islower() and not tok.startswith(("h", "ih")) or "." in tok and last[:1].islower():

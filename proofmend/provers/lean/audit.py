@@ -95,6 +95,13 @@ class Verdict:
     findings: tuple[Finding, ...] = ()
     changed: tuple[str, ...] = ()  # declarations whose proofs changed
     assumptions: dict[str, tuple[str, ...]] = field(default_factory=dict)  # target -> its axioms, as Lean lists them
+    # target -> the file's holes it rests on: the agent's loop fills it where the prover can tell (Coq); a Lean
+    # proof that rests on a hole uses sorry and is refused
+    rests_on: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    @property
+    def conditional(self) -> bool:
+        return self.accepted and any(self.rests_on.values())
 
     @property
     def reasons(self) -> list[str]:
