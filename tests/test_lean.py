@@ -218,3 +218,24 @@ def test_a_lean_verdict_is_what_the_agent_s_loop_reads():
     mine = {f.name for f in fields(Verdict)}
     assert {"accepted", "findings", "changed", "assumptions", "rests_on"} <= mine
     assert {f.name for f in fields(CoqVerdict)} - mine <= {"compile_seconds", "kernel_axioms"}
+
+
+def test_probe_answers_are_cut_at_the_markers_in_either_output_form():
+    # the 2021 build prints information messages with no position; a version that gives them one is read alike
+    from proofmend.provers.lean.audit import _axioms, _probe_messages
+
+    probes = {0: ("axioms", 3), 1: ("check", 3)}
+    old = ("/t/A.lean:4:8: warning: declaration uses 'sorry'\nM-0\n'add_comm'' depends on axioms: [propext,\n Quot.sound]\n"
+           "M-1\nadd_comm' : ∀ (n m : Nat),\n  add n m = add m n\n")
+    new = ("/t/A.lean:4:8: warning: declaration uses 'sorry'\n/t/A.lean:9:0: info: M-0\n"
+           "/t/A.lean:10:0: info: 'add_comm'' depends on axioms: [propext,\n Quot.sound]\n"
+           "/t/A.lean:11:0: info: M-1\n/t/A.lean:12:0: info: add_comm' : ∀ (n m : Nat),\n  add n m = add m n\n")
+    for out in (old, new):
+        own, got = _probe_messages(out, "A.lean", "M-", probes)
+        assert own == "/t/A.lean:4:8: warning: declaration uses 'sorry'"
+        assert _axioms(got[("axioms", 3)]) == ("propext", "Quot.sound")
+        assert got[("check", 3)] == "add_comm' : ∀ (n m : Nat),\n  add n m = add m n"
+    # a probe Lean refused keeps its error; a forged marker (no such probe number) is ordinary output
+    _, got = _probe_messages("M-0\n/t/A.lean:9:14: error: unknown constant 'x'\nM-7\n", "A.lean", "M-", probes)
+    assert got[("axioms", 3)] == "error: unknown constant 'x'\nM-7" and _axioms(got[("axioms", 3)]) is None
+    assert _axioms("'a''' does not depend on any axioms") == ()

@@ -55,8 +55,9 @@ CHEAT_WORDS = frozenset({
     "native_decide", "nativeDecide", "ofReduceBool", "Lean.ofReduceBool", "reduceBool",
     "opaque", "constant", "local", "scoped", "macro", "elab", "syntax", "notation",
 })
-_AXIOMS = re.compile(r"'(?P<name>[^']+)' depends on axioms: \[(?P<list>.*)\]", re.S)
-_NO_AXIOMS = re.compile(r"'(?P<name>[^']+)' does not depend on any axioms")
+# a name may hold primes (add_comm'): the name is everything between the first and the last quote
+_AXIOMS = re.compile(r"^'(?P<name>.+)' depends on axioms: \[(?P<list>.*)\]\s*$", re.S)
+_NO_AXIOMS = re.compile(r"^'(?P<name>.+)' does not depend on any axioms\s*$", re.S)
 EXAMPLE_PREFIX = "proofmend_audit_example_"
 #: a changed body in the reference the statements are read from (a term: the 2021 build has no sorry tactic)
 REFERENCE_BODY = " sorry"
@@ -331,9 +332,9 @@ def _axioms(said: str) -> tuple[str, ...] | None:
     """The axioms ``#print axioms`` lists (empty when none); None when it did not answer so."""
     if said.startswith(("error:", "warning:")) or "\nerror: " in said:
         return None
-    m = _AXIOMS.search(said)
+    m = _AXIOMS.match(said)
     if m:
         return tuple(a.strip() for a in m.group("list").split(",") if a.strip())
-    if _NO_AXIOMS.search(said):
+    if _NO_AXIOMS.match(said):
         return ()
     return None

@@ -6,5 +6,4 @@ def app : List α → List α → List α
   | [], ys => ys
   | x :: xs, ys => x :: app xs ys
 
-theorem all_app (p : α → Bool) (xs ys : List α) : all p (app xs ys) = (all p xs && all p ys) := by
-  sorry
+theorem all_app (p : α → Bool) (xs ys : List α) : all p (app xs ys) = (all p xs && all p ys) := sorry

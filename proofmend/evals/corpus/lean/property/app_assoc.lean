@@ -6,5 +6,4 @@ def len : List α → Nat
   | [] => 0
   | _ :: xs => len xs + 1
 
-theorem app_assoc (xs ys zs : List α) : app (app xs ys) zs = app xs (app ys zs) := by
-  sorry
+theorem app_assoc (xs ys zs : List α) : app (app xs ys) zs = app xs (app ys zs) := sorry

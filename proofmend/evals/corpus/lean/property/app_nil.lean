@@ -6,5 +6,4 @@ def len : List α → Nat
   | [] => 0
   | _ :: xs => len xs + 1
 
-theorem app_nil (xs : List α) : app xs [] = xs := by
-  sorry
+theorem app_nil (xs : List α) : app xs [] = xs := sorry

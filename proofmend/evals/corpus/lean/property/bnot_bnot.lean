@@ -2,5 +2,4 @@ def bnot : Bool → Bool
   | true => false
   | false => true
 
-theorem bnot_bnot (b : Bool) : bnot (bnot b) = b := by
-  sorry
+theorem bnot_bnot (b : Bool) : bnot (bnot b) = b := sorry

@@ -7,5 +7,4 @@ def isEven : Nat → Bool
   | 1 => false
   | n+2 => isEven n
 
-theorem double_even (n : Nat) : isEven (double n) = true := by
-  sorry
+theorem double_even (n : Nat) : isEven (double n) = true := sorry

@@ -6,5 +6,4 @@ def len : List α → Nat
   | [] => 0
   | _ :: xs => len xs + 1
 
-theorem len_app (xs ys : List α) : len (app xs ys) = len xs + len ys := by
-  sorry
+theorem len_app (xs ys : List α) : len (app xs ys) = len xs + len ys := sorry

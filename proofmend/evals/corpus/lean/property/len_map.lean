@@ -6,5 +6,4 @@ def len : List α → Nat
   | [] => 0
   | _ :: xs => len xs + 1
 
-theorem len_lmap (f : α → β) (xs : List α) : len (lmap f xs) = len xs := by
-  sorry
+theorem len_lmap (f : α → β) (xs : List α) : len (lmap f xs) = len xs := sorry

@@ -6,5 +6,4 @@ def len : List α → Nat
   | [] => 0
   | _ :: xs => len xs + 1
 
-theorem len_replicate (n : Nat) (a : α) : len (replicate n a) = n := by
-  sorry
+theorem len_replicate (n : Nat) (a : α) : len (replicate n a) = n := sorry

@@ -13,7 +13,6 @@ def rev : List α → List α
 theorem len_app (xs ys : List α) : len (app xs ys) = len xs + len ys := by
   induction xs with
   | nil => simp [app, len]
-  | cons x xs ih => simp [app, len, ih, Nat.succ_add]
+  | cons x xs ih => simp [app, len, ih, Nat.add_assoc, Nat.add_comm 1]
 
-theorem len_rev (xs : List α) : len (rev xs) = len xs := by
-  sorry
+theorem len_rev (xs : List α) : len (rev xs) = len xs := sorry

@@ -6,5 +6,4 @@ def len : List α → Nat
   | [] => 0
   | _ :: xs => len xs + 1
 
-theorem lmap_id (xs : List α) : lmap (fun x => x) xs = xs := by
-  sorry
+theorem lmap_id (xs : List α) : lmap (fun x => x) xs = xs := sorry

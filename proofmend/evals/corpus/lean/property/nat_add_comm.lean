@@ -12,5 +12,4 @@ theorem succ_add_left (n m : Nat) : add (n + 1) m = add n m + 1 := by
   | zero => rfl
   | succ m ih => simp [add, ih]
 
-theorem add_comm' (n m : Nat) : add n m = add m n := by
-  sorry
+theorem add_comm' (n m : Nat) : add n m = add m n := sorry

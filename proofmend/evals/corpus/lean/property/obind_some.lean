@@ -6,5 +6,4 @@ def obind : Option α → (α → Option β) → Option β
   | none, _ => none
   | some a, f => f a
 
-theorem obind_some (o : Option α) : obind o some = o := by
-  sorry
+theorem obind_some (o : Option α) : obind o some = o := sorry

@@ -6,5 +6,4 @@ def obind : Option α → (α → Option β) → Option β
   | none, _ => none
   | some a, f => f a
 
-theorem omap_comp (f : α → β) (g : β → γ) (o : Option α) : omap g (omap f o) = omap (fun x => g (f x)) o := by
-  sorry
+theorem omap_comp (f : α → β) (g : β → γ) (o : Option α) : omap g (omap f o) = omap (fun x => g (f x)) o := sorry

@@ -6,5 +6,4 @@ def obind : Option α → (α → Option β) → Option β
   | none, _ => none
   | some a, f => f a
 
-theorem omap_id (o : Option α) : omap (fun x => x) o = o := by
-  sorry
+theorem omap_id (o : Option α) : omap (fun x => x) o = o := sorry

@@ -6,5 +6,4 @@ def obind : Option α → (α → Option β) → Option β
   | none, _ => none
   | some a, f => f a
 
-theorem omap_as_obind (f : α → β) (o : Option α) : omap f o = obind o (fun a => some (f a)) := by
-  sorry
+theorem omap_as_obind (f : α → β) (o : Option α) : omap f o = obind o (fun a => some (f a)) := sorry

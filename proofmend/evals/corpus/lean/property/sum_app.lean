@@ -6,5 +6,4 @@ def app : List α → List α → List α
   | [], ys => ys
   | x :: xs, ys => x :: app xs ys
 
-theorem sum_app (xs ys : List Nat) : sum (app xs ys) = sum xs + sum ys := by
-  sorry
+theorem sum_app (xs ys : List Nat) : sum (app xs ys) = sum xs + sum ys := sorry

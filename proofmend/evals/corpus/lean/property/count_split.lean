@@ -6,5 +6,4 @@ def len : List α → Nat
   | [] => 0
   | _ :: xs => len xs + 1
 
-theorem count_le_len (p : α → Bool) (xs : List α) : count p xs ≤ len xs := by
-  sorry
+theorem count_split (p : α → Bool) (xs : List α) : count p xs + count (fun x => !p x) xs = len xs := sorry
