@@ -76,6 +76,28 @@ def test_the_sentences_that_still_run_are_kept_verbatim(tmp_path):
     assert compiles(tmp_path, COLORS, r.script)
 
 
+#: ``lt_succ_self`` was renamed ``lt_self_succ``; the old name was kept for a lemma about something else.
+REUSED = """Require Import Arith.
+
+Lemma lt_self_succ : forall n : nat, n < S n.
+Proof. intros; auto. Qed.
+
+Lemma lt_succ_self : forall n m : nat, n + m = m + n.
+Proof. intros; apply Nat.add_comm. Qed.
+
+Lemma lt_S_S : forall n : nat, n < S (S n)."""
+REUSED_OLD = ["intros n.", "apply Nat.lt_trans with (S n).", "apply lt_succ_self.", "apply lt_succ_self."]
+
+
+def test_a_name_that_now_means_something_else_is_replaced_by_one_that_closes_the_goal(tmp_path):
+    # ``eapply lt_succ_self`` would run too (and leave goals nothing closes): the repair that closes wins
+    r = repair(tmp_path, REUSED, REUSED_OLD, ["lt_self_succ", "lt_succ_self"], time_s=20.0)
+    assert r.exit == "proved"
+    assert r.script == ("intros n.", "apply Nat.lt_trans with (S n).", "apply lt_self_succ.", "apply lt_self_succ.")
+    assert (r.kept, r.repaired) == (2, 2)
+    assert compiles(tmp_path, REUSED, r.script)
+
+
 def test_no_script_when_the_old_proof_cannot_be_mended(tmp_path):
     prefix = "Require Import Arith.\n\nLemma not_true : forall n : nat, n + 1 = n."  # false: nothing proves it
     r = repair(tmp_path, prefix, ["intros n.", "rewrite plus_one_gone.", "reflexivity."], [], time_s=3.0)

@@ -47,6 +47,8 @@ _HYP_NAME = re.compile(r"(?:H|IH)[\w']*")
 #: Errors of an application whose arguments no longer fit.
 _ARGUMENTS = ("has type", "Unable to unify", "cannot be applied", "Illegal application", "not enough",
               "Not enough", "Wrong argument", "cannot be used as a hint", "Unable to find an instance")
+#: Local repairs that run (without closing the goal) looked at past the first, for one that closes it.
+_SCAN = 12
 _BULLET_TROUBLE = ("bullet", "No such goal", "focused", "Brackets", "No more goals", "unfocus")
 
 
@@ -142,6 +144,22 @@ class StaleProofRepairer:
         hits.sort(key=lambda nt: (nt[1] != old_type, len(nt[1])))
         return [n for n, _ in hits[:6]]
 
+    def fitting(self, goal, cp: Checkpoint) -> list[str]:
+        """Lemmas whose conclusion has the shape of ``goal``'s (``Search`` with its variables as ``_``)."""
+        local = {n for n, _ in hypotheses(goal)}
+        pattern = " ".join(_IDENT.sub(lambda t: "_" if t.group(0) in local else t.group(0), goal.conclusion).split())
+        if not pattern.strip("_ ()") or len(pattern) > 300:
+            return []
+        try:
+            out = self.session.query(f"Search ({pattern}).", at=cp, timeout=self.search.config.query_timeout_s)
+        except Exception:
+            return []
+        if out.startswith("Error"):
+            return []
+        hits = [(n, t) for n, t in parse_search(out) if n not in local]
+        hits.sort(key=lambda nt: len(nt[1]))
+        return [n for n, _ in hits[:8]]
+
     def lemma_types(self, sentence: str, cp: Checkpoint) -> dict[str, str]:
         """The current statements of the names ``sentence`` applies (``Check`` in the session)."""
         out: dict[str, str] = {}
@@ -192,6 +210,15 @@ class StaleProofRepairer:
             if tac in ("apply", "exact"):
                 out.append(f"eapply {rest}.")
                 out.append(f"symmetry; apply {rest}.")
+            head = _IDENT.match(rest.strip())
+            if head and any(k in msg for k in _ARGUMENTS) and head.group(0) not in _local_names(goal0):
+                # The name still exists but no longer fits (renamed, and the old name kept for
+                # something else, or restated): its namesakes, and the lemmas whose conclusion is the goal.
+                lemma = head.group(0)
+                alts = self.similar_names(lemma, error.goals, cp) if goal0 is not None else []
+                alts += self.fitting(goal0, cp) if goal0 is not None and tac != "rewrite" else []
+                for alt in dict.fromkeys(a for a in alts if a != lemma):
+                    out.append(replace_ident(sentence, lemma, alt))
         if sentence.strip().startswith("intros"):
             out.append("intros.")
         seen: set[str] = set()
@@ -265,6 +292,30 @@ class StaleProofRepairer:
                          f"{' '.join(sr.script)}")
         return cp, goals
 
+    def _best_repair(self, sentence: str, error: TacticError, cp: Checkpoint, goals: Goals, deadline: float,
+                     run) -> tuple[str, TacticOk] | None:
+        """The first local repair that closes the goal at hand; else the first that changes the state.
+
+        A repair that runs but leaves goals the old proof never had (``eapply`` of a lemma that
+        no longer fits leaves its premises as existential goals) is kept only when nothing
+        closes the goal; at most :data:`_SCAN` candidates that run are looked at past the first.
+        """
+        first: tuple[str, TacticOk] | None = None
+        runs = 0
+        before = len(goals.foreground) + goals.background
+        for cand in self.local_repairs(sentence, error, cp):
+            if time.monotonic() > deadline or (first is not None and runs > _SCAN):
+                break
+            r2 = run(cand, cp)
+            if not isinstance(r2, TacticOk) or r2.goals.key() == goals.key():
+                continue
+            if len(r2.goals.foreground) + r2.goals.background < before or r2.goals.done:
+                return cand, r2
+            runs += 1
+            if first is None:
+                first = (cand, r2)
+        return first
+
     # ------------------------------------------------------------ the replay
     def repair(self, old: list[str], start: Checkpoint) -> StaleRepair:
         t0 = time.monotonic()
@@ -316,13 +367,7 @@ class StaleProofRepairer:
                 i += 1
                 notes.append(f"dropped {sentence!r}: {r.message.splitlines()[0]}")
                 continue
-            for cand in self.local_repairs(sentence, r, cp):
-                if time.monotonic() > deadline:
-                    break
-                r2 = run(cand, cp)
-                if isinstance(r2, TacticOk) and r2.goals.key() != last_goals.key():
-                    fixed = (cand, r2)
-                    break
+            fixed = self._best_repair(sentence, r, cp, last_goals, deadline, run)
             if fixed is not None:
                 cand, r2 = fixed
                 notes.append(f"{sentence!r} -> {cand!r}")
@@ -378,6 +423,11 @@ class StaleProofRepairer:
         exit = "proved" if done(last_goals) else "stuck"
         return StaleRepair(tuple(script) if exit == "proved" else None, kept, repaired, dropped,
                            time.monotonic() - t0, exit, tuple(notes))
+
+
+def _local_names(goal) -> set[str]:
+    """The hypotheses' names of ``goal`` (none without a goal)."""
+    return {n for n, _ in hypotheses(goal)} if goal is not None else set()
 
 
 def _is_focus(sentence: str) -> bool:
