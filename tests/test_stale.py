@@ -98,6 +98,23 @@ def test_a_name_that_now_means_something_else_is_replaced_by_one_that_closes_the
     assert compiles(tmp_path, REUSED, r.script)
 
 
+#: ``h`` was a match whose first branch computed; now both cases need what the second one did.
+SIBLING = """Parameter m1 : nat -> nat.
+Axiom m1_id : forall n, m1 n = n.
+
+Definition h (n : nat) : nat := m1 n.
+
+Lemma h_id : forall n, h n = n."""
+SIBLING_OLD = ["intros n.", "destruct n.", "-", "reflexivity.", "-", "unfold h; apply m1_id."]
+
+
+def test_a_failing_branch_takes_the_tactic_of_its_sibling_that_closes_it(tmp_path):
+    r = repair(tmp_path, SIBLING, SIBLING_OLD, ["m1_id", "h"], time_s=20.0)
+    assert r.exit == "proved"
+    assert r.script == ("intros n.", "destruct n.", "-", "unfold h; apply m1_id.", "-", "unfold h; apply m1_id.")
+    assert (r.kept, r.repaired, r.dropped) == (5, 1, 0)
+
+
 def test_no_script_when_the_old_proof_cannot_be_mended(tmp_path):
     prefix = "Require Import Arith.\n\nLemma not_true : forall n : nat, n + 1 = n."  # false: nothing proves it
     r = repair(tmp_path, prefix, ["intros n.", "rewrite plus_one_gone.", "reflexivity."], [], time_s=3.0)

@@ -49,6 +49,8 @@ _ARGUMENTS = ("has type", "Unable to unify", "cannot be applied", "Illegal appli
               "Not enough", "Wrong argument", "cannot be used as a hint", "Unable to find an instance")
 #: Local repairs that run (without closing the goal) looked at past the first, for one that closes it.
 _SCAN = 12
+#: The old proof's other sentences tried in place of a failing one, nearest first.
+_SIBLINGS = 10
 _BULLET_TROUBLE = ("bullet", "No such goal", "focused", "Brackets", "No more goals", "unfocus")
 
 
@@ -143,6 +145,13 @@ class StaleProofRepairer:
         hits = parse_search(out)
         hits.sort(key=lambda nt: (nt[1] != old_type, len(nt[1])))
         return [n for n, _ in hits[:6]]
+
+    def siblings(self, at: int) -> list[str]:
+        """The old proof's other tactic sentences, nearest to sentence ``at`` first (at most :data:`_SIBLINGS`)."""
+        order = sorted(range(len(self.old)), key=lambda j: (abs(j - at), j))
+        out = [self.old[j] for j in order if j != at and not _is_focus(self.old[j])
+               and not self.old[j].strip().startswith(("intro", "Proof", "Qed", "Defined"))]
+        return list(dict.fromkeys(out))[:_SIBLINGS]
 
     def fitting(self, goal, cp: Checkpoint) -> list[str]:
         """Lemmas whose conclusion has the shape of ``goal``'s (``Search`` with its variables as ``_``)."""
@@ -293,17 +302,21 @@ class StaleProofRepairer:
         return cp, goals
 
     def _best_repair(self, sentence: str, error: TacticError, cp: Checkpoint, goals: Goals, deadline: float,
-                     run) -> tuple[str, TacticOk] | None:
+                     run, at: int | None = None) -> tuple[str, TacticOk] | None:
         """The first local repair that closes the goal at hand; else the first that changes the state.
 
         A repair that runs but leaves goals the old proof never had (``eapply`` of a lemma that
         no longer fits leaves its premises as existential goals) is kept only when nothing
         closes the goal; at most :data:`_SCAN` candidates that run are looked at past the first.
+        Last, the old proof's other sentences (``at``: the failing one's index), taken only where
+        one closes the goal: a branch the change made like its sibling takes the sibling's tactic.
         """
         first: tuple[str, TacticOk] | None = None
         runs = 0
         before = len(goals.foreground) + goals.background
-        for cand in self.local_repairs(sentence, error, cp):
+        local = self.local_repairs(sentence, error, cp)
+        others = [s for s in self.siblings(at) if s not in local and s != sentence] if at is not None else []
+        for k, cand in enumerate(local + others):
             if time.monotonic() > deadline or (first is not None and runs > _SCAN):
                 break
             r2 = run(cand, cp)
@@ -311,6 +324,8 @@ class StaleProofRepairer:
                 continue
             if len(r2.goals.foreground) + r2.goals.background < before or r2.goals.done:
                 return cand, r2
+            if k >= len(local):
+                continue
             runs += 1
             if first is None:
                 first = (cand, r2)
@@ -367,7 +382,7 @@ class StaleProofRepairer:
                 i += 1
                 notes.append(f"dropped {sentence!r}: {r.message.splitlines()[0]}")
                 continue
-            fixed = self._best_repair(sentence, r, cp, last_goals, deadline, run)
+            fixed = self._best_repair(sentence, r, cp, last_goals, deadline, run, i)
             if fixed is not None:
                 cand, r2 = fixed
                 notes.append(f"{sentence!r} -> {cand!r}")
