@@ -239,3 +239,19 @@ def test_probe_answers_are_cut_at_the_markers_in_either_output_form():
     _, got = _probe_messages("M-0\n/t/A.lean:9:14: error: unknown constant 'x'\nM-7\n", "A.lean", "M-", probes)
     assert got[("axioms", 3)] == "error: unknown constant 'x'\nM-7" and _axioms(got[("axioms", 3)]) is None
     assert _axioms("'a''' does not depend on any axioms") == ()
+
+
+def test_an_unknown_tactic_is_named_for_the_search_and_the_model():
+    from proofmend.provers.diagnostics import Diagnostic
+    from proofmend.provers.lean.session import name_unknown_tactic
+
+    text = "theorem t : 1 = 1 := by\n  intro n; omega\n"
+    for col in (11, 12):  # at the word (current Lean) or one character into it (the 2021 build)
+        d = name_unknown_tactic(Diagnostic("error", "unknown tactic", 2, col, 2, col), text)
+        assert d.message == "unknown tactic 'omega'"
+    other = Diagnostic("error", "unknown identifier 'x'", 2, 2, 2, 2)
+    assert name_unknown_tactic(other, text) is other
+    from proofmend.agent.proposers.lean_tactics import LEAN_TACTICS
+
+    m = LEAN_TACTICS.unknown.search("unknown tactic 'omega'")
+    assert m and m.group(1) == "omega" in LEAN_TACTICS.missing_tactics

@@ -125,6 +125,9 @@ def test_an_error_is_placed_in_the_given_text(tmp_path):
             assert isinstance(r.checked_checkpoint, type(s.base)) and r.checked_checkpoint.script == ("skip",)
             ok = s.run("exact h.symm", at=r.checked_checkpoint)
             assert isinstance(ok, TacticOk) and ok.finished
+            # a tactic the version lacks is named (Lean's own message says only 'unknown tactic')
+            r = s.run("skip\nintro x; frobnicate")
+            assert isinstance(r, TacticError) and r.message == "unknown tactic 'frobnicate'", r
     finally:
         live.close()
 

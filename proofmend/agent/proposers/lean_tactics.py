@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from ...provers.results import Goal
-from ..search import Tactics, hypotheses
+from ..search import Tactics
 
 _IDENT = re.compile(r"[A-Za-z_][\w'.✝]*")
 _UNIVERSE = re.compile(r"\b(?:Type|Sort)\s+(?:\(\s*[^()]*\)|[\w.+]+)")
@@ -30,6 +30,20 @@ _ALTS = {
     "List": ("| nil => ?_", "| cons hd {x} ih => ?_"),
 }
 _INDUCTIVE = re.compile(r"^(Nat|List|Option|Bool|Prod|Sum)\b|^\w+$")
+
+
+def hypotheses(goal: Goal) -> list[tuple[str, str]]:
+    """(name, type) of each hypothesis as Lean prints it: ``n m : Nat`` gives two; inaccessible names
+    (``tail✝``) and local definitions (``x : α := v``) none."""
+    out: list[tuple[str, str]] = []
+    for h in goal.hypotheses:
+        names, sep, typ = h.partition(" : ")
+        if not sep or ":=" in typ:
+            continue
+        for n in names.split():
+            if "✝" not in n and _IDENT.fullmatch(n):
+                out.append((n, typ.strip()))
+    return out
 
 
 def binders(conclusion: str) -> list[tuple[str, str]]:
@@ -159,8 +173,8 @@ LEAN_TACTICS = Tactics(
     terminator="",
     focus_moves=(),  # every open goal is in the foreground in Lean
     lemma_search=False,
-    unknown=re.compile(r"(?!)"),
-    missing_tactics=frozenset(),
+    unknown=re.compile(r"^unknown tactic '([\w.?!]+)'"),  # as the session names it (Lean says only 'unknown tactic')
+    missing_tactics=frozenset({"omega", "split", "simp_arith", "exact?", "apply?", "aesop", "decide", "simp_all"}),
 )
 
 

@@ -22,7 +22,9 @@ server is an exception (``errors``); the next call starts a fresh one.
 from __future__ import annotations
 
 import itertools
+import re
 import textwrap
+from dataclasses import replace
 from pathlib import Path
 
 from ..deadline import Deadline, DeadlineReached
@@ -263,7 +265,8 @@ class LeanProofSession:
             errors = [Diagnostic("error", "the proof uses sorry", sorry[0].line, sorry[0].col, sorry[0].line,
                                  sorry[0].col)]
         if errors:
-            return self._error(tactics, steps, start, spans, min(errors, key=lambda d: (d.line, d.col)), timeout)
+            first = min(errors, key=lambda d: (d.line, d.col))
+            return self._error(tactics, steps, start, spans, name_unknown_tactic(first, text), timeout)
         goals = self._goals_after(text, diags, timeout)
         return TacticOk(Checkpoint(next(self._ids), self.generation, script), goals)
 
@@ -315,6 +318,22 @@ class LeanProofSession:
         diags = self.live.check(text, self.deadline, self._wall(timeout))
         out = [d for d in diags if d.line == line]
         return "\n".join(("Error: " if d.severity == "error" else "") + d.message for d in out)
+
+
+_WORD = re.compile(r"[A-Za-z_][\w.?!']*")
+
+
+def name_unknown_tactic(d: Diagnostic, text: str) -> Diagnostic:
+    """Lean's bare ``unknown tactic`` (a parse error) with the word it stopped at: ``unknown tactic 'omega'``.
+
+    The position is at the word or one character into it (the 2021 build); the word is what a search
+    needs to leave the tactic out from then on, and what a model needs to hear."""
+    if d.message.strip() != "unknown tactic":
+        return d
+    lines = text.split("\n")
+    src = lines[d.line - 1] if 0 < d.line <= len(lines) else ""
+    word = next((m.group() for m in _WORD.finditer(src) if m.start() <= d.col <= m.end()), None)
+    return replace(d, message=f"unknown tactic '{word}'") if word else d
 
 
 def _target_start(head: str) -> tuple[int, int]:
