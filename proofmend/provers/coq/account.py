@@ -234,7 +234,7 @@ def open_account(compiled: Compiled, limits: Limits) -> Account:
     return acc
 
 
-def open_reference(reference: Compiled, limits: Limits) -> Account:
+def open_reference(reference: Compiled, limits: Limits, fill: bool = True) -> Account:
     """A session with the compiled reference loaded (and all it requires) and its constants asked.
 
     Its account speaks of the module under the candidate's name (see
@@ -249,11 +249,32 @@ def open_reference(reference: Compiled, limits: Limits) -> Account:
         # The reference's constants are asked before the candidate is loaded: their full names do not depend
         # on what is loaded later, and their types print with the reference's own names (the prefix that
         # tells them from the candidate's goes anyway).
-        _fill_constants(ref)
+        if fill:
+            _fill_constants(ref)
         return ref
     except BaseException:
         q.close()
         raise
+
+
+def assumptions_beside(spare: Account, cand: Compiled, names: list[str]) -> dict[str, str]:
+    """``Print Assumptions`` of ``names`` (full names in the candidate) asked in ``spare``, a second session
+    opened like the one :func:`open_accounts` uses (the reference, the filter, then the candidate loaded the same
+    way): its answers print as that session's would.  A name Coq refuses is left out (asked there later).
+    The session is closed."""
+    q = spare.queries
+    out: dict[str, str] = {}
+    try:
+        q.add_loadpath(str(cand.source.parent), PREFIX)
+        q.add(f"Require {cand.module}.")
+        for n in names:
+            try:
+                out[n] = q.ask_text(f"Print Assumptions {n}.")
+            except QueryError:
+                continue
+    finally:
+        q.close()
+    return out
 
 
 def open_accounts(reference: Compiled, candidate: Callable[[], Compiled], limits: Limits,

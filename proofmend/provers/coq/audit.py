@@ -84,7 +84,8 @@ from pathlib import Path
 
 from ..errors import ProverError
 from ..limits import Limits
-from .account import REF_PREFIX, Account, Compiled, compile_module, open_accounts, open_reference, run_coqchk
+from .account import (PREFIX, REF_PREFIX, Account, Compiled, assumptions_beside, compile_module, open_accounts,
+                      open_reference, run_coqchk)
 from .assumptions import names_nothing, parse_about, parse_assumptions, parse_locate, parse_search
 from .audit_static import (Comparison, capitalised_words, command_problems, compare, static_audit,
                            static_body_problems)
@@ -287,26 +288,29 @@ class _OpenedReferences:
     def __init__(self, size: int = 2):
         self._size = size
         self._lock = threading.Lock()
-        self._jobs: OrderedDict[Future, Future] = OrderedDict()  # compile job -> (Compiled, Account | None)
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="proofmend-reference-session")
+        self._jobs: OrderedDict[tuple[Future, bool], Future] = OrderedDict()  # (compile job, filled) -> (Compiled, Account | None)
+        self._pool = ThreadPoolExecutor(2, thread_name_prefix="proofmend-reference-session")
         atexit.register(self.close_all)
 
     def open_after(self, compile_job: Future, limits: Limits) -> None:
-        def run() -> tuple[Compiled, Account | None]:
+        """Once ``compile_job`` has compiled a reference: a session with its account asked, and a spare one
+        (the reference loaded only) for the targets' assumptions, asked beside the account's questions."""
+        def run(fill: bool) -> tuple[Compiled, Account | None]:
             ref = compile_job.result()
-            return ref, (open_reference(ref, limits) if ref.rc == 0 else None)
+            return ref, (open_reference(ref, limits, fill) if ref.rc == 0 else None)
         with self._lock:
-            if compile_job in self._jobs:
+            if (compile_job, True) in self._jobs:
                 return
-            self._jobs[compile_job] = self._pool.submit(run)
-            while len(self._jobs) > self._size:
+            for fill in (True, False):
+                self._jobs[(compile_job, fill)] = self._pool.submit(run, fill)
+            while len(self._jobs) > 2 * self._size:
                 _, old = self._jobs.popitem(last=False)
                 old.add_done_callback(_close_opened)
 
-    def take(self, compile_job: Future, ref: Compiled) -> Account | None:
-        """The session opened for ``ref`` (waited for if it is still opening), or None."""
+    def take(self, compile_job: Future, ref: Compiled, fill: bool = True) -> Account | None:
+        """The session opened for ``ref`` (waited for if it is still opening), or None; ``fill=False``: the spare."""
         with self._lock:
-            job = self._jobs.pop(compile_job, None)
+            job = self._jobs.pop((compile_job, fill), None)
         if job is None:
             return None
         try:
@@ -317,6 +321,10 @@ class _OpenedReferences:
             acc.close()  # the reference was compiled again (settled): not this one
             return None
         return acc
+
+    def has(self, compile_job: Future) -> bool:
+        with self._lock:
+            return (compile_job, False) in self._jobs
 
     def close_all(self) -> None:
         with self._lock:
@@ -349,7 +357,7 @@ def prepare_reference(project: CoqProject, original: str, file_name: str, limits
     job = _REFERENCES.submit(project, original, _module_stem(file_name), limits)
     _OPENED.open_after(job, limits)
     with _OPENED._lock:
-        return _OPENED._jobs.get(job) or job
+        return _OPENED._jobs.get((job, True)) or job
 
 
 def failing_in_original(project: CoqProject, doc: CoqDocument, limits: Limits) -> tuple[set[int], str | None]:
@@ -473,8 +481,19 @@ def _resolve(acc: Account, name: str) -> str | None:
         if a is not None:
             return a.full_name
     return None
+def _premade(beside: list[Future]) -> dict[str, str]:
+    """The answers the spare session gave (none where it failed)."""
+    out: dict[str, str] = {}
+    for job in beside:
+        try:
+            out.update(job.result())
+        except (QueryError, ProverError, OSError):
+            continue
+    return out
+
+
 def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy, sealed: dict[str, set[str]],
-                       rests_on: dict[str, tuple[str, ...]] | None = None
+                       rests_on: dict[str, tuple[str, ...]] | None = None, premade: dict[str, str] | None = None
                        ) -> tuple[list[Finding], dict[str, tuple[str, ...]]]:
     """Rule 4 on each subject constant, by what Coq reports of the compiled candidate.
 
@@ -489,7 +508,10 @@ def _check_assumptions(acc: Account, subjects: set[str], policy: AxiomPolicy, se
     cache: dict[str, str | None] = {}
     for f in sorted(subjects):
         name = acc.local_name(f)
-        axioms, unsafe = parse_assumptions(acc.queries.ask_text(f"Print Assumptions {f}."))
+        text = (premade or {}).get(f)
+        if text is None:
+            text = acc.queries.ask_text(f"Print Assumptions {f}.")
+        axioms, unsafe = parse_assumptions(text)
         fulls = [acc.full_name(p) for p in axioms]
         report[name] = tuple(acc.local_name(x) if x.startswith(acc.module + ".") else x for x in fulls)
         for u in unsafe:
@@ -734,13 +756,28 @@ def audit(
                 return replace(_reference_failed(ref, ref_text, limits, names), compile_seconds=cand.seconds)
             acc_c = None
         else:
+            spare = _OPENED.take(first_job, ref, fill=False) if _OPENED.has(first_job) else None
+            beside: list[Future] = []
+
+            def compiled() -> Compiled:
+                c = cand_job.result()
+                if c.rc == 0 and spare is not None:
+                    # The targets' assumptions (Coq's costliest answer) asked in the spare session meanwhile.
+                    names = [f"{PREFIX}.{stem}.{ch.original.qualname}" for ch in cmp.changes
+                             if ch.original.qualname and _asked_inside(ch.original) is None]
+                    beside.append(pool.submit(assumptions_beside, spare, c, names))
+                elif spare is not None:
+                    spare.close()
+                return c
             try:
                 # One session: the reference (and all it requires) loads while the candidate compiles.
-                acc_c, acc_r, cand = open_accounts(ref, cand_job.result, limits,
-                                                   opened=lambda: _OPENED.take(first_job, ref))
+                acc_c, acc_r, cand = open_accounts(ref, compiled, limits, opened=lambda: _OPENED.take(first_job, ref))
             except (QueryError, ProverError) as e:
                 return Verdict(False, (Finding(Reason.AUDIT_FAILED, f"Coq could not be asked about the compiled "
                                                f"file: {e}"),), names, compile_seconds=cand_job.result().seconds)
+            finally:
+                if spare is not None and not beside:
+                    spare.close()
         secs = cand.seconds
         if acc_c is None:
             if ref.rc == 0:
@@ -755,7 +792,8 @@ def audit(
         try:
             subjects = _compare_accounts(acc_c, acc_r, cmp, findings)
             sealed: dict[str, set[str]] = {}
-            more, assumptions = _check_assumptions(acc_c, subjects.constants, policy, sealed, rests_on)
+            premade = _premade(beside)
+            more, assumptions = _check_assumptions(acc_c, subjects.constants, policy, sealed, rests_on, premade)
             findings += more
             points = _probe_points(cmp, acc_c.module, sealed, _allowed(acc_c, policy), findings)
             probe(cand.project, cmp.candidate, cand.source, points, limits)
