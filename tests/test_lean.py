@@ -255,3 +255,25 @@ def test_an_unknown_tactic_is_named_for_the_search_and_the_model():
 
     m = LEAN_TACTICS.unknown.search("unknown tactic 'omega'")
     assert m and m.group(1) == "omega" in LEAN_TACTICS.missing_tactics
+
+
+def test_the_search_uses_the_file_s_proven_theorems_and_arithmetic():
+    from proofmend.agent.loop.lean_repair import LeanMender
+    from proofmend.agent.proposers.lean_tactics import ARITH, lean_combos, lean_steps
+    from proofmend.provers.results import Goal
+
+    text = ("def add : Nat → Nat → Nat\n  | n, 0 => n\n  | n, m+1 => add n m + 1\n\n"
+            "theorem zero_add_left (n : Nat) : add 0 n = n := by\n  induction n <;> simp_all [add]\n\n"
+            "theorem hole_before (n : Nat) : add n 0 = n := sorry\n\n"
+            "theorem add_comm' (n m : Nat) : add n m = add m n := sorry\n")
+    doc = parse_lean(text)
+    # a theorem that is a hole is no premise (a proof resting on it would rest on sorry), unless mended
+    assert LeanMender._scope(doc, 3, set(), {}) == ("add", "zero_add_left")
+    assert LeanMender._scope(doc, 3, set(), {2: " rfl"}) == ("add", "zero_add_left", "hole_before")
+    assert LeanMender._scope(doc, 3, {1}, {}) == ("add",)  # a failing proof neither
+    g = Goal(("n m : Nat",), "add n m = add m n")
+    names = ["add", "zero_add_left"]
+    assert "induction m <;> simp_all [add, zero_add_left]" in lean_steps(g, names, names)
+    assert not any("zero_add_left" in s for s in lean_steps(g, [], ["add"]))
+    sums = Goal(("xs ys : List α",), "len (app xs ys) = len xs + len ys")
+    assert f"induction xs <;> simp_all [len, app, {', '.join(ARITH)}]" in lean_combos(sums)

@@ -120,7 +120,7 @@ class LeanMender:
                 file=display, theorem=d.label, line=line, kind="failing" if i in failing else "sorry",
                 prefix=baseline[: bd.body_start], statement=baseline[bd.start : bd.body_start],
                 opener="", closer="", error=errors.get(i), local_context=baseline[: bd.start],
-                scope_names=tuple(x.qualname for x in doc.decls[:i] if x.qualname and x.keyword in ("def", "abbrev")),
+                scope_names=self._scope(doc, i, failing, fixes),
                 prover="lean",
             )
 
@@ -144,6 +144,18 @@ class LeanMender:
         report.fixes = fixes
         report.new_text = doc.with_bodies(fixes)
         return report
+
+    @staticmethod
+    def _scope(doc: LeanDocument, i: int, failing: set[int], fixes: dict[int, str]) -> tuple[str, ...]:
+        """The names before declaration ``i`` the search may use: definitions, and theorems whose proofs are
+        complete (a hole's or a failing proof's would make the new proof rest on sorry)."""
+        out = []
+        for j, x in enumerate(doc.decls[:i]):
+            if not x.qualname:
+                continue
+            if x.keyword in ("def", "abbrev") or (x.is_proof and ((not x.hole and j not in failing) or j in fixes)):
+                out.append(x.qualname)
+        return tuple(out)
 
     def _audit_file(self, doc: LeanDocument, failing: set[int], fixes: dict[int, str], path: Path,
                     report: FileReport) -> dict[int, str]:

@@ -113,17 +113,31 @@ def lean_combos(goal: Goal) -> list[str]:
             out += [f"{intro}{how} {n} <;> simp_all{simp}", f"{intro}{how} {n} <;> simp{simp} <;> simp_all"]
         out += [f"{intro}cases {n} <;> rfl", f"{intro}cases {n} <;> decide",
                 f"{intro}induction {n} <;> simp_all{simp} <;> omega"]
+        if "+" in goal.conclusion:  # sums the definitions leave in another order
+            out.append(f"{intro}induction {n} <;> simp_all{_simp_set(defs + list(ARITH))}")
     if bs:
         out += [f"{intro}simp_all{simp}", f"{intro}simp{simp}", f"{intro}omega"]
     return out
 
 
+#: arithmetic both library generations name alike, for the simp sets of sums
+ARITH = ("Nat.add_assoc", "Nat.add_comm", "Nat.add_left_comm")
+
+
 def lean_steps(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str]:
-    """Non-closing steps worth trying on ``goal``."""
+    """Steps worth trying on ``goal``: first induction or cases with automation that also uses ``lemmas`` (the
+    file's proven theorems before the hole), then steps that leave goals."""
     concl = goal.conclusion.strip()
     hyps = hypotheses(goal)
     out: list[str] = []
     bs = binders(concl)
+    proven = [x for x in lemmas if x not in unfoldable or x not in constants(goal)]
+    if proven:
+        simp = _simp_set(constants(goal) + proven[:6])
+        intro = f"intro {' '.join(n for n, _ in bs)}; " if bs else ""
+        for n, t in ([(n, t) for n, t in bs] + [(n, t) for n, t in hyps if _inductive(t)])[:3]:
+            if not t or _inductive(t):
+                out.append(f"{intro}induction {n} <;> simp_all{simp}")
     if bs:
         out.append(f"intro {' '.join(n for n, _ in bs)}")
         out.append(f"intro {bs[0][0]}")
