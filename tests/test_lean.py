@@ -277,3 +277,15 @@ def test_the_search_uses_the_file_s_proven_theorems_and_arithmetic():
     assert not any("zero_add_left" in s for s in lean_steps(g, [], ["add"]))
     sums = Goal(("xs ys : List α",), "len (app xs ys) = len xs + len ys")
     assert f"induction xs <;> simp_all [len, app, {', '.join(ARITH)}]" in lean_combos(sums)
+
+
+def test_the_search_splits_on_a_boolean_test_and_closes_by_computation_or_ih():
+    from proofmend.agent.proposers.lean_tactics import lean_combos, lean_steps
+    from proofmend.provers.results import Goal
+
+    g = Goal(("p : α → Bool", "x : α", "xs : List α"),
+             "(if p x = true then count p xs + 1 else count p xs) = len xs + 1")
+    assert [s.split(" <;>")[0] for s in lean_steps(g, [], ["count"]) if s.startswith("cases h")] == ["cases h : p x"]
+    hidden = Goal(("head✝ : α",), "(if p head✝ = true then 1 else 0) = 1")
+    assert not any(s.startswith("cases h") for s in lean_steps(hidden, [], []))
+    assert "induction n <;> first | rfl | assumption" in lean_combos(Goal(("n : Nat",), "isEven (double n) = true"))

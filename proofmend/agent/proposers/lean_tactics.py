@@ -111,6 +111,7 @@ def lean_combos(goal: Goal) -> list[str]:
             continue
         for how in ("induction", "cases"):
             out += [f"{intro}{how} {n} <;> simp_all{simp}", f"{intro}{how} {n} <;> simp{simp} <;> simp_all"]
+        out.append(f"{intro}induction {n} <;> first | rfl | assumption")  # cases equal by computation, and ih
         out += [f"{intro}cases {n} <;> rfl", f"{intro}cases {n} <;> decide",
                 f"{intro}induction {n} <;> simp_all{simp} <;> omega"]
         if "+" in goal.conclusion:  # sums the definitions leave in another order
@@ -120,6 +121,7 @@ def lean_combos(goal: Goal) -> list[str]:
     return out
 
 
+_IF_BOOL = re.compile(r"\bif\s+(\(?[^()=]*?(?:\([^()]*\))?[^()=]*?\)?)\s*=\s*true\s+then\b")
 #: arithmetic both library generations name alike, for the simp sets of sums
 ARITH = ("Nat.add_assoc", "Nat.add_comm", "Nat.add_left_comm")
 
@@ -161,6 +163,10 @@ def lean_steps(goal: Goal, lemmas: list[str], unfoldable: list[str]) -> list[str
         out.append("constructor")
     if re.search(r"\b(if|match)\b", concl):
         out.append("split")
+    # a Boolean test of the goal's ifs, as an equation to rewrite with (the 2021 build has no split)
+    for cond in dict.fromkeys(m.group(1).strip() for m in _IF_BOOL.finditer(concl)):
+        if "✝" not in cond:
+            out.append(f"cases h : {cond} <;> simp_all{_simp_set(constants(goal) + list(ARITH))}")
     for n, t in hyps:
         if "=" in t and not t.startswith("∀"):
             out += [f"rw [{n}]", f"rw [← {n}]", f"simp [{n}]"]
