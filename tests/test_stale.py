@@ -115,6 +115,26 @@ def test_a_failing_branch_takes_the_tactic_of_its_sibling_that_closes_it(tmp_pat
     assert (r.kept, r.repaired, r.dropped) == (5, 1, 0)
 
 
+#: ``c true`` was 0: the first branch's old tactic no longer finishes it, and the bullet after it fails.
+UNFINISHED = """Parameter P : nat -> Prop.
+Axiom P0 : P 0.
+Axiom P1 : P 1.
+
+Definition c (b : bool) : nat := if b then 1 else 0.
+
+Lemma Pc : forall b, P (c b)."""
+UNFINISHED_OLD = ["intros b.", "destruct b; simpl.", "-", "auto using P0.", "-", "auto using P0."]
+
+
+def test_a_goal_the_old_tactics_leave_open_is_closed_before_the_next_bullet(tmp_path):
+    r = repair(tmp_path, UNFINISHED, UNFINISHED_OLD, ["P0", "P1", "c"], time_s=20.0)
+    assert r.exit == "proved"
+    script = list(r.script)
+    assert script[:4] == UNFINISHED_OLD[:4] and script[-2:] == UNFINISHED_OLD[-2:]
+    assert len(script) > 6 and "P1" in " ".join(script[4:-2])  # the search's closing steps, before the bullet
+    assert compiles(tmp_path, UNFINISHED, r.script)
+
+
 def test_no_script_when_the_old_proof_cannot_be_mended(tmp_path):
     prefix = "Require Import Arith.\n\nLemma not_true : forall n : nat, n + 1 = n."  # false: nothing proves it
     r = repair(tmp_path, prefix, ["intros n.", "rewrite plus_one_gone.", "reflexivity."], [], time_s=3.0)

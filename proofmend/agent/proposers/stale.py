@@ -331,6 +331,28 @@ class StaleProofRepairer:
                 first = (cand, r2)
         return first
 
+    def _finish_before(self, bullet: str, cp: Checkpoint, deadline: float, run) -> tuple[list[str], TacticOk] | None:
+        """Close the goals left open before ``bullet`` with the search until the bullet runs (at most three)."""
+        closing: list[str] = []
+        for _ in range(3):
+            left = deadline - time.monotonic()
+            if left <= 1:
+                return None
+            sr = self.search.search(cp, time_s=min(left, self.search.config.time_s), close_first_only=True)
+            if sr.script is None:
+                return None
+            r = run(" ".join(sr.script), cp)
+            if not isinstance(r, TacticOk):
+                return None
+            closing += sr.script
+            cp = r.checkpoint
+            after = run(bullet, cp)
+            if isinstance(after, TacticOk):
+                return closing, after
+            if "not finished" not in after.message:
+                return None
+        return None
+
     # ------------------------------------------------------------ the replay
     def repair(self, old: list[str], start: Checkpoint) -> StaleRepair:
         t0 = time.monotonic()
@@ -376,6 +398,18 @@ class StaleProofRepairer:
                 cp, last_goals = self._align(i - 1, cp, last_goals, script, notes, deadline, run)
                 continue
             fixed = None
+            if _is_focus(sentence) and "not finished" in r.message:
+                # The change left the goal before this bullet open (the old tactics no longer finish it):
+                # the search closes it there, and the bullet and the old sentences after it stay.
+                finished = self._finish_before(sentence, cp, deadline, run)
+                if finished is not None:
+                    closing, r = finished
+                    script.extend([*closing, sentence])
+                    cp, last_goals = r.checkpoint, r.goals
+                    repaired += 1
+                    i += 1
+                    notes.append(f"search closed the goal left open before {sentence!r}: {' '.join(closing)}")
+                    continue
             if any(k in r.message for k in _BULLET_TROUBLE):
                 # Focus went out of step with the old proof: drop the sentence.
                 dropped += 1
