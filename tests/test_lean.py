@@ -289,3 +289,9 @@ def test_the_search_splits_on_a_boolean_test_and_closes_by_computation_or_ih():
     hidden = Goal(("head✝ : α",), "(if p head✝ = true then 1 else 0) = 1")
     assert not any(s.startswith("cases h") for s in lean_steps(hidden, [], []))
     assert "induction n <;> first | rfl | assumption" in lean_combos(Goal(("n : Nat",), "isEven (double n) = true"))
+    walk = lean_combos(Goal(("p : α → Bool", "xs : List α"), "count p xs ≤ len xs"))
+    assert ("induction xs with\n| nil => simp_all [count, len]\n| cons hd tl ih => cases h : p hd <;> "
+            "simp_all [count, len, Nat.add_assoc, Nat.add_comm, Nat.add_left_comm]") in walk
+    two = lean_combos(Goal(("a b : Nat", "xs : List Nat"), "nmax a b = nmax b a"))
+    assert "induction a generalizing b <;> cases b <;> simp_all [nmax]" in two
+    assert not any("generalizing xs" in c or "generalizing a" in c and "cases xs" in c for c in two)

@@ -116,6 +116,17 @@ def lean_combos(goal: Goal) -> list[str]:
                 f"{intro}induction {n} <;> simp_all{simp} <;> omega"]
         if "+" in goal.conclusion:  # sums the definitions leave in another order
             out.append(f"{intro}induction {n} <;> simp_all{_simp_set(defs + list(ARITH))}")
+    # a list walked with a Boolean test of its elements (count, filter, all): the test's two outcomes at each cons
+    tests = [n for n, t in hypotheses(goal) if re.fullmatch(r".+→\s*Bool", t)]
+    lists = [n for n, t in variables if _type_of(t) == "List"]
+    if tests and lists:
+        arith = _simp_set(defs + list(ARITH))
+        out += [f"{intro}induction {xs} with\n| nil => simp_all{simp}\n| cons hd tl ih => cases h : {p} hd <;> simp_all{arith}"
+                for xs in lists[:1] for p in tests[:2]]
+    # two variables of one recursion (a function matching on both): induction on one for every value of the other
+    ind = [(n, t) for n, t in variables if t and _inductive(t)]
+    for (a, ta), (b, tb) in [(x, y) for x in ind[:2] for y in ind[:2] if x != y and _type_of(x[1]) == _type_of(y[1])]:
+        out.append(f"{intro}induction {a} generalizing {b} <;> cases {b} <;> simp_all{simp}")
     if bs:
         out += [f"{intro}simp_all{simp}", f"{intro}simp{simp}", f"{intro}omega"]
     return out
