@@ -151,3 +151,37 @@ def test_eval_scores_lean_tasks_with_the_search(tmp_path):
 def test_the_lean_corpus_validates():
     r = run_cli("eval", str(LEAN_CORPUS), "--validate", timeout=3000)
     assert r.returncode == 0, r.stdout + r.stderr
+
+
+def test_a_lean_without_its_core_library_is_a_missing_tool(tmp_path, monkeypatch):
+    # what a lean built from source says without LEAN_PATH, from a stand-in that says just that
+    fake = tmp_path / "lean"
+    fake.write_text('#!/bin/sh\nfor a; do f="$a"; done\n'
+                    'echo "$f:1:0: error: unknown package \'Init\'"\necho "You might need to open a workspace"\nexit 1\n')
+    fake.chmod(0o755)
+    f = tmp_path / "A.lean"
+    f.write_text(FILE)
+    monkeypatch.setenv("PROOFMEND_LEAN", str(fake))
+    for args in (("check", str(f)), ("check", str(f), "--json")):
+        r = run_cli(*args)
+        assert r.returncode == 2 and r.stderr.count("\n") == 1 and "LEAN_PATH" in r.stderr, (args, r.stdout, r.stderr)
+
+
+@needs_lean
+def test_repair_says_when_lean_cannot_find_its_library(tmp_path, monkeypatch):
+    import subprocess
+
+    from proofmend.provers.lean.toolchain import lean_binary
+
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    monkeypatch.setenv("LEAN_PATH", str(empty))
+    probe = tmp_path / "P.lean"
+    probe.write_text("theorem t : True := trivial\n")
+    if "unknown package 'Init'" not in subprocess.run([lean_binary(), str(probe)], capture_output=True, text=True).stdout:
+        pytest.skip("this lean finds its core library without LEAN_PATH")
+    f = tmp_path / "A.lean"
+    f.write_text(FILE)
+    r = run_cli("repair", str(f), "--timeout", "30")  # through the language server
+    assert r.returncode == 2 and "LEAN_PATH" in r.stderr.splitlines()[-1], (r.stdout, r.stderr)
+    assert f.read_text() == FILE

@@ -17,7 +17,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from ...provers.deadline import Deadline, DeadlineReached
-from ...provers.errors import InputError, ProverError
+from ...provers.errors import InputError, ProverError, ProverNotInstalledError
 from ...provers.lean.audit import Finding, Reason, Verdict, audit, body_problems, failing_decls
 from ...provers.lean.locator import LeanDocument, parse_lean
 from ...provers.lean.session import LiveLeanFile
@@ -94,6 +94,8 @@ class LeanMender:
         load_deadline = first_deadline if self.config.load_timeout_s is None else Deadline(self.config.load_timeout_s)
         try:
             failing, errors, outside = self._scan(live, doc, load_deadline)
+        except ProverNotInstalledError:
+            raise  # no usable lean: the run's error (exit 2), not this file's
         except (DeadlineReached, ProverError) as e:
             report.error = f"{display}: Lean did not check the file: {e}"
             self.progress.file_started(display, 0)

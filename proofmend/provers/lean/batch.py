@@ -23,7 +23,7 @@ from ..diagnostics import CheckResult, Diagnostic, Hole
 from ..errors import InputError
 from ..limits import Limits
 from .locator import parse_lean
-from .toolchain import Toolchain
+from .toolchain import NO_CORE_LIBRARY, Toolchain, no_core_library
 
 SORRY_WARNING = "declaration uses 'sorry'"
 
@@ -86,7 +86,10 @@ def run_lean(toolchain: Toolchain, file: Path, limits: Limits) -> tuple[list[Dia
     except subprocess.TimeoutExpired:
         return [], None, time.monotonic() - t0, ""
     output = proc.stdout + ("\n" + proc.stderr if proc.stderr.strip() else "")
-    return parse_plain(output, str(file)), proc.returncode, time.monotonic() - t0, output
+    diags = parse_plain(output, str(file))
+    if any(d.line == 1 and d.message.startswith(NO_CORE_LIBRARY) for d in diags):
+        raise no_core_library()
+    return diags, proc.returncode, time.monotonic() - t0, output
 
 
 def check_text(text: str, toolchain: Toolchain, limits: Limits, name: str = "Check.lean"

@@ -35,7 +35,7 @@ from ..results import Checkpoint, Goal, Goals, TacticError, TacticOk, TacticResu
 from ..errors import InputError
 from .locator import parse_lean
 from .server import LeanServer
-from .toolchain import Toolchain
+from .toolchain import NO_CORE_LIBRARY, Toolchain, no_core_library
 
 __all__ = ["LeanPrefixError", "LeanProofSession", "LiveLeanFile", "parse_goal", "split_steps"]
 
@@ -82,7 +82,10 @@ class LiveLeanFile:
     def check(self, text: str, deadline: Deadline, timeout: float | None = None) -> list[Diagnostic]:
         """Lean's diagnostics of ``text`` (the document becomes ``text``)."""
         server = self._ready(text, deadline)
-        return server.diagnostics(self.uri, deadline, timeout)
+        diags = server.diagnostics(self.uri, deadline, timeout)
+        if any(d.line == 1 and d.message.startswith(NO_CORE_LIBRARY) for d in diags):
+            raise no_core_library()
+        return diags
 
     def goals_at(self, line: int, col: int, deadline: Deadline, timeout: float | None = None) -> list[str] | None:
         assert self.server is not None

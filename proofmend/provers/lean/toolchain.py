@@ -19,6 +19,13 @@ from ..errors import ProverNotInstalledError
 
 LEAN_ENV = "PROOFMEND_LEAN"
 LAKEFILES = ("lakefile.lean", "lakefile.toml")
+#: what lean says when it cannot find its own core library (a build from source without LEAN_PATH)
+NO_CORE_LIBRARY = "unknown package 'Init'"
+
+
+def no_core_library() -> ProverNotInstalledError:
+    return ProverNotInstalledError(
+        f"lean cannot find its core library ({NO_CORE_LIBRARY}): set LEAN_PATH to the toolchain's lib/lean")
 
 
 def lean_binary() -> str:
