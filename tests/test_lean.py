@@ -130,6 +130,8 @@ def test_goal_text_becomes_hypotheses_and_conclusion():
     (" by\n  set_option maxHeartbeats 0 in simp", "set_option"),
     (" by unsafe_tac", None),
     (" rfl unsafe def g : Nat := 0", "unsafe"),
+    (" by\n  simp\n  unif_hint (n : Nat) where n =?= 0 |- add n 0 =?= n", "unif_hint"),
+    (" by decide\n  register_simp_attr cheat", "register_simp_attr"),
 ])
 def test_forbidden_words_in_a_body(body, word):
     problems = body_problems(body)

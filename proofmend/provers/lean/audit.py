@@ -54,6 +54,9 @@ CHEAT_WORDS = frozenset({
     "sorry", "admit", "sorryAx", "axiom", "unsafe", "implemented_by", "implementedBy", "extern",
     "native_decide", "nativeDecide", "ofReduceBool", "Lean.ofReduceBool", "reduceBool",
     "opaque", "constant", "local", "scoped", "macro", "elab", "syntax", "notation",
+    # commands that need no column 0 either (a tactic block ends where one starts)
+    "include", "omit", "unif_hint", "add_decl_doc", "register_simp_attr", "register_option",
+    "register_builtin_option", "declare_simp_like_tactic", "binder_predicate",
 })
 # a name may hold primes (add_comm'): the name is everything between the first and the last quote
 _AXIOMS = re.compile(r"^'(?P<name>.+)' depends on axioms: \[(?P<list>.*)\]\s*$", re.S)
