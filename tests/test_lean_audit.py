@@ -195,3 +195,29 @@ def test_a_failing_proof_is_a_target(tmp_path):
 def test_a_proof_that_does_not_check_is_refused(tmp_path):
     v = judge(tmp_path, bodies(ORIGINAL, {**HONEST, "two_plus_two": " by\n  exact Nat.le_refl 4"}))
     assert not v.accepted and "compile_failed" in v.reasons
+
+
+@pytest.mark.parametrize("name, original, cheat, lean_says", [
+    ("sorry", ORIGINAL, {**HONEST, "two_plus_two": " by\n  exact sorry"}, "uses_sorry"),
+    ("sorryAx by name", ORIGINAL, {**HONEST, "two_plus_two": " sorryAx _ false"}, "uses_sorry"),
+    ("an axiom on a body's line", ORIGINAL,
+     {"zero_add_left": HONEST["zero_add_left"] + " axiom cheat : add 2 2 = 4", "two_plus_two": " cheat"},
+     "axiom_not_allowed"),
+    ("a name redefined for a later statement", REDEFINE,
+     {"two": " by rfl def double (n : Nat) : Nat := 7 - n + n", "three": " rfl"}, "statement_changed"),
+    ("implementedBy with native evaluation", IMPL,
+     {"first": " rfl def alwaysTrue (n : Nat) : Bool := true attribute [implementedBy alwaysTrue] alwaysFalse",
+      "bogus": " by nativeDecide"}, None),
+])
+def test_lean_s_own_account_refuses_each_cheat_without_the_words(tmp_path, monkeypatch, name, original, cheat,
+                                                                 lean_says):
+    # the word rule switched off: what refuses is the fresh check, #print axioms and #check
+    from proofmend.provers.lean import audit as lean_audit
+
+    monkeypatch.setattr(lean_audit, "body_problems", lambda body: [])
+    v = judge(tmp_path, bodies(original, cheat), original)
+    assert not v.accepted and "forbidden_in_body" not in v.reasons, (name, v.findings)
+    if lean_says:
+        assert lean_says in v.reasons, (name, v.findings)
+    else:  # the spelling of the version that runs: its axiom, or (the other spelling) a failed check
+        assert {"axiom_not_allowed", "compile_failed"} & set(v.reasons), (name, v.findings)
