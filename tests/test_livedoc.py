@@ -123,6 +123,22 @@ def test_a_killed_shared_process_is_restarted_for_the_next_hole(tmp_path):
             assert isinstance(s2.run("Proof. reflexivity."), TacticOk)
 
 
+def test_an_interrupt_that_comes_late_does_not_end_the_document(tmp_path):
+    # A deadline's interrupt can reach coqidetop after the work it was for has ended; going back
+    # to an earlier state is asked again rather than taken for a crash.
+    project = CoqProject(tmp_path)
+    text = "Definition x := 1.\nDefinition y := 2.\nLemma a : x = 1.\n"
+    with LiveDocument(project) as live:
+        live.sync(text, Deadline(60))
+        loaded = len(live.chain)
+        for _ in range(3):
+            live.proc.interrupt()
+            time.sleep(0.2)
+            live.back_to(loaded - 1)
+            live.sync(text, Deadline(60))
+        assert live.alive and len(live.chain) == loaded
+
+
 def test_every_call_obeys_the_deadline(tmp_path):
     project = CoqProject(tmp_path)
     slow = "Require Import Arith.\nDefinition big := Eval vm_compute in (Nat.pow 3 2000 mod 7).\nLemma a : True.\n"

@@ -132,6 +132,9 @@ class LiveDocument:
         """Keep the first ``depth`` items; coqidetop's tip goes there (later states expire)."""
         del self.chain[depth:]
         r = self.call(self.adapter.edit_at(self.tip), self.call_timeout)
+        if not r.ok and "User interrupt" in str(r.value.message):
+            # an interrupt sent for work that had already ended reached this call instead: ask again
+            r = self.call(self.adapter.edit_at(self.tip), self.call_timeout)
         if not r.ok:
             raise ProverCrashError(f"cannot return to state {self.tip}: {r.value.message}")
 
