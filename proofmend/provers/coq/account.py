@@ -169,8 +169,13 @@ class Account:
         return full[len(self.name) + 1 :] if full.startswith(self.name + ".") else full
 
     def print(self, full: str) -> str:
-        """``Print`` of a constant, spacing collapsed (line breaks depend on how long the names print)."""
-        return self.norm(" ".join(self.queries.ask_text(f"Print {self.real(full)}.").split()))
+        """``Print`` of a constant, spacing collapsed (line breaks depend on how long the names print).
+
+        Where a line breaks just inside a bracket, Coq's printer leaves ``( e, 1)`` where the same term
+        on one line reads ``(e, 1)``: spacing next to a bracket is dropped too (it never separates two
+        tokens, so no difference of terms hides there).
+        """
+        return self.norm(_bracket_spacing(" ".join(self.queries.ask_text(f"Print {self.real(full)}.").split())))
 
     def assumptions(self, full: str) -> str:
         """``Print Assumptions`` of a constant (names as printed in the session)."""
@@ -194,6 +199,14 @@ class Account:
         self.queries.close()
 
 
+_OPEN_SPACE = re.compile(r"([(\[{]) +")
+_SPACE_CLOSE = re.compile(r" +([)\]}])")
+
+
+def _bracket_spacing(text: str) -> str:
+    return _SPACE_CLOSE.sub(r"\1", _OPEN_SPACE.sub(r"\1", text))
+
+
 #: Qualified identifiers (what a batched query may hold); anything else is asked alone.
 _PLAIN_NAME = re.compile(r"[\w'][\w'.]*", re.UNICODE)
 _ABOUT_BATCH = 200
@@ -208,7 +221,7 @@ def _fill_constants(acc: Account) -> None:
         if a is None:
             continue
         full = acc.norm_full(a.full_name)
-        acc.constants[full] = Constant(full, printed, acc.norm(typ), a.kind, a.transparent)
+        acc.constants[full] = Constant(full, printed, acc.norm(_bracket_spacing(typ)), a.kind, a.transparent)
 
 
 def _fill(acc: Account, conjectures: list[str]) -> None:
