@@ -292,20 +292,21 @@ class _OpenedReferences:
         self._pool = ThreadPoolExecutor(2, thread_name_prefix="proofmend-reference-session")
         atexit.register(self.close_all)
 
-    def open_after(self, compile_job: Future, limits: Limits) -> None:
+    def open_after(self, compile_job: Future, limits: Limits) -> Future:
         """Once ``compile_job`` has compiled a reference: a session with its account asked, and a spare one
-        (the reference loaded only) for the targets' assumptions, asked beside the account's questions."""
+        (the reference loaded only) for the targets' assumptions, asked beside the account's questions.
+        Returns the job that opens the first (the compile job where it was evicted at once)."""
         def run(fill: bool) -> tuple[Compiled, Account | None]:
             ref = compile_job.result()
             return ref, (open_reference(ref, limits, fill) if ref.rc == 0 else None)
         with self._lock:
-            if (compile_job, True) in self._jobs:
-                return
-            for fill in (True, False):
-                self._jobs[(compile_job, fill)] = self._pool.submit(run, fill)
-            while len(self._jobs) > 2 * self._size:
-                _, old = self._jobs.popitem(last=False)
-                old.add_done_callback(_close_opened)
+            if (compile_job, True) not in self._jobs:
+                for fill in (True, False):
+                    self._jobs[(compile_job, fill)] = self._pool.submit(run, fill)
+                while len(self._jobs) > 2 * self._size:
+                    _, old = self._jobs.popitem(last=False)
+                    old.add_done_callback(_close_opened)
+            return self._jobs.get((compile_job, True)) or compile_job
 
     def take(self, compile_job: Future, ref: Compiled, fill: bool = True) -> Account | None:
         """The session opened for ``ref`` (waited for if it is still opening), or None; ``fill=False``: the spare."""
@@ -354,10 +355,7 @@ def prepare_reference(project: CoqProject, original: str, file_name: str, limits
     instead of after it.  Returns the job that opens the session (done when
     the audit would find it ready).
     """
-    job = _REFERENCES.submit(project, original, _module_stem(file_name), limits)
-    _OPENED.open_after(job, limits)
-    with _OPENED._lock:
-        return _OPENED._jobs.get((job, True)) or job
+    return _OPENED.open_after(_REFERENCES.submit(project, original, _module_stem(file_name), limits), limits)
 
 
 def failing_in_original(project: CoqProject, doc: CoqDocument, limits: Limits) -> tuple[set[int], str | None]:
@@ -481,6 +479,8 @@ def _resolve(acc: Account, name: str) -> str | None:
         if a is not None:
             return a.full_name
     return None
+
+
 def _premade(beside: list[Future]) -> dict[str, str]:
     """The answers the spare session gave (none where it failed)."""
     out: dict[str, str] = {}
@@ -756,7 +756,7 @@ def audit(
                 return replace(_reference_failed(ref, ref_text, limits, names), compile_seconds=cand.seconds)
             acc_c = None
         else:
-            spare = _OPENED.take(first_job, ref, fill=False) if _OPENED.has(first_job) else None
+            spare = _OPENED.take(first_job, ref, fill=False)
             beside: list[Future] = []
 
             def compiled() -> Compiled:
