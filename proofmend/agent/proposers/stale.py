@@ -397,7 +397,6 @@ class StaleProofRepairer:
                 i += 1
                 cp, last_goals = self._align(i - 1, cp, last_goals, script, notes, deadline, run)
                 continue
-            fixed = None
             if _is_focus(sentence) and "not finished" in r.message:
                 # The change left the goal before this bullet open (the old tactics no longer finish it):
                 # the search closes it there, and the bullet and the old sentences after it stay.
