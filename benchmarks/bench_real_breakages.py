@@ -16,6 +16,15 @@ For each task of the manifest (``benchmarks/real_breakages/manifest.jsonl``):
    installed CLI, so the figure is for whatever the package does now);
 4. the file is restored, byte for byte and with its time stamp.
 
+With ``--since-parent`` each task runs as a user with git would meet it: the
+checkout becomes, for the run, a git repository whose last commit holds the
+project at the parent commit (``git init``, the parent fetched from the mirror,
+``git reset`` so that the index and ``HEAD`` move and the working tree — the
+fixed commit with the old proof put back — stays), and repair runs with
+``--since HEAD`` (the old environment built from the parent's versions of the
+changed files).  The ``.git`` folder is removed afterwards; a checkout that is
+already a git repository is not touched (``has-git``).
+
 Statuses: ``fixed``; ``unsolved``; ``load-failure`` (repair reported that the file
 could not be loaded: its message is printed); ``no-hole`` (repair exited without
 working on the theorem: it did not see the failure); ``crash`` (no JSON, or an exit
@@ -36,8 +45,9 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -95,11 +105,12 @@ class FirstCheck(threading.Thread):
             self.stop.wait(0.05)
 
 
-def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, task_timeout: float) -> dict:
+def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, task_timeout: float,
+               extra: tuple[str, ...] = ()) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         trace = Path(tmp) / "trace.jsonl"
         cmd = [exe, str(root / rel), "--theorem", theorem, "--model", "search", "--timeout", str(timeout),
-               "--json", "--trace", str(trace)]
+               "--json", "--trace", str(trace), *extra]
         t0, t0_epoch = time.monotonic(), time.time()
         watch = FirstCheck(trace, t0)
         watch.start()
@@ -159,6 +170,20 @@ def package_revision(repair: str) -> str:
     return (rev + ("+" if dirty else "")) if rev else "?"
 
 
+def as_git_at_parent(root: Path, git_dir: Path, parent: str) -> str | None:
+    """Make ``root`` a git repository whose HEAD is ``parent``, the working tree untouched; None, or why not."""
+    git = ["git", "-C", str(root), "-c", "advice.detachedHead=false"]
+    try:
+        for cmd in (["init", "-q"], ["fetch", "-q", "--depth=1", str(git_dir.resolve()), parent],
+                    ["reset", "-q", "FETCH_HEAD"]):
+            r = subprocess.run([*git, *cmd], capture_output=True, text=True, timeout=600)
+            if r.returncode != 0:
+                return f"git {cmd[0]}: {(r.stderr or r.stdout).strip()[-300:]}"
+    except (OSError, subprocess.SubprocessError) as exc:
+        return f"git: {exc}"
+    return None
+
+
 def run_task(task: dict, a: argparse.Namespace) -> dict:
     name = task["repo"].split("/")[-1]
     root = Path(a.checkouts) / f"{name}@{task['commit'][:8]}"
@@ -184,12 +209,26 @@ def run_task(task: dict, a: argparse.Namespace) -> dict:
     swapped = put_back(original.decode("utf-8", errors="replace"), task["theorem"], old)
     if swapped is None:
         return {**base, "status": "no-old-proof", "message": "theorem not found in the checkout"}
+    extra: tuple[str, ...] = ()
+    made_git = False
     try:
         path.write_text(swapped.text)
-        res = run_repair(a.repair, root, task["file"], task["theorem"], a.timeout, a.task_timeout)
+        if a.since_parent:
+            if (root / ".git").exists():
+                return {**base, "status": "has-git", "message": f"{root} is already a git repository"}
+            if git_dir is None:
+                return {**base, "status": "no-checkout", "message": "--since-parent needs --mirrors"}
+            made_git = True
+            why = as_git_at_parent(root, git_dir, task["parent"])
+            if why is not None:
+                return {**base, "status": "crash", "message": why}
+            extra = ("--since", "HEAD")
+        res = run_repair(a.repair, root, task["file"], task["theorem"], a.timeout, a.task_timeout, extra)
     finally:
         path.write_bytes(original)
         os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+        if made_git:
+            shutil.rmtree(root / ".git", ignore_errors=True)
     return {**base, **res}
 
 
@@ -250,6 +289,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--ids", help="comma-separated task ids (default: all)")
     ap.add_argument("--repo", help="only the tasks of this owner/name")
     ap.add_argument("--out", help="write the figures and every task's outcome here (JSON)")
+    ap.add_argument("--since-parent", action="store_true",
+                    help="run each task in a git repository whose HEAD is the parent commit, with repair --since HEAD")
     ap.add_argument("--resume", action="store_true",
                     help="keep the outcomes already in --out and run only the tasks it lacks")
     a = ap.parse_args(argv)
@@ -286,9 +327,11 @@ def main(argv: list[str] | None = None) -> int:
     print(summarise_kinds(results))
     fixed = sum(r["status"] == "fixed" for r in results)
     ran = len(results) - sum(t["id"] in done for t in tasks)
-    print(f"\n{fixed}/{len(results)} fixed (repair --model search --timeout {a.timeout:g}); "
+    since = " --since HEAD" if a.since_parent else ""
+    print(f"\n{fixed}/{len(results)} fixed (repair --model search --timeout {a.timeout:g}{since}); "
           f"{ran} task(s) run now in {time.monotonic() - t_all:.0f} s, {len(results) - ran} kept from {a.out}")
     write_json(Path(a.out) if a.out else None, {"machine": machine(), "timeout_s": a.timeout, "fixed": fixed,
+                                                "since_parent": a.since_parent,
                                                 "total": len(results), "tasks": results})
     return 0
 
