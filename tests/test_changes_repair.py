@@ -236,3 +236,50 @@ def test_a_committed_change_is_read_against_the_commit_before_it(tmp_path):
     [event] = [e for e in _events(trace) if e["event"] == "change_map"]
     first = git(repo, "rev-list", "--max-parents=0", "HEAD").strip()
     assert event["commit"] == first and event["base"].endswith("^") and "parent of the newest commit" in event["why"]
+
+
+IN_MAP_OLD = """From Coq Require Import List.
+Section S.
+Variables A B : Type.
+Variable f : A -> B.
+Lemma in_map_inv : forall b l, In b (map f l) -> exists a, In a l /\\ b = f a.
+Proof. intros b l Hin. apply in_map_iff in Hin. destruct Hin as [x [H1 H2]]; eauto. Qed.
+End S.
+Definition keep := 0.
+"""
+IN_MAP_USE = """From Calc Require Import Base.
+From Coq Require Import List.
+Section T.
+Variable A : Type.
+Lemma use_inv : forall (g : A -> nat) l, In 3 (map g l) -> exists a, In a l /\\ g a = 3.
+Proof.
+  intros g l H.
+  case in_map_inv with (1 := H).
+  intros a (Ha, E).
+  exists a.
+  rewrite E.
+  split; [exact Ha | reflexivity].
+Qed.
+End T.
+"""
+
+
+def test_a_removed_lemma_is_put_back_as_a_hypothesis_proved_by_its_own_old_proof(tmp_path):
+    # in_map_inv went (its users were to use the standard library's in_map_iff, an iff the other way round):
+    # its old statement, read from the old environment, is asserted at the start of the proof and proved by
+    # its own old proof (after the section variables it closed over, whose names clash with the proof's own
+    # section variable A), and every old sentence then runs as written
+    repo = changed_repo(tmp_path / "repo", {"Base.v": IN_MAP_OLD, "Use.v": IN_MAP_USE},
+                        {"Base.v": "Definition keep := 0.\n"}, project="-R . Calc\nBase.v\nUse.v\n")
+    trace = tmp_path / "trace.jsonl"
+    rc, out = repair(repo / "Use.v", "--theorem", "use_inv", "--since", "HEAD", cache=tmp_path / "cache",
+                     trace=trace)
+    [hole] = out["holes"]
+    assert rc == 0 and hole["status"] == "fixed", (hole, _events(trace))
+    proof = hole["proof"]
+    assert "assert (in_map_inv : forall (A B : Type) (f : A -> B)" in proof, proof
+    assert "apply in_map_iff in Hin." in proof, proof  # its own old proof
+    for kept in ("case in_map_inv with (1 := H).", "intros a (Ha, E).", "split; [exact Ha | reflexivity]."):
+        assert kept in proof, proof
+    [stale] = [e for e in _events(trace) if e["event"] == "stale_repair"]
+    assert stale["exit"] == "proved" and any("put back as a hypothesis" in n for n in stale["notes"]), stale

@@ -37,7 +37,7 @@ from ...provers.errors import InputError, ProverError
 from ...provers.limits import Limits
 from ...provers.results import TacticOk
 from .builds import Library, statements_only
-from .changemap import ChangeMap
+from .changemap import ChangeMap, short
 from .changes import Comparison
 from .gitrev import Change
 from .oldenv import Base, OldTree, choose_base, open_env, same_as_now
@@ -51,6 +51,26 @@ def prefix_module(text: str, p: ProofItem) -> str:
     """``text`` up to ``p``'s statement, the statement admitted, the sections and modules around it closed."""
     closers = "".join(f"\nEnd {sc.name}." for sc in reversed(p.scopes))
     return statements_only(text[: p.body_start]) + ADMITTED_BODY + closers + "\n"
+
+
+def old_proofs_of(cmap: ChangeMap, old_texts: list[str | None]) -> dict[str, tuple[tuple[str, ...], bool]]:
+    """The proofs, in the old texts, of the lemmas ``cmap`` says were removed or restated: their tactic sentences (the
+    ``Proof`` opener left out) and whether they stood in a section (their statement then closes over its
+    variables, which the proof found in its context)."""
+    wanted = {short(r.name) for r in cmap.removed} | {short(r.name) for r in cmap.restated if r.new_name == r.name}
+    out: dict[str, tuple[tuple[str, ...], bool]] = {}
+    for text in old_texts:
+        if not wanted - set(out) or not text:
+            break
+        try:
+            doc = parse_document(text)
+        except SplitError:
+            continue
+        for p in doc.proofs:
+            if p.name in wanted and p.name not in out and p.terminator.first_word in ("Qed", "Defined"):
+                body = [b.text for i, b in enumerate(p.body) if not (i == 0 and b.first_word == "Proof")]
+                out[p.name] = (tuple(body), p.in_section)
+    return out
 
 
 def compiled_in(ws) -> Callable[[Path], Path | None]:
@@ -240,7 +260,8 @@ class ChangeSource:
             for env in (old_env, new_env):
                 if env is not None:
                     env.close()
-        ctx = ChangeContext(cmap, f"{base.rev} ({base.why})", theorem=proof.name)
+        ctx = ChangeContext(cmap, f"{base.rev} ({base.why})", theorem=proof.name,
+                            old_proofs=old_proofs_of(cmap, [t for t, _ in texts] if old_env is not None else []))
         if proof.old_p is not None and proof.old_file is not None and proof.old_text is not None:
             self._replay(ctx, lib_old, proof.old_file, proof.old_text, proof.old_p, proof.stale)
         return ctx

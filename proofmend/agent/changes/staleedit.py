@@ -64,6 +64,8 @@ class ChangeContext:
     theorem: str = ""  # the broken proof's theorem (its own statement may be among the changes)
     old_goals: list[GoalsSeen | None] = field(default_factory=list)  # after each old sentence (None: not run)
     old_query: Callable[[str], str | None] | None = None  # Check/About/Print in the old environment
+    # the proofs, at the base, of the lemmas the change removed or restated: short name -> (tactic sentences, in a section)
+    old_proofs: dict[str, tuple[tuple[str, ...], bool]] = field(default_factory=dict)
     closers: list[Callable[[], None]] = field(default_factory=list)
 
     def lines(self) -> list[str]:

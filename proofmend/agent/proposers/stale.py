@@ -17,6 +17,11 @@ one, the changed definitions unfolded, a case pattern with the new
 constructor's branch), and goals the old proof did not have at that point (a
 new constructor's case, a new hypothesis of a lemma) are closed by the search
 where they are, so the old bullets still meet the goals they were written for.
+A lemma the change removed (its old statement known from the old environment)
+is first put back inside the proof: ``assert (name : old statement)`` at its
+start, proved by the search in the new environment (most removed lemmas moved
+elsewhere or follow from what replaced them), and the old proof replayed with
+the name as a hypothesis — every old sentence that used it then runs as written.
 """
 
 from __future__ import annotations
@@ -51,7 +56,20 @@ _ARGUMENTS = ("has type", "Unable to unify", "cannot be applied", "Illegal appli
 _SCAN = 12
 #: The old proof's other sentences tried in place of a failing one, nearest first.
 _SIBLINGS = 10
+#: Clears the context: a removed lemma's statement (closed) is proved apart from the proof's hypotheses and
+#: section variables, so that its own proof can name its variables as it did.
+_CLEAR = "repeat match goal with H : _ |- _ => clear H end."
 _BULLET_TROUBLE = ("bullet", "No such goal", "focused", "Brackets", "No more goals", "unfocus")
+
+
+@dataclass(frozen=True)
+class _OldFact:
+    """A lemma's statement before the change, to be put back inside the proof as a hypothesis."""
+
+    name: str  # the hypothesis's name (the lemma's short name)
+    written: str  # as the old proof writes it
+    type: str  # its closed statement before the change
+    candidates: tuple[str, ...]  # lemmas now that may prove it
 
 
 @dataclass(frozen=True)
@@ -256,6 +274,18 @@ class StaleProofRepairer:
         hyps = difflib.SequenceMatcher(None, replace_all(seen.context, renames), context).ratio()
         return (len(now) == len(old), goals.background == seen.background, same, ratio + hyps)
 
+    def _faithful(self, after: Goals, before: Goals, i: int) -> bool:
+        """Whether a repair of old sentence ``i`` that led to ``after`` (from ``before``) did what the old
+        sentence did: it closed a goal, or left the goals the old proof had there (as the change renamed them)."""
+        if after.done or len(after.foreground) + after.background < len(before.foreground) + before.background:
+            return True
+        seen = self._seen(i)
+        if seen is None:
+            return False
+        renames = self.changes.map.renames() if self.changes else {}
+        old = [" ".join(replace_all(c, renames).split()) for c in seen.conclusions]
+        return [" ".join(g.conclusion.split()) for g in after.foreground] == old
+
     def _as_changed(self, sentence: str, r, cp: Checkpoint, i: int, run) -> tuple[str, TacticOk] | None:
         """The sentence as written for the new names and statements, when it does better than as it was:
         the old text fails, or both run and the new text leads to the goals the old proof had there."""
@@ -353,6 +383,77 @@ class StaleProofRepairer:
                 return None
         return None
 
+    def _old_fact(self, sentence: str, error: TacticError) -> _OldFact | None:
+        """A lemma whose old statement the failing ``sentence`` relied on: one the change removed (the error
+        names it missing), or one it restated without renaming (the sentence uses it and the error is about
+        arguments that no longer fit)."""
+        if self.changes is None:
+            return None
+        name = missing_name(error.message)
+        if name is not None:
+            fact = self.changes.map.removed_by_short().get(name.rpartition(".")[2])
+            if fact is not None and fact.type:
+                return _OldFact(name.rpartition(".")[2], name, fact.type, tuple(fact.candidate_names()[:6]))
+            return None
+        if not any(k in error.message for k in _ARGUMENTS):
+            return None
+        restated = self.changes.map.restated_by_short()
+        for tok in _IDENT.findall(sentence):
+            r = restated.get(tok.rpartition(".")[2])
+            if r is not None and r.new_name == r.name and r.old_type:
+                # the hypothesis shadows the lemma in the old sentences; its proof sees the lemma as it is now
+                return _OldFact(tok.rpartition(".")[2], tok, r.old_type, (tok,))
+        return None
+
+    def _restore(self, fact: _OldFact, at: Checkpoint, deadline: float, run) -> tuple[list[str], TacticOk] | None:
+        """``assert (name : old statement)`` at ``at``, proved by its own old proof or the search; the
+        sentences and the state after."""
+        name = fact.name
+        renames = self.changes.map.renames() if self.changes else {}
+        stmt = replace_all(" ".join(fact.type.split()), renames)
+        opened = run(f"assert ({name} : {stmt}).", at)
+        if not isinstance(opened, TacticOk):
+            return None
+        head = [f"assert ({name} : {stmt})."]
+        # its own old proof first: in a section, after introducing the section's variables (the first k binders)
+        own, in_section = self.changes.old_proofs.get(name, ((), False)) if self.changes else ((), False)
+        if own:
+            try:
+                names = [b.name for b in parse_type(stmt).binders]
+            except Exception:
+                names = []
+            lead = []
+            for b in names:
+                if b is None:
+                    break
+                lead.append(b)
+            for k in range(len(lead) + 1 if in_section else 1):
+                body = [_CLEAR] + ([f"intros {' '.join(lead[:k])}."] if k else []) + list(own)
+                closed = run("{ " + " ".join(body) + " }", opened.checkpoint)
+                if isinstance(closed, TacticOk):
+                    return [*head, "{", *body, "}"], closed
+                if time.monotonic() > deadline:
+                    return None
+        left = deadline - time.monotonic()
+        if left <= 2:
+            return None
+        cleared = run(f"{{ {_CLEAR}", opened.checkpoint)
+        if not isinstance(cleared, TacticOk):
+            return None
+        lemmas = self.search.lemmas
+        self.search.lemmas = list(dict.fromkeys([*fact.candidates, *lemmas]))
+        try:
+            sr = self.search.search(cleared.checkpoint, time_s=min(left / 3, self.search.config.time_s),
+                                    close_first_only=True)
+        finally:
+            self.search.lemmas = lemmas
+        if sr.script is None:
+            return None
+        closed = run(" ".join(sr.script) + " }", cleared.checkpoint)
+        if not isinstance(closed, TacticOk):
+            return None
+        return [*head, "{", _CLEAR, *sr.script, "}"], closed
+
     # ------------------------------------------------------------ the replay
     def repair(self, old: list[str], start: Checkpoint) -> StaleRepair:
         t0 = time.monotonic()
@@ -372,6 +473,9 @@ class StaleProofRepairer:
             return r
 
         last_goals = self.session.goals(cp)
+        # removed lemmas put back as hypotheses at the start (see _restore): the replay then starts after them
+        base_cp, base_script, base_goals = start, [], last_goals
+        restored: set[str] = set()
         while i < len(old):
             if time.monotonic() > deadline:
                 return StaleRepair(None, kept, repaired, dropped, time.monotonic() - t0, "time", tuple(notes))
@@ -416,6 +520,24 @@ class StaleProofRepairer:
                 notes.append(f"dropped {sentence!r}: {r.message.splitlines()[0]}")
                 continue
             fixed = self._best_repair(sentence, r, cp, last_goals, deadline, run, i)
+            fact = self._old_fact(sentence, r)
+            if (fact is not None and fact.name not in restored
+                    and not (fixed is not None and self._faithful(fixed[1].goals, last_goals, i))):
+                # no repair in place that leads where the old proof went: the old statement put back instead
+                restored.add(fact.name)
+                back = self._restore(fact, base_cp, deadline, run)
+                if back is not None:
+                    lines, r_back = back
+                    short_name = fact.name
+                    old = [replace_ident(o, fact.written, short_name) for o in old]
+                    base_cp, base_script, base_goals = r_back.checkpoint, base_script + lines, r_back.goals
+                    cp, last_goals, script = base_cp, base_goals, list(base_script)
+                    kept = dropped = 0
+                    repaired = len(restored)
+                    i = 0
+                    notes.append(f"{short_name} as it was before the change, put back as a hypothesis: "
+                                 f"{' '.join(lines)}")
+                    continue
             if fixed is not None:
                 cand, r2 = fixed
                 notes.append(f"{sentence!r} -> {cand!r}")
