@@ -152,3 +152,32 @@ def test_mend_path_changes_only_the_renamed_name(tmp_path):
     [file_report] = report.files
     assert file_report.new_text == RENAMED + body.replace("plus_zero_r", "add_zero_r")
     assert f.read_text() == RENAMED + body  # nothing written without --write
+
+
+#: A library lemma renamed by swapping its words (as the standard library's own renamings go), among
+#: lemmas whose names look closer letter by letter; the old proof rewrites with the old name.
+SWAPPED = """Require Import List Lia.
+
+Lemma length_firstn_le : forall (l : list nat) n, n <= length l -> length (firstn n l) = n.
+Proof. intros l n H. rewrite firstn_length. lia. Qed.
+
+Lemma length_skip_ok : forall (l : list nat), length l = length l.
+Proof. reflexivity. Qed.
+
+Lemma skip_length : forall n (l : list nat), length (skipn n l) = length l - n.
+Proof. intros n l. apply skipn_length. Qed.
+
+Lemma drop_two : forall (l : list nat), length (skipn 2 l) + 2 >= length l."""
+SWAPPED_OLD = ["intros l.", "rewrite length_skip.", "lia."]
+
+
+def test_a_name_whose_words_were_swapped_is_found_before_names_spelled_closer(tmp_path):
+    from proofmend.agent.proposers.stale import rank_similar
+
+    pool = ["length_skip_ok", "skipn", "length_firstn_le", "skip_length", "firstn_skipn"]
+    assert rank_similar("length_skip", pool)[0] == "skip_length"
+    assert rank_similar("app_length", ["length_app", "app_length_le", "map_length"])[0] == "length_app"
+    r = repair(tmp_path, SWAPPED, SWAPPED_OLD, ["length_firstn_le", "length_skip_ok", "skip_length"])
+    assert r.exit == "proved", r.notes
+    assert r.script == ("intros l.", "rewrite skip_length.", "lia."), r.script
+    assert compiles(tmp_path, SWAPPED, r.script)

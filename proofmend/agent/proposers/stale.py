@@ -94,6 +94,31 @@ def missing_name(message: str) -> str | None:
     return next(g for g in m.groups() if g)
 
 
+def _words(name: str) -> list[str]:
+    return [w for w in re.split(r"[_']+", name.rpartition(".")[2].lower()) if w]
+
+
+def rank_similar(name: str, pool: list[str], n: int = 12) -> list[str]:
+    """The names of ``pool`` most like ``name``, best first: the same words in another order first
+    (``length_skipn`` → ``skipn_length``, ``app_length`` → ``length_app``: the usual renaming), then by the
+    share of words in common and by spelling.  Names with no word in common and little spelling alike
+    are left out."""
+    mine = _words(name)
+    short = name.rpartition(".")[2]
+    scored = []
+    for p in pool:
+        theirs = _words(p)
+        common = len(set(mine) & set(theirs))
+        ratio = difflib.SequenceMatcher(None, short, p.rpartition(".")[2]).ratio()
+        if not common and ratio < 0.5:
+            continue
+        same = sorted(mine) == sorted(theirs)
+        share = common / max(1, len(set(mine) | set(theirs)))
+        scored.append(((not same, -share, -ratio, len(p)), p))
+    scored.sort()
+    return [p for _, p in scored[:n]]
+
+
 def replace_ident(sentence: str, old: str, new: str) -> str:
     return re.sub(rf"(?<![\w'.]){re.escape(old)}(?![\w'])", lambda _: new, sentence)
 
@@ -136,10 +161,7 @@ class StaleProofRepairer:
                 pool += [n for n, _ in parse_search(out)]
         seen: set[str] = set()
         pool = [p for p in pool if p != name and not (p in seen or seen.add(p))]
-        close = difflib.get_close_matches(short, pool, n=6, cutoff=0.5)
-        # names sharing a word with the missing one come next
-        share = [p for p in pool if p not in close and any(w in p for w in parts)]
-        return self.by_old_statement(name, cp) + close + share[:6]
+        return self.by_old_statement(name, cp) + rank_similar(short, pool)
 
     def by_old_statement(self, name: str, cp: Checkpoint) -> list[str]:
         """Lemmas now whose conclusion is the one ``name`` had before the change (asked of the old environment)."""
