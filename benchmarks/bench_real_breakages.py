@@ -149,6 +149,7 @@ def run_repair(exe: str, root: Path, rel: str, theorem: str, timeout: float, tas
         h = holes[0]
         status = "fixed" if h.get("status") == "fixed" else "unsolved"
         return {**out, "status": status, "exit": h.get("exit"), "attempts": h.get("attempts"), "proof": h.get("proof"),
+                "tokens_in": h.get("tokens_in"), "tokens_out": h.get("tokens_out"),
                 "message": "" if status == "fixed" else str(h.get("error") or h.get("exit") or "")[:300]}
     if errors:
         return {**out, "status": "load-failure", "message": str(errors[0].get("error"))[:600]}
