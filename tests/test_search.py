@@ -87,3 +87,19 @@ def test_the_time_limit_ends_the_search(tmp_path):
     assert (r.exit, r.script) == ("time", None)
     # one tactic may still be running when the time is up: it is cut at its own limit
     assert 1.0 <= r.seconds < 1.0 + config.step_timeout_s + 1.0, r.seconds
+
+
+def test_a_hypothesis_is_taken_apart_with_the_lemma_of_its_shape(tmp_path):
+    # the library states it as an equivalence the other way round (in_map_iff): the search applies it to the
+    # hypothesis, which no step written from the goal's constants reached within 20 s before
+    statement = ("Lemma in_map_back : forall (A B : Type) (f : A -> B) (b : B) (l : list A),"
+                 " In b (map f l) -> exists a, In a l /\\ b = f a.")
+    generous = SearchConfig(time_s=300, step_timeout_s=30, closer_timeout_s=10, query_timeout_s=60)
+    with session_at(tmp_path, statement) as s:
+        r = s.run("intros A B f b l H.", at=s.base)
+        assert isinstance(r, TacticOk)
+        steps = TacticSearch(s, generous)._hypothesis_steps(r.goals.foreground[0])
+        assert "apply in_map_iff in H" in steps, steps
+        found = TacticSearch(s, generous).search()
+    assert found.exit == "proved" and found.script, found
+    assert compiles(tmp_path, statement, found.script), found.script

@@ -230,6 +230,7 @@ class TacticSearch:
         self.unavailable: set[str] = set()
         self.banned: set[str] = set()  # lemmas a refused proof rested on (admitted, or resting on what is)
         self._shaped = 0
+        self._hyp_queries = 0
         self._seen_constants: frozenset[str] = frozenset()
         self._discoveries = 0
 
@@ -263,6 +264,43 @@ class TacticSearch:
             out += [f"apply {lem}", f"eapply {lem}", f"rewrite {lem}", f"now rewrite {lem}"]
             if lem not in self.lemmas:
                 self.lemmas.append(lem)
+        return out
+
+    def _hypothesis_steps(self, goal: Goal) -> list[str]:
+        """``apply L in H`` with the lemmas that take a hypothesis of ``goal``'s shape apart (an equivalence or
+        an implication whose left side it matches: ``in_map_iff`` for ``H : In b (map f l)``), for the first
+        nodes: ``Search`` with the hypothesis as a pattern."""
+        if self._hyp_queries >= 12 or not self.tactics.lemma_search:
+            return []
+        local = {n for n, _ in hypotheses(goal)}
+        out: list[str] = []
+        for n, typ in hypotheses(goal):
+            flat = " ".join(typ.split())
+            if (flat.startswith(("forall", "exists", "fun")) or flat in ("Prop", "Type", "Set") or len(flat) > 120
+                    or not re.search(r"[^\W\d][\w']*\s+\S", flat) or (flat[:1].isupper() and " " not in flat)):
+                continue
+            if self._hyp_queries >= 12 or len(out) >= 6:
+                break
+            pattern = _IDENT.sub(lambda t: "_" if t.group(0) in local else t.group(0), flat)
+            if not pattern.strip("_ ()") or pattern.split()[0] == "_":
+                continue
+            self._hyp_queries += 1
+            try:
+                ans = self.session.query(f"Search ({pattern}).", timeout=self.config.query_timeout_s)
+            except Exception:  # best effort
+                continue
+            if ans.startswith("Error"):
+                continue
+            takes: list[tuple[tuple, str]] = []
+            for name, t in parse_search(ans):
+                if name in self.banned or name in local:
+                    continue
+                body = re.sub(r"^(forall\s[^,]*,\s*)+", "", " ".join(t.split()))
+                if "<->" not in body and "->" not in body:
+                    continue
+                takes.append((("<->" not in body, len(t)), name))
+            takes.sort()
+            out += [f"apply {name} in {n}" for _, name in takes[:3]]
         return out
 
     def try_tactic(self, tactic: str, at: Checkpoint, timeout: float | None = None):
@@ -342,7 +380,7 @@ class TacticSearch:
                 if node.depth >= self.config.max_depth:
                     continue
                 self._node_lemmas(goal)
-                for step in self.tactics.steps(goal, self.lemmas, self.unfoldable):
+                for step in (*self.tactics.steps(goal, self.lemmas, self.unfoldable), *self._hypothesis_steps(goal)):
                     if not self.available(step):
                         continue
                     if time.monotonic() > deadline:
