@@ -379,3 +379,17 @@ def test_importing_models_does_not_import_litellm():
     code = "import sys, proofmend.agent.models; print('litellm' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"  # litellm takes seconds to import: only when a call needs it
+
+
+def test_check_passes_for_a_server_busy_with_another_request(monkeypatch, tmp_path):
+    # a local server answers one request at a time: it accepts the connection and answers late; that is a
+    # server that is there (the run's own calls wait their turn), not one that cannot be reached
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts (the kernel completes the handshake) and never answers
+    try:
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+        check_model(make_model("openai/test", ModelSettings(api_base=url, cache_dir=tmp_path)))  # no error
+    finally:
+        listener.close()

@@ -16,10 +16,12 @@ import hashlib
 import json
 import logging
 import os
+import socket
 import tempfile
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -359,7 +361,8 @@ class LiteLLMModel:
 
 
 def _probe(url: str, timeout: float = 3.0) -> None:
-    """Any HTTP answer (even 401 or 404) means the server is there."""
+    """Any HTTP answer (even 401 or 404) means the server is there; so does a connection it accepts but does
+    not answer in time (a local server answers one request at a time: it is busy with another client's)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout):
             return
@@ -367,7 +370,22 @@ def _probe(url: str, timeout: float = 3.0) -> None:
         return
     except (urllib.error.URLError, OSError, ValueError) as exc:
         reason = getattr(exc, "reason", exc)
+        if isinstance(reason, TimeoutError) and _accepts(url, timeout):
+            return
         raise ModelConfigError(f"cannot reach the model server at {url}: {reason}") from None
+
+
+def _accepts(url: str, timeout: float) -> bool:
+    """Whether the server of ``url`` accepts a TCP connection."""
+    parts = urllib.parse.urlsplit(url)
+    if not parts.hostname:
+        return False
+    port = parts.port or (443 if parts.scheme == "https" else 80)
+    try:
+        with socket.create_connection((parts.hostname, port), timeout=timeout):
+            return True
+    except OSError:
+        return False
 
 
 # ---------------------------------------------------------------- replay
