@@ -393,3 +393,27 @@ def test_check_passes_for_a_server_busy_with_another_request(monkeypatch, tmp_pa
         check_model(make_model("openai/test", ModelSettings(api_base=url, cache_dir=tmp_path)))  # no error
     finally:
         listener.close()
+
+
+def test_a_retry_gets_only_the_time_that_is_left(monkeypatch, settings):
+    # a local server that takes the whole request timeout to time out: the try after it had the same timeout
+    # again (a 150 s repair ran 267 s); it gets what is left of the caller's time (a clock of our own: no
+    # verdict here depends on how fast the machine is)
+    import litellm
+
+    import proofmend.agent.models as models
+
+    clock = [1000.0]
+    monkeypatch.setattr(models.time, "monotonic", lambda: clock[0])
+    given: list[float | None] = []
+
+    def times_out(self, messages, sample, params, timeout_s=None):
+        given.append(timeout_s)
+        clock[0] += min(timeout_s, 120.0)  # the call runs until its timeout
+        raise litellm.Timeout("timed out", model="test", llm_provider="openai")
+
+    monkeypatch.setattr(models.LiteLLMModel, "_call", times_out)
+    with pytest.raises(ModelCallError):
+        make_model("openai/test", settings.model_copy(update={"request_timeout_s": 120})).complete(
+            MESSAGES, timeout_s=125)
+    assert given == [125, 5], given

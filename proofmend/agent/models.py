@@ -288,8 +288,18 @@ class LiteLLMModel:
             retry=tenacity.retry_if_exception(_is_transient),
             reraise=True,
         )
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+
+        def attempt() -> Completion:
+            # each try gets what is left of the caller's time, not all of it again (a local server that took
+            # the whole budget to time out was asked once more for as long)
+            left = None if deadline is None else deadline - time.monotonic()
+            if left is not None and left <= 0:
+                raise TimeoutError("no time left for another try")
+            return self._call(messages, sample, params, left)
+
         try:
-            return retrying(self._call, messages, sample, params, timeout_s)
+            return retrying(attempt)
         except ModelError:
             raise
         except Exception as exc:
