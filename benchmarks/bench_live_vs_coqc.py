@@ -133,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=1, help="repeat both measurements and report medians (default 1)")
     ap.add_argument("--timeout", type=float, default=60.0, help="--timeout passed to repair (default 60)")
     ap.add_argument("--keep", type=Path, help="also copy the generated .v and replay files to this folder")
-    ap.add_argument("--strategy", help="--strategy passed to repair (default: repair's own, stale,search,llm with a "
-                                       "model; 'llm' checks the model's candidates only, as the coqc loop does)")
+    ap.add_argument("--strategy", default="stale,search,llm",
+                    help="--strategy passed to repair (default stale,search,llm: the replies are whole proofs, "
+                         "drafts as the coqc loop tries them, after the stale repair and the search; 'llm' checks "
+                         "the model's candidates only)")
     ap.add_argument("--out", type=Path, help="write the figures as JSON")
     args = ap.parse_args(argv)
 

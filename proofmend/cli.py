@@ -269,7 +269,7 @@ def repair_command(
     max_cost: Annotated[Optional[float], typer.Option("--max-cost", help="Most dollars spent on one hole.")] = None,
     search_time: Annotated[Optional[float], typer.Option(help="Seconds one tactic search may take (default 20).")] = None,
     search_first: Annotated[Optional[float], typer.Option(help="With a model: seconds of tactic search tried before the model is asked (0: ask the model straight away; default 5).")] = None,
-    strategy: Annotated[Optional[str], typer.Option("--strategy", help="Proposers tried in turn on each hole, comma-separated: stale (mend the old proof), search (tactic search), llm (whole-proof drafts from the model), llm-search (the model proposing next tactics inside the search). Default: stale,search offline, stale,search,llm with a model.")] = None,
+    strategy: Annotated[Optional[str], typer.Option("--strategy", help="Proposers tried in turn on each hole, comma-separated: stale (mend the old proof), search (tactic search), llm (whole-proof drafts from the model), llm-search (the model proposing next tactics inside the search). Default: stale,search offline, stale,search,llm-search,llm with a model.")] = None,
     load_timeout: Annotated[Optional[float], typer.Option("--load-timeout", help="Seconds loading each file (finding its failing proofs) may take in all, apart from the holes' time (default 300).")] = None,
     rebuild: Annotated[bool, typer.Option("--rebuild", help="Compile every dependency afresh (privately) instead of loading the project's up-to-date compiled files.")] = False,
     independent: Annotated[bool, typer.Option("--independent", help="With a model: fresh drafts each round instead of feeding errors back.")] = False,

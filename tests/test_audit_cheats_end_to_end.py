@@ -37,14 +37,14 @@ def replies(tmp_path: Path, *contents: str) -> str:
 def test_repair_write_refuses_a_cheat_and_writes_the_honest_proof(tmp_path, write):
     f = write("u.v", FILE)
     trace = tmp_path / "trace.jsonl"
-    r = run_cli("repair", str(f), "--theorem", "Ψ_main", "--model", replies(tmp_path, CHEAT), "--write", "--json",
+    r = run_cli("repair", str(f), "--theorem", "Ψ_main", "--strategy", "stale,search,llm", "--model", replies(tmp_path, CHEAT), "--write", "--json",
                 "--search-first", "0", "--trace", str(trace))
     assert r.returncode == 1, r.stdout + r.stderr
     assert f.read_text(encoding="utf-8") == FILE
     audits = [json.loads(ln) for ln in trace.read_text().splitlines() if '"audit"' in ln]
     assert any("admitted_dependency" in a["reasons"] and not a["accepted"] for a in audits), audits
 
-    r = run_cli("repair", str(f), "--theorem", "Ψ_main", "--model", replies(tmp_path, HONEST), "--write",
+    r = run_cli("repair", str(f), "--theorem", "Ψ_main", "--strategy", "stale,search,llm", "--model", replies(tmp_path, HONEST), "--write",
                 "--json", "--search-first", "0")
     assert r.returncode == 0, r.stdout + r.stderr
     [hole] = json.loads(r.stdout)["holes"]

@@ -49,7 +49,7 @@ def test_derived_settings_come_from_the_config():
     assert (c.model_settings().temperature, c.model_settings().max_tokens) == (0.7, 99)
     assert (c.limits().timeout_s, c.limits().memory_mb) == (12, 100)
     assert c.axiom_policy().allowed == frozenset({"Coq.Logic.Classical_Prop.classic"})
-    assert c.strategy_for(True) == ("stale", "search", "llm") and c.strategy_for(False) == ("stale", "search")
+    assert c.strategy_for(True) == ("stale", "search", "llm-search", "llm") and c.strategy_for(False) == ("stale", "search")
     assert AgentConfig().make_model() is None
 
 

@@ -38,7 +38,9 @@ def solve(tmp_path: Path, replies: list[str], **config):
     f.write_text(SOURCE)
     replay = tmp_path / "replies.jsonl"
     replay.write_text("".join(json.dumps({"content": r}) + "\n" for r in replies))
-    settings = dict(model=f"replay:{replay}", search_first_s=0, search_after_model=False, timeout_s=60)
+    # the drafts proposer (whole proofs and repair rounds) is what these tests are about, not the default strategy
+    settings = dict(model=f"replay:{replay}", search_first_s=0, search_after_model=False, timeout_s=60,
+                    strategy=("stale", "search", "llm"))
     with Trace(tmp_path / "trace.jsonl") as trace:
         report = mend_path(f, AgentConfig(**{**settings, **config}), trace=trace)
     assert f.read_text() == SOURCE  # nothing written without --write

@@ -261,7 +261,8 @@ def test_model_concurrency_fills_prover_slots_but_never_exceeds_them(local_ray, 
     # Replies are held until three calls are in flight: Ray may start its workers one after another, slowly
     # on a busy machine, and the overlap asserted below must not depend on that.
     with ReplayServer(["```coq\nreflexivity.\n```"], delay_s=1.0, gather=3, gather_timeout_s=100) as server:
-        config = AgentConfig(model="openai/replay", api_base=server.url, search_first_s=0, attempts=2, timeout_s=600)
+        config = AgentConfig(model="openai/replay", api_base=server.url, search_first_s=0, attempts=2, timeout_s=600,
+                             strategy=("stale", "search", "llm"))  # the server's replies are whole proofs
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         try:

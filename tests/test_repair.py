@@ -89,7 +89,7 @@ def test_replay_wrong_then_right_with_trace(tmp_path, write):
         "```coq\nintros n. simpl. lia.\n```",
     )
     trace = tmp_path / "trace.jsonl"
-    r = run_cli("repair", str(f), "--model", model, "--trace", str(trace), "--json", "--search-first", "0")
+    r = run_cli("repair", str(f), "--strategy", "stale,search,llm", "--model", model, "--trace", str(trace), "--json", "--search-first", "0")
     assert r.returncode == 0, r.stderr
     holes = json.loads(r.stdout)["holes"]
     assert [h["status"] for h in holes] == ["fixed", "fixed"]
@@ -121,7 +121,7 @@ CHEATS = [
 def test_cheating_replies_are_rejected_and_never_written(tmp_path, write):
     f = write("t.v", HOLES)
     trace = tmp_path / "trace.jsonl"
-    r = run_cli("repair", str(f), "--model", replies(tmp_path, *CHEATS), "--theorem", "add_0_r'",
+    r = run_cli("repair", str(f), "--strategy", "stale,search,llm", "--model", replies(tmp_path, *CHEATS), "--theorem", "add_0_r'",
                 "--attempts", "10", "--trace", str(trace), "--json", "--write", "--search-first", "0")
     assert r.returncode == 1
     [hole] = json.loads(r.stdout)["holes"]
@@ -134,7 +134,7 @@ def test_cheating_replies_are_rejected_and_never_written(tmp_path, write):
 
 def test_replay_exhausted_stops_cleanly(tmp_path, write):
     f = write("t.v", HOLES)
-    r = run_cli("repair", str(f), "--model", replies(tmp_path, "```coq\nintros. reflexivity.\n```"), "--json",
+    r = run_cli("repair", str(f), "--strategy", "stale,search,llm", "--model", replies(tmp_path, "```coq\nintros. reflexivity.\n```"), "--json",
                 "--search-first", "0")
     assert r.returncode == 1, r.stderr
     holes = json.loads(r.stdout)["holes"]
@@ -145,7 +145,7 @@ def test_replay_exhausted_stops_cleanly(tmp_path, write):
 def test_attempt_limit_is_a_named_exit(tmp_path, write):
     f = write("t.v", HOLES)
     wrong = "```coq\nintros. reflexivity.\n```"
-    r = run_cli("repair", str(f), "--model", replies(tmp_path, *[wrong] * 6), "--attempts", "2",
+    r = run_cli("repair", str(f), "--strategy", "stale,search,llm", "--model", replies(tmp_path, *[wrong] * 6), "--attempts", "2",
                 "--theorem", "add_0_r'", "--json", "--search-first", "0")
     [hole] = json.loads(r.stdout)["holes"]
     assert hole["exit"] == "attempts_exhausted" and hole["attempts"] == 2
@@ -217,7 +217,8 @@ def test_prover_killed_mid_run_the_run_goes_on(tmp_path, write):
 
     try:
         with Trace(trace) as tr:
-            report = mend_path(f, AgentConfig(model=model, tactic_timeout_s=30, timeout_s=120, search_first_s=0),
+            report = mend_path(f, AgentConfig(model=model, tactic_timeout_s=30, timeout_s=120, search_first_s=0,
+                                                   strategy=("stale", "search", "llm")),
                                model=make_model(model), trace=tr)
     finally:
         stop.set()

@@ -57,7 +57,7 @@ class AgentConfig(BaseModel):
     search_after_model: bool = Field(True, description="Let the tactic search close goals the model leaves open.")
     use_user_build: bool = Field(True, description="Load the project's compiled files where they are up to date (False: compile every dependency afresh in the private workspace).")
     allow_admitted: bool = Field(False, description="Accept a proof that rests on other holes of the same project as conditional (reported with the holes it rests on, written only with this flag); never counted as solved by eval.")
-    strategy: tuple[str, ...] | None = Field(None, description="Proposers tried in turn on each hole, by name (stale, search, llm, llm-search). None: stale,search offline; stale,search,llm with a model (the search then runs search_first_s seconds).")
+    strategy: tuple[str, ...] | None = Field(None, description="Proposers tried in turn on each hole, by name (stale, search, llm, llm-search). None: stale,search offline; stale,search,llm-search,llm with a model (the search then runs search_first_s seconds; the step search takes half the model calls, the drafts the rest).")
     search: SearchConfig = Field(default_factory=SearchConfig, description="Settings of the offline search.")
     allowed_axioms: tuple[str, ...] | None = Field(None, description="Axioms a proof may use, besides the standard library's reals axioms where the file loads Coq.Reals (None: any already declared, never an Admitted lemma).")
 
@@ -92,7 +92,7 @@ class AgentConfig(BaseModel):
         """The proposers to run, in order."""
         if self.strategy is not None:
             return self.strategy
-        return ("stale", "search", "llm") if has_model else ("stale", "search")
+        return ("stale", "search", "llm-search", "llm") if has_model else ("stale", "search")
 
     @property
     def offline(self) -> bool:
