@@ -177,6 +177,12 @@ def test_a_name_whose_words_were_swapped_is_found_before_names_spelled_closer(tm
     pool = ["length_skip_ok", "skipn", "length_firstn_le", "skip_length", "firstn_skipn"]
     assert rank_similar("length_skip", pool)[0] == "skip_length"
     assert rank_similar("app_length", ["length_app", "app_length_le", "map_length"])[0] == "length_app"
+    # a section variable renamed (huffman's eqA_dec -> A_eq_dec) among the many library eq_dec: spelling leads,
+    # and the goal's own names come before a library's namesakes
+    library = [f"{m}.eq_dec" for m in ("Nat", "Z", "N", "Pos", "Fin", "Bool", "Ascii", "String", "Q", "Z.Even",
+                                       "List", "Vector", "Byte", "PeanoNat.Nat")] + ["eqb_dec", "le_dec"]
+    ranked = rank_similar("eqA_dec", library + ["A_eq_dec"], near={"A_eq_dec"})
+    assert ranked[0] == "A_eq_dec", ranked
     r = repair(tmp_path, SWAPPED, SWAPPED_OLD, ["length_firstn_le", "length_skip_ok", "skip_length"])
     assert r.exit == "proved", r.notes
     assert r.script == ("intros l.", "rewrite skip_length.", "lia."), r.script

@@ -98,11 +98,13 @@ def _words(name: str) -> list[str]:
     return [w for w in re.split(r"[_']+", name.rpartition(".")[2].lower()) if w]
 
 
-def rank_similar(name: str, pool: list[str], n: int = 12) -> list[str]:
+def rank_similar(name: str, pool: list[str], n: int = 12, near: frozenset[str] | set[str] = frozenset()) -> list[str]:
     """The names of ``pool`` most like ``name``, best first: the same words in another order first
-    (``length_skipn`` → ``skipn_length``, ``app_length`` → ``length_app``: the usual renaming), then by the
-    share of words in common and by spelling.  Names with no word in common and little spelling alike
-    are left out."""
+    (``length_skipn`` → ``skipn_length``, ``app_length`` → ``length_app``: the usual renaming), then by
+    spelling with the share of words in common added (half weight: ``eqA_dec`` → ``A_eq_dec`` shares one
+    word of four, and ranks above the many other ``…_dec``).  Names with no word in common and little
+    spelling alike are left out.  Names in ``near`` (the goal's hypotheses, the file's own names) gain a
+    little: a change renames inside the project more often than it swaps in a library's namesake."""
     mine = _words(name)
     short = name.rpartition(".")[2]
     scored = []
@@ -114,7 +116,9 @@ def rank_similar(name: str, pool: list[str], n: int = 12) -> list[str]:
             continue
         same = sorted(mine) == sorted(theirs)
         share = common / max(1, len(set(mine) | set(theirs)))
-        scored.append(((not same, -share, -ratio, len(p)), p))
+        # the spelling leads (eqA_dec -> A_eq_dec shares one word of four), the words in common add to it
+        bonus = 0.2 if p in near else 0.0
+        scored.append(((not same, -(ratio + share / 2 + bonus), len(p)), p))
     scored.sort()
     return [p for _, p in scored[:n]]
 
@@ -150,6 +154,7 @@ class StaleProofRepairer:
         if goals and goals.foreground:
             pool += [n for n, _ in hypotheses(goals.foreground[0])]
         pool += self.scope_names
+        near = set(pool)
         short = name.split(".")[-1]
         parts = [p for p in re.split(r"[_.']", short) if len(p) >= 3]
         for p in parts[:3]:
@@ -161,7 +166,7 @@ class StaleProofRepairer:
                 pool += [n for n, _ in parse_search(out)]
         seen: set[str] = set()
         pool = [p for p in pool if p != name and not (p in seen or seen.add(p))]
-        return self.by_old_statement(name, cp) + rank_similar(short, pool)
+        return self.by_old_statement(name, cp) + rank_similar(short, pool, near=near)
 
     def by_old_statement(self, name: str, cp: Checkpoint) -> list[str]:
         """Lemmas now whose conclusion is the one ``name`` had before the change (asked of the old environment)."""
