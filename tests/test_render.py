@@ -76,3 +76,15 @@ def test_each_mended_proof_of_the_example_touches_only_lines_that_changed(tmp_pa
                 # a removed line must have lost something: not every sentence on it is still there
                 on_line = _sentences(old_line)
                 assert on_line and not on_line <= kept, (f.path.name, old_line)
+
+
+def test_an_old_body_without_proof_gets_its_opener_apart_from_its_first_sentence():
+    # the old proof began straight with its tactics (no Proof.): the opener went in glued to the first one,
+    # "Proof.intros …", which does not parse (seen on a real breakage: a correct repair refused)
+    from proofmend.agent.proposers.render import render_minimal
+    from proofmend.provers.coq.sentences import split_sentences
+
+    for original in ("\n  intros l1 l2 H1.\n  rewrite length_app.\n  lia.\nQed.", " intros. auto. Qed."):
+        script = ["intros l1 l2 H1.", "rewrite app_length.", "lia."] if "l1" in original else ["intros.", "auto."]
+        body = render_minimal(original, "Proof.", script)
+        assert [s.text for s in split_sentences(body)] == ["Proof.", *script, "Qed."], body

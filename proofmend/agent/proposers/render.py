@@ -111,7 +111,12 @@ def render_minimal(original: str, opener: str, script: list[str] | tuple[str, ..
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             for k in range(i1, i2):
-                out.append(lead(k) + body[k].text)
+                piece = lead(k) + body[k].text
+                if out and not piece[:1].isspace() and not out[-1][-1:].isspace():
+                    # something went in before the old body's first sentence (an opener where it had
+                    # none): that sentence had no lead of its own
+                    piece = "\n" + _indent_of(original, body[k], default_indent) + piece
+                out.append(piece)
                 if _is_tactic(body[k]):
                     last_indent = _indent_of(original, body[k])
             continue
