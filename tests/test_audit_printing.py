@@ -42,3 +42,17 @@ def test_the_same_body_prints_alike_in_the_candidate_and_the_reference(tmp_path)
         finally:
             cand.close() if cand is not None else acc_r.close()
     assert broke_inside  # some of these lines did break just inside a bracket
+
+
+def test_spacing_after_a_named_arguments_colon_equals_is_layout():
+    # tarjan's symconnect_equiv_rel printed "(R:=extra.symconnect …)" in one module and, its line broken just
+    # after ":=" because the names printed longer, "(R:= extra.symconnect …)" in the other: the honest
+    # acyclic_rev was refused elaboration_changed. The spacing is dropped there and only there.
+    from proofmend.provers.coq.account import _bracket_spacing
+
+    one = "acyclic.equivalence_rel_sym (R:=extra.symconnect (V:=V) g) (extra.symconnect_equiv (V:=V) g)"
+    broken = "acyclic.equivalence_rel_sym (R:= extra.symconnect (V:= V) g) ( extra.symconnect_equiv (V:=V) g )"
+    assert _bracket_spacing(broken) == _bracket_spacing(one) == one
+    # a let or a record field keeps its spacing, and different terms stay different
+    assert _bracket_spacing("let x := y in x") == "let x := y in x"
+    assert _bracket_spacing("(R:= f x)") != _bracket_spacing("(R:=f) x")

@@ -172,8 +172,8 @@ class Account:
         """``Print`` of a constant, spacing collapsed (line breaks depend on how long the names print).
 
         Where a line breaks just inside a bracket, Coq's printer leaves ``( e, 1)`` where the same term
-        on one line reads ``(e, 1)``: spacing next to a bracket is dropped too (it never separates two
-        tokens, so no difference of terms hides there).
+        on one line reads ``(e, 1)``, and after a named argument's ``:=``, ``(R:= x)`` for ``(R:=x)``:
+        that spacing is dropped too (it never separates two tokens, so no difference of terms hides there).
         """
         return self.norm(_bracket_spacing(" ".join(self.queries.ask_text(f"Print {self.real(full)}.").split())))
 
@@ -203,8 +203,12 @@ _OPEN_SPACE = re.compile(r"([(\[{]) +")
 _SPACE_CLOSE = re.compile(r" +([)\]}])")
 
 
+#: A named argument, ``(R:=x)``: Coq breaks a long line just after its ``:=`` and it reads ``(R:= x)``.
+_NAMED_ARG_SPACE = re.compile(r"(\([^\W\d][\w']*:=) +")
+
+
 def _bracket_spacing(text: str) -> str:
-    return _SPACE_CLOSE.sub(r"\1", _OPEN_SPACE.sub(r"\1", text))
+    return _NAMED_ARG_SPACE.sub(r"\1", _SPACE_CLOSE.sub(r"\1", _OPEN_SPACE.sub(r"\1", text)))
 
 
 #: Qualified identifiers (what a batched query may hold); anything else is asked alone.
