@@ -31,6 +31,8 @@ WHOLE_PROOFS = (
     "intuition", "firstorder", "intros; simpl; lia", "tauto",
 )
 
+#: Hypotheses looked up with ``Search`` in one search at most (:meth:`TacticSearch._hypothesis_steps`).
+_HYPOTHESIS_QUERIES = 12
 _NOT_CONSTANTS = {
     "forall", "exists", "fun", "match", "with", "end", "let", "in", "if", "then", "else", "as",
     "return", "Type", "Prop", "Set", "True", "False", "nat", "S", "O", "bool", "true", "false",
@@ -231,6 +233,7 @@ class TacticSearch:
         self.banned: set[str] = set()  # lemmas a refused proof rested on (admitted, or resting on what is)
         self._shaped = 0
         self._hyp_queries = 0
+        self._takers_of: dict[str, list[str]] = {}  # Search answers by hypothesis pattern
         self._seen_constants: frozenset[str] = frozenset()
         self._discoveries = 0
 
@@ -270,7 +273,7 @@ class TacticSearch:
         """``apply L in H`` with the lemmas that take a hypothesis of ``goal``'s shape apart (an equivalence or
         an implication whose left side it matches: ``in_map_iff`` for ``H : In b (map f l)``), for the first
         nodes: ``Search`` with the hypothesis as a pattern."""
-        if self._hyp_queries >= 12 or not self.tactics.lemma_search:
+        if self._hyp_queries >= _HYPOTHESIS_QUERIES or not self.tactics.lemma_search:
             return []
         local = {n for n, _ in hypotheses(goal)}
         out: list[str] = []
@@ -279,29 +282,33 @@ class TacticSearch:
             if (flat.startswith(("forall", "exists", "fun")) or flat in ("Prop", "Type", "Set") or len(flat) > 120
                     or not re.search(r"[^\W\d][\w']*\s+\S", flat) or (flat[:1].isupper() and " " not in flat)):
                 continue
-            if self._hyp_queries >= 12 or len(out) >= 6:
+            if self._hyp_queries >= _HYPOTHESIS_QUERIES or len(out) >= 6:
                 break
-            pattern = _IDENT.sub(lambda t: "_" if t.group(0) in local else t.group(0), flat)
+            pattern = local_pattern(flat, local)
             if not pattern.strip("_ ()") or pattern.split()[0] == "_":
                 continue
             self._hyp_queries += 1
+            takes = self._takers(pattern)
+            out += [f"apply {name} in {n}" for name in takes if name not in self.banned and name not in local][:3]
+        return out
+
+    def _takers(self, pattern: str) -> list[str]:
+        """Lemmas whose statement, past its binders, is an equivalence or an implication mentioning
+        ``pattern`` (equivalences first, then the shorter): ``Search`` asked once per pattern."""
+        if pattern not in self._takers_of:
             try:
                 ans = self.session.query(f"Search ({pattern}).", timeout=self.config.query_timeout_s)
             except Exception:  # best effort
-                continue
+                return []
             if ans.startswith("Error"):
-                continue
+                return []
             takes: list[tuple[tuple, str]] = []
             for name, t in parse_search(ans):
-                if name in self.banned or name in local:
-                    continue
                 body = re.sub(r"^(forall\s[^,]*,\s*)+", "", " ".join(t.split()))
-                if "<->" not in body and "->" not in body:
-                    continue
-                takes.append((("<->" not in body, len(t)), name))
-            takes.sort()
-            out += [f"apply {name} in {n}" for _, name in takes[:3]]
-        return out
+                if "<->" in body or "->" in body:
+                    takes.append((("<->" not in body, len(t)), name))
+            self._takers_of[pattern] = [name for _, name in sorted(takes)]
+        return self._takers_of[pattern]
 
     def try_tactic(self, tactic: str, at: Checkpoint, timeout: float | None = None):
         self.tries += 1
@@ -420,13 +427,18 @@ def parse_search(output: str) -> list[tuple[str, str]]:
     return entries
 
 
+def local_pattern(text: str, local: set[str]) -> str:
+    """``text`` as a ``Search`` pattern: the names in ``local`` (hypotheses, bound variables) become ``_``."""
+    return _IDENT.sub(lambda m: "_" if m.group(0) in local else m.group(0), text)
+
+
 def goal_pattern(goal: Goal) -> str | None:
     """The conclusion as a ``Search`` pattern: local names become ``_``."""
     concl = " ".join(goal.conclusion.split())
     if re.search(r"\b(forall|exists|fun|let|match)\b", concl) or len(concl) > 200:
         return None
     local = {n for n, _ in hypotheses(goal)}
-    pat = _IDENT.sub(lambda m: "_" if m.group(0) in local else m.group(0), concl)
+    pat = local_pattern(concl, local)
     return pat if pat.strip("_ ()") else None
 
 

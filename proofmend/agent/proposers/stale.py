@@ -17,16 +17,19 @@ one, the changed definitions unfolded, a case pattern with the new
 constructor's branch), and goals the old proof did not have at that point (a
 new constructor's case, a new hypothesis of a lemma) are closed by the search
 where they are, so the old bullets still meet the goals they were written for.
-A lemma the change removed (its old statement known from the old environment)
-is first put back inside the proof: ``assert (name : old statement)`` at its
-start, proved by the search in the new environment (most removed lemmas moved
-elsewhere or follow from what replaced them), and the old proof replayed with
-the name as a hypothesis — every old sentence that used it then runs as written.
+Where no repair in place does what the old sentence did, a lemma the change
+removed, or restated under the same name (its old statement known from the old
+environment), is put back inside the proof: ``assert (name : old statement)``
+at its start, proved by its own old proof or else by the search in the new
+environment (most removed lemmas moved elsewhere or follow from what replaced
+them), and the old proof replayed with the name as a hypothesis — every old
+sentence that used it then runs as written.
 """
 
 from __future__ import annotations
 
 import difflib
+import itertools
 import re
 import time
 from collections.abc import Callable
@@ -290,10 +293,15 @@ class StaleProofRepairer:
             return None
         return self.changes.old_goals[i]
 
+    def _conclusions(self, goals: Goals, seen: GoalsSeen) -> tuple[list[str], list[str]]:
+        """The old proof's goals there, written for the new names, and ``goals``'s, spacing collapsed."""
+        renames = self.changes.map.renames() if self.changes else {}
+        return ([" ".join(replace_all(c, renames).split()) for c in seen.conclusions],
+                [" ".join(g.conclusion.split()) for g in goals.foreground])
+
     def _closeness(self, goals: Goals, seen: GoalsSeen) -> tuple:
         renames = self.changes.map.renames() if self.changes else {}
-        old = [" ".join(replace_all(c, renames).split()) for c in seen.conclusions]
-        now = [" ".join(g.conclusion.split()) for g in goals.foreground]
+        old, now = self._conclusions(goals, seen)
         same = sum(1 for c in now if c in old)
         ratio = difflib.SequenceMatcher(None, " | ".join(old), " | ".join(now)).ratio()
         first = goals.foreground[0].hypotheses if goals.foreground else ()
@@ -309,9 +317,8 @@ class StaleProofRepairer:
         seen = self._seen(i)
         if seen is None:
             return False
-        renames = self.changes.map.renames() if self.changes else {}
-        old = [" ".join(replace_all(c, renames).split()) for c in seen.conclusions]
-        return [" ".join(g.conclusion.split()) for g in after.foreground] == old
+        old, now = self._conclusions(after, seen)
+        return now == old
 
     def _as_changed(self, sentence: str, r, cp: Checkpoint, i: int, run) -> tuple[str, TacticOk] | None:
         """The sentence as written for the new names and statements, when it does better than as it was:
@@ -418,9 +425,10 @@ class StaleProofRepairer:
             return None
         name = missing_name(error.message)
         if name is not None:
-            fact = self.changes.map.removed_by_short().get(name.rpartition(".")[2])
+            base = name.rpartition(".")[2]
+            fact = self.changes.map.removed_by_short().get(base)
             if fact is not None and fact.type:
-                return _OldFact(name.rpartition(".")[2], name, fact.type, tuple(fact.candidate_names()[:6]))
+                return _OldFact(base, name, fact.type, tuple(fact.candidate_names()[:6]))
             return None
         if not any(k in error.message for k in _ARGUMENTS):
             return None
@@ -435,25 +443,21 @@ class StaleProofRepairer:
     def _restore(self, fact: _OldFact, at: Checkpoint, deadline: float, run) -> tuple[list[str], TacticOk] | None:
         """``assert (name : old statement)`` at ``at``, proved by its own old proof or the search; the
         sentences and the state after."""
+        assert self.changes is not None  # an _OldFact comes from the change map
         name = fact.name
-        renames = self.changes.map.renames() if self.changes else {}
-        stmt = replace_all(" ".join(fact.type.split()), renames)
+        stmt = replace_all(" ".join(fact.type.split()), self.changes.map.renames())
         opened = run(f"assert ({name} : {stmt}).", at)
         if not isinstance(opened, TacticOk):
             return None
         head = [f"assert ({name} : {stmt})."]
         # its own old proof first: in a section, after introducing the section's variables (the first k binders)
-        own, in_section = self.changes.old_proofs.get(name, ((), False)) if self.changes else ((), False)
+        own, in_section = self.changes.old_proofs.get(name, ((), False))
         if own:
             try:
                 names = [b.name for b in parse_type(stmt).binders]
             except Exception:
                 names = []
-            lead = []
-            for b in names:
-                if b is None:
-                    break
-                lead.append(b)
+            lead = list(itertools.takewhile(lambda b: b is not None, names))
             for k in range(len(lead) + 1 if in_section else 1):
                 body = [_CLEAR] + ([f"intros {' '.join(lead[:k])}."] if k else []) + list(own)
                 closed = run("{ " + " ".join(body) + " }", opened.checkpoint)
@@ -502,7 +506,8 @@ class StaleProofRepairer:
         last_goals = self.session.goals(cp)
         # removed lemmas put back as hypotheses at the start (see _restore): the replay then starts after them
         base_cp, base_script, base_goals = start, [], last_goals
-        restored: set[str] = set()
+        restored: set[str] = set()  # tried (each once)
+        put_back = 0
         while i < len(old):
             if time.monotonic() > deadline:
                 return StaleRepair(None, kept, repaired, dropped, time.monotonic() - t0, "time", tuple(notes))
@@ -555,14 +560,12 @@ class StaleProofRepairer:
                 back = self._restore(fact, base_cp, deadline, run)
                 if back is not None:
                     lines, r_back = back
-                    short_name = fact.name
-                    old = [replace_ident(o, fact.written, short_name) for o in old]
+                    old = [replace_ident(o, fact.written, fact.name) for o in old]
                     base_cp, base_script, base_goals = r_back.checkpoint, base_script + lines, r_back.goals
                     cp, last_goals, script = base_cp, base_goals, list(base_script)
-                    kept = dropped = 0
-                    repaired = len(restored)
-                    i = 0
-                    notes.append(f"{short_name} as it was before the change, put back as a hypothesis: "
+                    put_back += 1
+                    kept, repaired, dropped, i = 0, put_back, 0, 0
+                    notes.append(f"{fact.name} as it was before the change, put back as a hypothesis: "
                                  f"{' '.join(lines)}")
                     continue
             if fixed is not None:
